@@ -1,0 +1,145 @@
+namespace PtxLint.Diagnostics;
+
+/// <summary>Level of a finding, as in SARIF (<c>none</c> means the rule is off).</summary>
+public enum Level
+{
+    None = 0,
+    Note = 1,
+    Warning = 2,
+    Error = 3,
+}
+
+public static class LevelExtensions
+{
+    public static string ToSarif(this Level level) => level switch
+    {
+        Level.Error => "error",
+        Level.Warning => "warning",
+        Level.Note => "note",
+        _ => "none",
+    };
+
+    public static bool TryParse(string text, out Level level)
+    {
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "error": level = Level.Error; return true;
+            case "warning": level = Level.Warning; return true;
+            case "note": level = Level.Note; return true;
+            case "none": case "off": level = Level.None; return true;
+            default: level = Level.None; return false;
+        }
+    }
+}
+
+/// <summary>
+/// A span in a source file. Lines and columns are 1-based; <see cref="EndColumn"/> is exclusive
+/// (the column just after the last character), as in SARIF regions.
+/// </summary>
+public readonly record struct SourceSpan(int StartLine, int StartColumn, int EndLine, int EndColumn)
+{
+    public static readonly SourceSpan None = new(0, 0, 0, 0);
+    public bool IsEmpty => StartLine <= 0;
+    public override string ToString() => $"{StartLine}:{StartColumn}";
+}
+
+/// <summary>A place in a file: the analyzed PTX file, or a CUDA source file named by <c>.file</c>/<c>.loc</c>.</summary>
+public sealed record Location(string FilePath, SourceSpan Span)
+{
+    public override string ToString() => $"{FilePath}:{Span.StartLine}:{Span.StartColumn}";
+}
+
+/// <summary>A secondary location of a finding (the twin kernel, the alloc, the divergent branch).</summary>
+public sealed record RelatedLocation(Location Location, string Message);
+
+/// <summary>One step of a code flow: a place and what happens there.</summary>
+public sealed record FlowStep(Location Location, string Message);
+
+/// <summary>A dataflow or control path shown as a SARIF codeFlow.</summary>
+public sealed record CodeFlow(string Message, IReadOnlyList<FlowStep> Steps);
+
+/// <summary>An in-source suppression that matched a finding.</summary>
+public sealed record SuppressionInfo(string Kind, string? Justification, Location? Location);
+
+/// <summary>One result of a rule.</summary>
+public sealed class Finding
+{
+    public Finding(RuleDescriptor rule, Level level, string message, Location location)
+    {
+        Rule = rule;
+        Level = level;
+        Message = message;
+        Location = location;
+    }
+
+    public RuleDescriptor Rule { get; }
+    public Level Level { get; set; }
+    public string Message { get; }
+    public Location Location { get; }
+
+    /// <summary>The function or kernel that holds the finding (SARIF logicalLocation).</summary>
+    public string? FunctionName { get; init; }
+
+    /// <summary>The CUDA source location (from .loc) of the instruction, when the PTX carries line info.</summary>
+    public Location? SourceLocation { get; set; }
+
+    /// <summary>Inlined frames from the innermost to the outermost call site, when the PTX carries them.</summary>
+    public List<Location> InlinedAt { get; } = new();
+
+    public List<RelatedLocation> Related { get; } = new();
+    public List<CodeFlow> CodeFlows { get; } = new();
+
+    /// <summary>Extra facts for SARIF result properties (e.g. confirmation verdicts).</summary>
+    public Dictionary<string, object?> Properties { get; } = new();
+
+    public SuppressionInfo? Suppression { get; set; }
+
+    /// <summary>The text of the PTX line the finding points at, used for fingerprints and caret display.</summary>
+    public string? LineText { get; set; }
+
+    public override string ToString() => $"{Location}: {Level.ToSarif()} {Rule.Id}: {Message}";
+}
+
+/// <summary>
+/// Rule metadata, one per rule id (like a Roslyn DiagnosticDescriptor). Rule ids and names are
+/// public interface: users put them in configs and suppressions.
+/// </summary>
+public sealed class RuleDescriptor
+{
+    public required string Id { get; init; }
+    /// <summary>kebab-case name, e.g. <c>shared-address-64bit</c>.</summary>
+    public required string Name { get; init; }
+    public required string ShortDescription { get; init; }
+    public required string FullDescription { get; init; }
+    public required Level DefaultLevel { get; init; }
+    public bool EnabledByDefault { get; init; } = true;
+    /// <summary>Plain-text help (what it finds and how to fix it).</summary>
+    public required string HelpText { get; init; }
+    /// <summary>Markdown help: the rule's docs page.</summary>
+    public required string HelpMarkdown { get; init; }
+    /// <summary>SARIF precision: very-high, high, medium or low.</summary>
+    public string Precision { get; init; } = "high";
+    public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
+
+    public string HelpUri => $"{ToolInfo.InformationUri}/blob/main/docs/rules/{Id}.md";
+
+    /// <summary>GitHub's problem.severity: error, warning or recommendation.</summary>
+    public string ProblemSeverity => DefaultLevel switch
+    {
+        Level.Error => "error",
+        Level.Warning => "warning",
+        _ => "recommendation",
+    };
+
+    public override string ToString() => $"{Id} {Name}";
+}
+
+/// <summary>Facts about the tool itself, for SARIF and --version.</summary>
+public static class ToolInfo
+{
+    public const string Name = "PtxLint";
+    public const string InformationUri = "https://github.com/ptxlint/ptxlint";
+
+    public static string Version { get; } =
+        typeof(ToolInfo).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+}

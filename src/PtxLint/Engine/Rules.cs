@@ -1,0 +1,83 @@
+using PtxLint.Diagnostics;
+using PtxLint.Ir;
+
+namespace PtxLint.Engine;
+
+/// <summary>
+/// A rule: one descriptor plus one analysis over the shared IR and analyses (like a Roslyn analyzer).
+/// A rule never re-parses text. Implementations live in PtxLint.Rules, one file per rule.
+/// </summary>
+public interface IRule
+{
+    RuleDescriptor Descriptor { get; }
+
+    /// <summary>Runs the check over one module and reports through <paramref name="context"/>.</summary>
+    void Check(RuleContext context);
+}
+
+/// <summary>What a rule sees: the module, the effective options, and a sink for findings.</summary>
+public sealed class RuleContext
+{
+    private readonly List<Finding> _findings;
+
+    public RuleContext(PtxModule module, RuleDescriptor rule, Level level, IReadOnlyDictionary<string, string> options, List<Finding> sink)
+    {
+        Module = module;
+        Rule = rule;
+        Level = level;
+        Options = options;
+        _findings = sink;
+    }
+
+    public PtxModule Module { get; }
+    public RuleDescriptor Rule { get; }
+    /// <summary>The effective level (default or configured).</summary>
+    public Level Level { get; }
+    /// <summary>Rule options from configuration (e.g. <c>batchedKernelPattern</c>).</summary>
+    public IReadOnlyDictionary<string, string> Options { get; }
+
+    public string Option(string key, string defaultValue) => Options.TryGetValue(key, out var v) ? v : defaultValue;
+
+    /// <summary>Creates a finding at an instruction (attaching its function and CUDA source location) and reports it.</summary>
+    public Finding Report(Instruction at, string message)
+    {
+        var f = new Finding(Rule, Level, message, at.Location) { FunctionName = at.Function.Name };
+        SourceLocations.Attach(f, at);
+        _findings.Add(f);
+        return f;
+    }
+
+    /// <summary>Creates a finding at a span of a function (e.g. its name) and reports it.</summary>
+    public Finding Report(PtxFunction function, SourceSpan span, string message)
+    {
+        var f = new Finding(Rule, Level, message, function.LocationOf(span)) { FunctionName = function.Name };
+        _findings.Add(f);
+        return f;
+    }
+
+    /// <summary>Creates a module-level finding (no function) and reports it.</summary>
+    public Finding Report(SourceSpan span, string message)
+    {
+        var f = new Finding(Rule, Level, message, Module.LocationOf(span));
+        _findings.Add(f);
+        return f;
+    }
+}
+
+/// <summary>Maps an instruction's <c>.loc</c> to CUDA source locations.</summary>
+public static class SourceLocations
+{
+    public static void Attach(Finding f, Instruction insn)
+    {
+        var loc = insn.Loc;
+        if (loc is null) return;
+        var files = insn.Function.Module.Files;
+        Location? Map(DebugLoc d) =>
+            files.TryGetValue(d.File, out var path) && d.Line > 0
+                ? new Location(path, new SourceSpan(d.Line, Math.Max(1, d.Column), d.Line, Math.Max(1, d.Column) + 1))
+                : null;
+        f.SourceLocation = Map(loc);
+        for (var at = loc.InlinedAt; at is not null; at = at.InlinedAt)
+            if (Map(at) is { } l) f.InlinedAt.Add(l);
+    }
+}

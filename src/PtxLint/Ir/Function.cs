@@ -1,0 +1,220 @@
+using PtxLint.Analysis;
+using PtxLint.Diagnostics;
+using PtxLint.Semantics;
+
+namespace PtxLint.Ir;
+
+/// <summary>A <c>.entry</c> (kernel) or <c>.func</c>.</summary>
+public sealed class PtxFunction
+{
+    public PtxFunction(PtxModule module, string name, bool isEntry)
+    {
+        Module = module;
+        Name = name;
+        IsEntry = isEntry;
+    }
+
+    public PtxModule Module { get; }
+    public string Name { get; }
+    public bool IsEntry { get; }
+    public bool IsVisible { get; set; }
+    public bool IsExtern { get; set; }
+    public bool IsWeak { get; set; }
+    /// <summary>False for prototypes/declarations without a body.</summary>
+    public bool HasBody { get; set; }
+    public List<Parameter> Parameters { get; } = new();
+    public List<Parameter> ReturnParameters { get; } = new();
+    public PerformanceDirectives Performance { get; } = new();
+    /// <summary>Register declarations by prefix (for <c>%r&lt;n&gt;</c>) or full name.</summary>
+    public List<RegisterDecl> RegisterDecls { get; } = new();
+    /// <summary>Variables declared inside the body (.shared, .local, .param for calls, ...).</summary>
+    public Dictionary<string, VariableSymbol> LocalSymbols { get; } = new(StringComparer.Ordinal);
+    /// <summary>All instructions in source order; <see cref="Instruction.Index"/> is the position here.</summary>
+    public List<Instruction> Instructions { get; } = new();
+    /// <summary>Label name → index of the first instruction at or after the label (Instructions.Count for a label at the end).</summary>
+    public Dictionary<string, int> Labels { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, SourceSpan> LabelSpans { get; } = new(StringComparer.Ordinal);
+    /// <summary><c>.branchtargets</c> lists by name.</summary>
+    public Dictionary<string, List<string>> BranchTargets { get; } = new(StringComparer.Ordinal);
+    public SourceSpan Span { get; set; }
+    public SourceSpan NameSpan { get; set; }
+
+    /// <summary>Basic blocks, built on first use.</summary>
+    public IReadOnlyList<BasicBlock> Blocks => Analyses.Cfg.Blocks;
+
+    private FunctionAnalyses? _analyses;
+    /// <summary>Shared analyses (CFG, dominators, loops, def-use, uniformity, provenance), computed once and cached.</summary>
+    public FunctionAnalyses Analyses => _analyses ??= new FunctionAnalyses(this);
+
+    public Parameter? FindParameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
+
+    /// <summary>Finds a variable by name: the function's own first, then the module's.</summary>
+    public VariableSymbol? FindVariable(string name) =>
+        LocalSymbols.TryGetValue(name, out var v) ? v : Module.Globals.TryGetValue(name, out var g) ? g : null;
+
+    private Dictionary<string, RegisterDecl>? _regIndex;
+
+    /// <summary>The declaration of a register such as <c>%rd12</c>; null when undeclared.</summary>
+    public RegisterDecl? FindRegister(string name)
+    {
+        if (_regIndex is null)
+        {
+            var idx = new Dictionary<string, RegisterDecl>(StringComparer.Ordinal);
+            foreach (var d in RegisterDecls)
+                idx[d.Count is null ? "=" + d.Prefix : d.Prefix] = d;
+            _regIndex = idx;
+        }
+        if (_regIndex.TryGetValue("=" + name, out var single)) return single;
+        // %rd12 -> prefix %rd with a numeric suffix
+        int end = name.Length;
+        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
+        if (end < name.Length && _regIndex.TryGetValue(name[..end], out var ranged)) return ranged;
+        return null;
+    }
+
+    /// <summary>Width in bits of a register (0 when unknown). Special registers use the ISA's widths.</summary>
+    public int RegisterBits(RegisterOperand reg)
+    {
+        if (reg.IsSpecial) return SpecialRegisters.Bits(reg.Name);
+        return FindRegister(reg.Name)?.Bits ?? 0;
+    }
+
+    public Location LocationOf(SourceSpan span) => Module.LocationOf(span);
+
+    public override string ToString() => (IsEntry ? ".entry " : ".func ") + Name;
+}
+
+/// <summary>A basic block: a maximal straight-line run of instructions.</summary>
+public sealed class BasicBlock
+{
+    public BasicBlock(int id, int start, int end)
+    {
+        Id = id;
+        Start = start;
+        End = end;
+    }
+
+    public int Id { get; }
+    /// <summary>Index of the first instruction (inclusive).</summary>
+    public int Start { get; }
+    /// <summary>Index past the last instruction (exclusive). Start == End only for the synthetic exit block.</summary>
+    public int End { get; internal set; }
+    public List<string> Labels { get; } = new();
+    public List<BasicBlock> Successors { get; } = new();
+    public List<BasicBlock> Predecessors { get; } = new();
+    public bool IsExit { get; internal set; }
+    public int Count => End - Start;
+    public override string ToString() => IsExit ? "B_exit" : $"B{Id}" + (Labels.Count > 0 ? $"({Labels[0]})" : "");
+}
+
+/// <summary>One PTX instruction: <c>[@[!]pred] opcode{.modifier}* operands;</c>.</summary>
+public sealed class Instruction
+{
+    public Instruction(PtxFunction function, int index, string opcode, string[] modifiers, IReadOnlyList<Operand> operands)
+    {
+        Function = function;
+        Index = index;
+        Opcode = opcode;
+        Modifiers = modifiers;
+        Operands = operands;
+        Info = InstructionTable.Lookup(opcode, modifiers);
+    }
+
+    public PtxFunction Function { get; }
+    public int Index { get; }
+    /// <summary>The base opcode, e.g. <c>ld</c>, <c>tcgen05.ld</c> is <c>tcgen05</c> with modifier <c>.ld</c>.</summary>
+    public string Opcode { get; }
+    /// <summary>Modifiers in source order, with their dots: <c>.global</c>, <c>.v4</c>, <c>.f32</c>, <c>.shared::cluster</c>.</summary>
+    public string[] Modifiers { get; }
+    public IReadOnlyList<Operand> Operands { get; }
+    public RegisterOperand? Guard { get; init; }
+    public SourceSpan Span { get; init; }
+    public DebugLoc? Loc { get; init; }
+    /// <summary>Semantics from the instruction table (conservative defaults for unknown opcodes).</summary>
+    public OpcodeInfo Info { get; }
+
+    /// <summary>The opcode with all modifiers, as written: <c>ld.global.v4.f32</c>.</summary>
+    public string FullOpcode => Modifiers.Length == 0 ? Opcode : Opcode + string.Concat(Modifiers);
+
+    /// <summary>Opcode plus its first modifier for multi-word opcodes (<c>tcgen05.ld</c>, <c>cp.async</c>, <c>mbarrier.init</c>).</summary>
+    public string Mnemonic => Info.Mnemonic(this);
+
+    public bool Has(string modifier) => Array.IndexOf(Modifiers, modifier) >= 0;
+    public bool HasPrefix(string prefix)
+    {
+        foreach (var m in Modifiers)
+            if (m.StartsWith(prefix, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
+    /// <summary>The data type: the last type modifier (<c>.f32</c> in <c>ld.global.v4.f32</c>), or null.</summary>
+    public string? Type
+    {
+        get
+        {
+            for (int i = Modifiers.Length - 1; i >= 0; i--)
+                if (Types.IsType(Modifiers[i])) return Modifiers[i];
+            return null;
+        }
+    }
+
+    /// <summary>The first state-space modifier; None when absent (generic addressing for memory ops).</summary>
+    public StateSpace Space
+    {
+        get
+        {
+            foreach (var m in Modifiers)
+            {
+                var s = StateSpaces.Parse(m);
+                if (s != StateSpace.None) return s;
+            }
+            return StateSpace.None;
+        }
+    }
+
+    /// <summary>All state-space modifiers in order (cp.async.bulk.shared::cluster.global has two).</summary>
+    public IEnumerable<StateSpace> Spaces()
+    {
+        foreach (var m in Modifiers)
+        {
+            var s = StateSpaces.Parse(m);
+            if (s != StateSpace.None) yield return s;
+        }
+    }
+
+    /// <summary>Vector width from <c>.v2/.v4/.v8</c>, 1 otherwise.</summary>
+    public int VectorWidth
+    {
+        get
+        {
+            foreach (var m in Modifiers)
+                if (m.Length >= 3 && m[1] == 'v' && int.TryParse(m.AsSpan(2), out var n)) return n;
+            return 1;
+        }
+    }
+
+    private RegisterOperand[]? _defs;
+    private RegisterOperand[]? _uses;
+
+    /// <summary>Registers this instruction writes (from the instruction table).</summary>
+    public RegisterOperand[] Defs => _defs ??= OperandRoles.ComputeDefs(this);
+    /// <summary>Registers (and special registers) this instruction reads, the guard included.</summary>
+    public RegisterOperand[] Uses => _uses ??= OperandRoles.ComputeUses(this);
+
+    /// <summary>The memory address operands with their resolved state space and access direction.</summary>
+    public IReadOnlyList<MemoryAccess> MemoryAccesses => _mem ??= OperandRoles.ComputeMemoryAccesses(this);
+    private IReadOnlyList<MemoryAccess>? _mem;
+
+    public Location Location => Function.LocationOf(Span);
+
+    public override string ToString()
+    {
+        var g = Guard is null ? "" : "@" + Guard + " ";
+        return g + FullOpcode + (Operands.Count > 0 ? " " + string.Join(", ", Operands) : "") + ";";
+    }
+}
+
+public enum AccessKind { Read, Write, ReadWrite, None }
+
+/// <summary>An address operand of an instruction, resolved: its state space and whether it is read or written.</summary>
+public sealed record MemoryAccess(AddressOperand Address, int OperandIndex, StateSpace Space, AccessKind Access, int Bytes);

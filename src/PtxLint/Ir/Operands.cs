@@ -1,0 +1,172 @@
+using PtxLint.Diagnostics;
+
+namespace PtxLint.Ir;
+
+public enum OperandKind
+{
+    Register,
+    SpecialRegister,
+    Immediate,
+    FloatImmediate,
+    Symbol,
+    Address,
+    Vector,
+    ParenList,
+    Sink,
+    DualPredicate,
+    String,
+    Expression,
+}
+
+/// <summary>An instruction operand. Registers are identified by name (PTX registers are not SSA).</summary>
+public abstract class Operand
+{
+    public abstract OperandKind Kind { get; }
+    public SourceSpan Span { get; init; }
+
+    /// <summary>Every register (including special registers) named by this operand, recursively.</summary>
+    public virtual IEnumerable<RegisterOperand> Registers() => Array.Empty<RegisterOperand>();
+}
+
+/// <summary>A register such as <c>%r1</c>, <c>%rd4</c>, <c>%p2</c> (or a TornadoVM name without %), possibly negated (<c>!%p1</c>).</summary>
+public sealed class RegisterOperand : Operand
+{
+    public RegisterOperand(string name, bool negated = false) { Name = name; Negated = negated; }
+    public override OperandKind Kind => IsSpecial ? OperandKind.SpecialRegister : OperandKind.Register;
+    public string Name { get; }
+    public bool Negated { get; }
+    /// <summary>True for special registers (%tid.x, %ctaid.y, %laneid, %clock64, ...).</summary>
+    public bool IsSpecial { get; init; }
+    /// <summary>Vector component or special-register component: "x" in <c>%tid.x</c>; null when absent.</summary>
+    public string? Component { get; init; }
+    /// <summary>Name with component: <c>%tid.x</c>.</summary>
+    public string FullName => Component is null ? Name : Name + "." + Component;
+    public override IEnumerable<RegisterOperand> Registers() { yield return this; }
+    public override string ToString() => (Negated ? "!" : "") + FullName;
+}
+
+public sealed class ImmediateOperand : Operand
+{
+    public ImmediateOperand(long value, string text) { Value = value; Text = text; }
+    public override OperandKind Kind => OperandKind.Immediate;
+    public long Value { get; }
+    public string Text { get; }
+    public override string ToString() => Text;
+}
+
+public sealed class FloatImmediateOperand : Operand
+{
+    public FloatImmediateOperand(double value, string text) { Value = value; Text = text; }
+    public override OperandKind Kind => OperandKind.FloatImmediate;
+    public double Value { get; }
+    public string Text { get; }
+    public override string ToString() => Text;
+}
+
+/// <summary>A symbol: a variable, a parameter, a function name or a label; <see cref="Offset"/> for <c>sym+8</c>.</summary>
+public sealed class SymbolOperand : Operand
+{
+    public SymbolOperand(string name, long offset = 0) { Name = name; Offset = offset; }
+    public override OperandKind Kind => OperandKind.Symbol;
+    public string Name { get; }
+    public long Offset { get; }
+    public override string ToString() => Offset == 0 ? Name : $"{Name}+{Offset}";
+}
+
+/// <summary>
+/// A memory address <c>[base+offset]</c>. Base is a register, a symbol (variable or parameter), or null for <c>[imm]</c>.
+/// Texture/surface forms carry extra operands: <c>[tex, {%f1, %f2}]</c>.
+/// </summary>
+public sealed class AddressOperand : Operand
+{
+    public override OperandKind Kind => OperandKind.Address;
+    public RegisterOperand? BaseRegister { get; init; }
+    public string? BaseSymbol { get; init; }
+    /// <summary>A second register in <c>[%r1+%r2]</c> forms (rare); null otherwise.</summary>
+    public RegisterOperand? IndexRegister { get; init; }
+    public long Offset { get; init; }
+    public IReadOnlyList<Operand> Extra { get; init; } = Array.Empty<Operand>();
+    public override IEnumerable<RegisterOperand> Registers()
+    {
+        if (BaseRegister is not null) yield return BaseRegister;
+        if (IndexRegister is not null) yield return IndexRegister;
+        foreach (var e in Extra)
+            foreach (var r in e.Registers())
+                yield return r;
+    }
+    public override string ToString()
+    {
+        var b = BaseRegister?.ToString() ?? BaseSymbol;
+        var s = b is null ? Offset.ToString() : Offset == 0 ? b : $"{b}+{Offset}";
+        if (IndexRegister is not null) s += "+" + IndexRegister;
+        if (Extra.Count > 0) s += ", " + string.Join(", ", Extra);
+        return "[" + s + "]";
+    }
+}
+
+/// <summary>A brace vector <c>{%r1, %r2, _}</c> of any length.</summary>
+public sealed class VectorOperand : Operand
+{
+    public VectorOperand(IReadOnlyList<Operand> elements) { Elements = elements; }
+    public override OperandKind Kind => OperandKind.Vector;
+    public IReadOnlyList<Operand> Elements { get; }
+    public override IEnumerable<RegisterOperand> Registers()
+    {
+        foreach (var e in Elements)
+            foreach (var r in e.Registers())
+                yield return r;
+    }
+    public override string ToString() => "{" + string.Join(", ", Elements) + "}";
+}
+
+/// <summary>A call's parenthesized argument or return list: <c>(retval0)</c>, <c>(param0, param1)</c>.</summary>
+public sealed class ParenListOperand : Operand
+{
+    public ParenListOperand(IReadOnlyList<Operand> elements) { Elements = elements; }
+    public override OperandKind Kind => OperandKind.ParenList;
+    public IReadOnlyList<Operand> Elements { get; }
+    public override IEnumerable<RegisterOperand> Registers()
+    {
+        foreach (var e in Elements)
+            foreach (var r in e.Registers())
+                yield return r;
+    }
+    public override string ToString() => "(" + string.Join(", ", Elements) + ")";
+}
+
+/// <summary>The sink <c>_</c>.</summary>
+public sealed class SinkOperand : Operand
+{
+    public override OperandKind Kind => OperandKind.Sink;
+    public override string ToString() => "_";
+}
+
+/// <summary><c>%p1|%p2</c>: two predicate destinations (setp, elect.sync).</summary>
+public sealed class DualPredicateOperand : Operand
+{
+    public DualPredicateOperand(RegisterOperand first, RegisterOperand second) { First = first; Second = second; }
+    public override OperandKind Kind => OperandKind.DualPredicate;
+    public RegisterOperand First { get; }
+    public RegisterOperand Second { get; }
+    public override IEnumerable<RegisterOperand> Registers() { yield return First; yield return Second; }
+    public override string ToString() => $"{First}|{Second}";
+}
+
+public sealed class StringOperand : Operand
+{
+    public StringOperand(string text) { Text = text; }
+    public override OperandKind Kind => OperandKind.String;
+    public string Text { get; }
+    public override string ToString() => Text;
+}
+
+/// <summary>A constant expression the IR does not model further (kept as text), with any registers it names.</summary>
+public sealed class ExpressionOperand : Operand
+{
+    public ExpressionOperand(string text, IReadOnlyList<RegisterOperand> registers) { Text = text; Regs = registers; }
+    public override OperandKind Kind => OperandKind.Expression;
+    public string Text { get; }
+    public IReadOnlyList<RegisterOperand> Regs { get; }
+    public override IEnumerable<RegisterOperand> Registers() => Regs;
+    public override string ToString() => Text;
+}

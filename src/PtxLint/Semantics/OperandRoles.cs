@@ -1,0 +1,90 @@
+using PtxLint.Ir;
+
+namespace PtxLint.Semantics;
+
+/// <summary>Derives def/use roles and resolved memory accesses of an instruction from its table row.</summary>
+internal static class OperandRoles
+{
+    private static bool IsDestinationShape(Operand op) =>
+        op is RegisterOperand or VectorOperand or DualPredicateOperand or SinkOperand;
+
+    /// <summary>Number of leading operands that are destinations.</summary>
+    internal static int DestinationCount(Instruction insn)
+    {
+        var info = insn.Info;
+        if (insn.Operands.Count == 0) return 0;
+        if (info.Flow == FlowKind.Call)
+            return insn.Operands.Count >= 2 && insn.Operands[0] is ParenListOperand ? 1 : 0;
+        if (info.DstOptional)
+            return IsDestinationShape(insn.Operands[0]) ? 1 : 0;
+        if (info.DstCount == 0) return 0;
+        // bar.red / barrier.red: dst first. Unknown ops: first operand when it is register-shaped and more operands follow.
+        if (!info.Known)
+            return insn.Operands.Count >= 2 && IsDestinationShape(insn.Operands[0]) ? 1 : 0;
+        return IsDestinationShape(insn.Operands[0]) ? Math.Min(info.DstCount, insn.Operands.Count) : 0;
+    }
+
+    internal static RegisterOperand[] ComputeDefs(Instruction insn)
+    {
+        int n = DestinationCount(insn);
+        if (n == 0) return Array.Empty<RegisterOperand>();
+        var list = new List<RegisterOperand>(2);
+        for (int i = 0; i < n; i++)
+        {
+            foreach (var r in insn.Operands[i].Registers())
+                if (!r.IsSpecial) list.Add(r);
+        }
+        return list.ToArray();
+    }
+
+    internal static RegisterOperand[] ComputeUses(Instruction insn)
+    {
+        int n = DestinationCount(insn);
+        var list = new List<RegisterOperand>(4);
+        if (insn.Guard is not null) list.Add(insn.Guard);
+        bool dstRead = insn.Info.DstAlsoRead || !insn.Info.Known;
+        for (int i = 0; i < insn.Operands.Count; i++)
+        {
+            if (i < n && !dstRead) continue;
+            foreach (var r in insn.Operands[i].Registers())
+                list.Add(r);
+        }
+        return list.ToArray();
+    }
+
+    internal static IReadOnlyList<MemoryAccess> ComputeMemoryAccesses(Instruction insn)
+    {
+        var info = insn.Info;
+        List<MemoryAccess>? result = null;
+        StateSpace[]? spaces = null;
+        int addrOrdinal = 0;
+        for (int i = 0; i < insn.Operands.Count; i++)
+        {
+            if (insn.Operands[i] is not AddressOperand addr) continue;
+            spaces ??= insn.Spaces().ToArray();
+            StateSpace space;
+            if (addrOrdinal < spaces.Length) space = spaces[addrOrdinal];
+            else if (spaces.Length > 0 && info.Mem != MemKind.Copy) space = spaces[0];
+            else if (info.Mem == MemKind.Copy && addrOrdinal >= 2) space = StateSpace.Shared; // the mbarrier of a bulk copy
+            else space = info.DefaultSpace != StateSpace.None ? info.DefaultSpace : StateSpace.Generic;
+            if (info.DefaultSpace == StateSpace.TensorMemory && addrOrdinal == 0) space = StateSpace.TensorMemory;
+
+            AccessKind access = info.Mem switch
+            {
+                MemKind.Load => AccessKind.Read,
+                MemKind.Store => AccessKind.Write,
+                MemKind.Atomic => AccessKind.ReadWrite,
+                MemKind.Copy => addrOrdinal == 0 ? AccessKind.Write : addrOrdinal == 1 ? AccessKind.Read : AccessKind.ReadWrite,
+                MemKind.Prefetch => AccessKind.None,
+                _ => AccessKind.None,
+            };
+            if (info.Mem == MemKind.None && !info.Known) access = AccessKind.ReadWrite;
+            int bytes = 0;
+            if (info.Mem is MemKind.Load or MemKind.Store or MemKind.Atomic && insn.Opcode is "ld" or "st" or "ldu" or "atom" or "red")
+                bytes = Types.ByteSize(insn.Type) * insn.VectorWidth;
+            (result ??= new List<MemoryAccess>(2)).Add(new MemoryAccess(addr, i, space, access, bytes));
+            addrOrdinal++;
+        }
+        return result ?? (IReadOnlyList<MemoryAccess>)Array.Empty<MemoryAccess>();
+    }
+}
