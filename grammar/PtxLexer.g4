@@ -61,7 +61,10 @@ ABI_PRESERVE_CONTROL: '.abi_preserve_control';
 // ---- names ----
 // A dotted name: directives (.reg, .entry), state spaces, types and instruction modifiers.
 // Modifiers may carry '::' sub-qualifiers: .shared::cluster, .mbarrier::complete_tx::bytes.
-DOT_NAME        : '.' IDSTART IDPART* ('::' IDPART+)*;
+// Modifiers may start with a digit: .3d, .32x32b (tcgen05 shapes).
+DOT_NAME        : '.' IDSTART IDPART* ('::' IDPART+)*
+                | '.' DIGIT IDPART* ('::' IDPART+)*   // .3d, .32x32b, .16x256b
+                ;
 // Identifiers: PTX allows [a-zA-Z][a-zA-Z0-9_$]* and [_$%][a-zA-Z0-9_$]+ ; '%' names are
 // registers and special registers. TornadoVM emits registers without '%'.
 IDENT           : IDSTART IDPART*

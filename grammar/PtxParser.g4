@@ -52,11 +52,11 @@ pragma
 
 // ---------------------------------------------------------------- functions
 functionDecl
-    : kind=(ENTRY | FUNC) returnParams? name=IDENT paramList? performanceDirective* (functionBody | SEMI)
+    : kind=(ENTRY | FUNC) returnParams? name=IDENT paramList? performanceDirective* (functionBody | SEMI)?
     ;
 
 returnParams
-    : LPAREN paramDecl (COMMA paramDecl)* RPAREN
+    : LPAREN (paramDecl (COMMA paramDecl)*)? RPAREN
     ;
 
 paramList
@@ -94,7 +94,7 @@ statement
     | locDirective                                           # locStatement
     | pragma                                                 # pragmaStatement
     | fileDirective                                          # fileStatement
-    | CALLPROTOTYPE protoParams? IDENT protoParams? SEMI     # callPrototypeStatement
+    | CALLPROTOTYPE protoParams? IDENT protoParams? (perfKeyword (perfArg (COMMA perfArg)*)?)* SEMI  # callPrototypeStatement
     | CALLTARGETS IDENT (COMMA IDENT)* SEMI                  # callTargetsStatement
     | BRANCHTARGETS IDENT (COMMA IDENT)* SEMI                # branchTargetsStatement
     | perfKeyword (perfArg (COMMA perfArg)*)? SEMI           # perfStatement

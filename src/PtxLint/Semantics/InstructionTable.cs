@@ -166,9 +166,14 @@ public static class InstructionTable
         return d;
     }
 
+    /// <summary>Opcodes that have compound keys (e.g. cp -> cp.async); others are looked up by opcode alone.</summary>
+    private static readonly HashSet<string> Compound = Rows.Keys.Where(k => k.Contains('.')).Select(k => k[..k.IndexOf('.')]).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Looks up the row for an opcode and its modifiers, preferring the longest compound key (cp.async.bulk.tensor before cp.async).</summary>
     public static OpcodeInfo Lookup(string opcode, string[] modifiers)
     {
+        if (modifiers.Length == 0 || !Compound.Contains(opcode))
+            return Rows.TryGetValue(opcode, out var r0) ? r0 : Unknown;
         if (modifiers.Length >= 2)
         {
             var k3 = string.Concat(opcode, modifiers[0], modifiers[1]);

@@ -1,0 +1,87 @@
+using PtxLint.Diagnostics;
+using PtxLint.Ir;
+using PtxLint.Semantics;
+
+namespace PtxLint.Syntax;
+
+/// <summary>IR construction helpers shared by the fast parser and the ANTLR tree builder, so both build the same IR.</summary>
+internal static class IrFactory
+{
+    internal sealed class FunctionState
+    {
+        public required PtxFunction Fn;
+        public readonly HashSet<string> SingleRegs = new(StringComparer.Ordinal);
+        public readonly HashSet<string> RegPrefixes = new(StringComparer.Ordinal);
+        public DebugLoc? CurrentLoc;
+        public string? PendingLabel;
+
+        public bool IsRegisterName(string name)
+        {
+            if (name.Length > 0 && name[0] == '%') return true;
+            if (SingleRegs.Count > 0 && SingleRegs.Contains(name)) return true;
+            if (RegPrefixes.Count == 0) return false;
+            int end = name.Length;
+            while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
+            return end < name.Length && RegPrefixes.Contains(name[..end]);
+        }
+    }
+
+    internal struct Specs
+    {
+        public StateSpace Space;
+        public string? Type;
+        public int Vector;
+        public int? Align;
+        public bool Ptr;
+        public StateSpace PointeeSpace;
+        /// <summary>A vector specifier came after the type (<c>.b32 .v2</c>): ptxas rejects it.</summary>
+        public bool VectorAfterType;
+    }
+
+    internal const string VectorAfterTypeMessage = "the vector specifier (.v2/.v4/.v8) must come before the type (.v2 .b32, not .b32 .v2)";
+
+    /// <summary>Reads declaration specifiers: (directive name, its integer argument text or null).</summary>
+    internal static Specs ReadSpecs(IEnumerable<(string? Name, string? Int)> specs)
+    {
+        var r = new Specs { Vector = 1 };
+        foreach (var (name, intText) in specs)
+        {
+            if (name is null) continue;
+            if (name == ".align" && intText is not null && IrBuilder.TryParseInt(intText, out var al)) { r.Align = (int)al; continue; }
+            if (name == ".ptr") { r.Ptr = true; continue; }
+            if (name.Length >= 3 && name[1] == 'v' && int.TryParse(name.AsSpan(2), out var vw))
+            {
+                r.Vector = vw;
+                if (r.Type is not null) r.VectorAfterType = true;
+                continue;
+            }
+            if (Types.IsType(name)) { r.Type = name; continue; }
+            var space = StateSpaces.Parse(name);
+            if (space != StateSpace.None)
+            {
+                if (r.Space == StateSpace.None) r.Space = space;
+                else if (r.Ptr || r.Space == StateSpace.Param) r.PointeeSpace = space;
+            }
+        }
+        return r;
+    }
+
+    internal static RegisterOperand MakeRegister(string name, string? component, bool negated, SourceSpan span) =>
+        new(name, negated) { IsSpecial = SpecialRegisters.IsSpecial(name), Component = component, Span = span };
+
+    internal static void ApplyPerf(PtxFunction fn, string kw, string[] args)
+    {
+        int[] Ints() => args.Select(a => IrBuilder.TryParseInt(a, out var v) ? (int)v : 0).ToArray();
+        switch (kw)
+        {
+            case ".maxntid": fn.Performance.MaxNtid = Ints(); break;
+            case ".reqntid": fn.Performance.ReqNtid = Ints(); break;
+            case ".maxnreg": fn.Performance.MaxNReg = Ints().FirstOrDefault(); break;
+            case ".minnctapersm": fn.Performance.MinNCtaPerSm = Ints().FirstOrDefault(); break;
+            case ".maxnctapersm": fn.Performance.MaxNCtaPerSm = Ints().FirstOrDefault(); break;
+            case ".reqnctapercluster": fn.Performance.ReqNCtaPerCluster = Ints(); break;
+            case ".noreturn": fn.Performance.NoReturn = true; break;
+            case ".explicitcluster": fn.Performance.ExplicitCluster = true; break;
+        }
+    }
+}

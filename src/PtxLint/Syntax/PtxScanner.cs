@@ -1,0 +1,281 @@
+using System.Runtime.CompilerServices;
+using T = PtxLint.Syntax.Generated.PtxLexer;
+
+namespace PtxLint.Syntax;
+
+/// <summary>A token as the scanner produces it: type (a PtxLexer token type), offsets and position.</summary>
+public struct RawToken
+{
+    public int Type;
+    /// <summary>Offset of the first character.</summary>
+    public int Start;
+    /// <summary>Offset of the last character (inclusive, as ANTLR's StopIndex).</summary>
+    public int Stop;
+    /// <summary>1-based line.</summary>
+    public int Line;
+    /// <summary>0-based column (ANTLR's CharPositionInLine).</summary>
+    public int Column;
+
+    public readonly int Length => Stop - Start + 1;
+}
+
+/// <summary>
+/// Hand-written PTX scanner producing exactly the default-channel tokens of grammar/PtxLexer.g4
+/// (trivia are skipped). It exists for speed: the ANTLR-generated lexer is several times slower.
+/// Tests compare both on the whole corpus.
+/// </summary>
+public static class PtxScanner
+{
+    private static readonly Dictionary<string, int> Keywords = new(StringComparer.Ordinal)
+    {
+        [".version"] = T.VERSION, [".target"] = T.TARGET, [".address_size"] = T.ADDRESS_SIZE, [".file"] = T.FILE,
+        [".section"] = T.SECTION, [".alias"] = T.ALIAS, [".pragma"] = T.PRAGMA, [".loc"] = T.LOC, [".entry"] = T.ENTRY,
+        [".func"] = T.FUNC, [".visible"] = T.VISIBLE, [".extern"] = T.EXTERN, [".weak"] = T.WEAK, [".common"] = T.COMMON,
+        [".callprototype"] = T.CALLPROTOTYPE, [".calltargets"] = T.CALLTARGETS, [".branchtargets"] = T.BRANCHTARGETS,
+        [".maxnreg"] = T.MAXNREG, [".maxntid"] = T.MAXNTID, [".reqntid"] = T.REQNTID, [".minnctapersm"] = T.MINNCTAPERSM,
+        [".maxnctapersm"] = T.MAXNCTAPERSM, [".noreturn"] = T.NORETURN, [".explicitcluster"] = T.EXPLICITCLUSTER,
+        [".reqnctapercluster"] = T.REQNCTAPERCLUSTER, [".maxclusterrank"] = T.MAXCLUSTERRANK,
+        [".blocksareclusters"] = T.BLOCKSARECLUSTERS, [".abi_preserve"] = T.ABI_PRESERVE,
+        [".abi_preserve_control"] = T.ABI_PRESERVE_CONTROL,
+    };
+
+    private static readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> KeywordLookup =
+        Keywords.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsIdStart(char c) => (uint)((c | 0x20) - 'a') <= 'z' - 'a' || c == '_' || c == '$';
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsIdPart(char c) => (uint)((c | 0x20) - 'a') <= 'z' - 'a' || (uint)(c - '0') <= 9 || c == '_' || c == '$';
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsDigit(char c) => (uint)(c - '0') <= 9;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsHex(char c) => (uint)(c - '0') <= 9 || (uint)((c | 0x20) - 'a') <= 'f' - 'a';
+
+    /// <summary>Scans <paramref name="text"/> into default-channel tokens; the last token is EOF.</summary>
+    public static RawToken[] Scan(string text, out int count)
+    {
+        var tokens = new RawToken[Math.Max(16, text.Length / 3)];
+        int n = 0;
+        int line = 1;
+        int lineStart = 0;
+        int i = 0;
+        int len = text.Length;
+        while (true)
+        {
+            // ---- trivia
+            while (i < len)
+            {
+                char c = text[i];
+                if (c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\uFEFF') { i++; continue; }
+                if (c == '\n') { i++; line++; lineStart = i; continue; }
+                if (c == '\r')
+                {
+                    i++;
+                    if (i < len && text[i] == '\n') i++;
+                    line++; lineStart = i; continue;
+                }
+                if (c == '/' && i + 1 < len)
+                {
+                    char d = text[i + 1];
+                    if (d == '/')
+                    {
+                        i += 2;
+                        while (i < len && text[i] != '\n' && text[i] != '\r') i++;
+                        continue;
+                    }
+                    if (d == '*')
+                    {
+                        int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                        if (close < 0) break; // unterminated: lexed as '/' '*' like the ANTLR lexer
+                        for (int k = i + 2; k < close; k++)
+                        {
+                            char e = text[k];
+                            if (e == '\n') { line++; lineStart = k + 1; }
+                            else if (e == '\r')
+                            {
+                                if (k + 1 < close && text[k + 1] == '\n') k++;
+                                line++; lineStart = k + 1;
+                            }
+                        }
+                        i = close + 2;
+                        continue;
+                    }
+                }
+                break;
+            }
+
+            if (n + 1 >= tokens.Length) Array.Resize(ref tokens, tokens.Length * 2);
+            ref var t = ref tokens[n++];
+            t.Start = i;
+            t.Line = line;
+            t.Column = i - lineStart;
+            if (i >= len)
+            {
+                t.Type = T.Eof;
+                t.Stop = i - 1;
+                break;
+            }
+            char ch = text[i];
+            int start = i;
+            if (IsIdStart(ch) || ch == '%')
+            {
+                i++;
+                while (i < len && IsIdPart(text[i])) i++;
+                t.Type = T.IDENT;
+            }
+            else if (ch == '.')
+            {
+                if (i + 1 < len && IsIdPart(text[i + 1]))
+                {
+                    i += 2;
+                    while (i < len && IsIdPart(text[i])) i++;
+                    while (i + 2 < len && text[i] == ':' && text[i + 1] == ':' && IsIdPart(text[i + 2]))
+                    {
+                        i += 3;
+                        while (i < len && IsIdPart(text[i])) i++;
+                    }
+                    t.Type = KeywordLookup.TryGetValue(text.AsSpan(start, i - start), out var kw) ? kw : T.DOT_NAME;
+                }
+                else
+                {
+                    i++;
+                    t.Type = T.DOT;
+                }
+            }
+            else if (IsDigit(ch))
+            {
+                t.Type = ScanNumber(text, ref i);
+            }
+            else
+            {
+                i++;
+                switch (ch)
+                {
+                    case '{': t.Type = T.LBRACE; break;
+                    case '}': t.Type = T.RBRACE; break;
+                    case '(': t.Type = T.LPAREN; break;
+                    case ')': t.Type = T.RPAREN; break;
+                    case '[': t.Type = T.LBRACK; break;
+                    case ']': t.Type = T.RBRACK; break;
+                    case '<': t.Type = T.LT; break;
+                    case '>': t.Type = T.GT; break;
+                    case ',': t.Type = T.COMMA; break;
+                    case ';': t.Type = T.SEMI; break;
+                    case ':':
+                        if (i < len && text[i] == ':') { i++; t.Type = T.COLONCOLON; }
+                        else t.Type = T.COLON;
+                        break;
+                    case '@': t.Type = T.AT; break;
+                    case '!': t.Type = T.BANG; break;
+                    case '|': t.Type = T.PIPE; break;
+                    case '+': t.Type = T.PLUS; break;
+                    case '-': t.Type = T.MINUS; break;
+                    case '*': t.Type = T.STAR; break;
+                    case '/': t.Type = T.SLASH; break;
+                    case '~': t.Type = T.TILDE; break;
+                    case '&': t.Type = T.AMP; break;
+                    case '^': t.Type = T.CARET; break;
+                    case '=': t.Type = T.EQUALS; break;
+                    case '?': t.Type = T.QUESTION; break;
+                    case '"':
+                    {
+                        int k = i;
+                        bool ok = false;
+                        while (k < len)
+                        {
+                            char e = text[k];
+                            if (e == '"') { ok = true; break; }
+                            if (e == '\r' || e == '\n') break;
+                            if (e == '\\')
+                            {
+                                if (k + 1 >= len) break;
+                                k += 2;
+                                continue;
+                            }
+                            k++;
+                        }
+                        if (ok) { i = k + 1; t.Type = T.STRING; }
+                        else t.Type = T.ERROR_CHAR;
+                        break;
+                    }
+                    default:
+                        // A surrogate pair is one code point: one error token, as the ANTLR lexer does.
+                        if (char.IsHighSurrogate(ch) && i < len && char.IsLowSurrogate(text[i])) i++;
+                        t.Type = T.ERROR_CHAR;
+                        break;
+                }
+            }
+            t.Stop = i - 1;
+        }
+        count = n;
+        return tokens;
+    }
+
+    private static int ScanNumber(string text, ref int i)
+    {
+        int len = text.Length;
+        int start = i;
+        char c0 = text[i];
+        if (c0 == '0' && i + 1 < len)
+        {
+            char c1 = (char)(text[i + 1] | 0x20);
+            if (c1 == 'f' && CountHex(text, i + 2, 8) == 8) { i += 10; return T.FLOAT_HEX; }
+            if (c1 == 'd' && CountHex(text, i + 2, 16) == 16) { i += 18; return T.FLOAT_HEX; }
+            if (c1 == 'x' && i + 2 < len && IsHex(text[i + 2]))
+            {
+                i += 2;
+                while (i < len && IsHex(text[i])) i++;
+                if (i < len && text[i] == 'U') i++;
+                return T.INT;
+            }
+            if (c1 == 'b' && i + 2 < len && (text[i + 2] == '0' || text[i + 2] == '1'))
+            {
+                i += 2;
+                while (i < len && (text[i] == '0' || text[i] == '1')) i++;
+                if (i < len && text[i] == 'U') i++;
+                return T.INT;
+            }
+        }
+        while (i < len && IsDigit(text[i])) i++;
+        int afterDigits = i;
+        if (i < len && text[i] == '.')
+        {
+            i++;
+            while (i < len && IsDigit(text[i])) i++;
+            TryExponent(text, ref i);
+            return T.FLOAT;
+        }
+        if (TryExponent(text, ref i)) return T.FLOAT;
+        i = afterDigits;
+        if (i < len && text[i] == 'U') i++;
+        _ = start;
+        return T.INT;
+    }
+
+    private static bool TryExponent(string text, ref int i)
+    {
+        int len = text.Length;
+        if (i < len && (text[i] | 0x20) == 'e')
+        {
+            int k = i + 1;
+            if (k < len && (text[k] == '+' || text[k] == '-')) k++;
+            if (k < len && IsDigit(text[k]))
+            {
+                while (k < len && IsDigit(text[k])) k++;
+                i = k;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int CountHex(string text, int from, int max)
+    {
+        int n = 0;
+        while (n < max && from + n < text.Length && IsHex(text[from + n])) n++;
+        return n;
+    }
+}
