@@ -318,6 +318,23 @@ public sealed class ReachingDefinitions
         return set;
     }
 
+    private readonly Dictionary<(int Block, int Reg), int[]> _outCache = new();
+
+    /// <summary>Sorted instruction indices (with <see cref="EntryDef"/>) of the definitions of a register reaching the end of block <paramref name="b"/>.</summary>
+    public int[] ReachingAtEnd(BasicBlock b, string regName)
+    {
+        int r = RegisterId(regName);
+        if (r < 0) return EntryOnly;
+        if (_outCache.TryGetValue((b.Id, r), out var cached)) return cached;
+        var set = InSet(b.Id, r);
+        var insns = _fn.Instructions;
+        for (int k = b.Start; k < b.End; k++)
+            if (Array.IndexOf(_defRegs[k], r) >= 0)
+                set = insns[k].Guard is null ? new[] { k } : Union(set, new[] { k });
+        _outCache[(b.Id, r)] = set;
+        return set;
+    }
+
     /// <summary>Definitions of register <paramref name="regName"/> that reach the program point before <paramref name="at"/>, in source order (empty = undefined / live-in).</summary>
     public IReadOnlyList<Instruction> Reaching(Instruction at, string regName)
     {

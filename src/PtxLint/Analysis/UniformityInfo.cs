@@ -146,9 +146,10 @@ public sealed class UniformityInfo
                 foreach (var br in _cd.TransitiveBranchesControlling(db))
                 {
                     var bv = _val[br.Index];
-                    if (bv == Uniformity.Uniform || _cd.IsTransitivelyControlledBy(useBlock, br)) continue;
+                    if (bv == Uniformity.Uniform || bv <= v && why is null || _cd.IsTransitivelyControlledBy(useBlock, br)) continue;
                     v = v.Meet(bv);
                     why?.Add(br);
+                    if (v == Uniformity.Varying && why is null) return v;
                 }
             }
         }
@@ -157,8 +158,11 @@ public sealed class UniformityInfo
         {
             if (d < 0) continue;
             var db = _cfg.BlockOf(d);
-            for (var l = _loops.LoopOf(db); l is not null && !l.Contains(useBlock); l = l.Parent)
+            for (var l = _loops.LoopOf(db); l is not null; l = l.Parent)
             {
+                // Inside the loop, a value is uniform among the threads still iterating, unless it left the loop
+                // (through an enclosing loop) and came back in at the header.
+                if (l.Contains(useBlock) && !ReentersHeader(d, reg.Name, l)) continue;
                 bool anyDivergentExit = false;
                 foreach (var br in l.ExitBranches)
                     if (_val[br.Index] != Uniformity.Uniform) { anyDivergentExit = true; break; }
@@ -173,6 +177,17 @@ public sealed class UniformityInfo
             }
         }
         return v;
+    }
+
+    /// <summary>True when definition <paramref name="d"/> of <paramref name="reg"/> reaches the loop header from a predecessor outside the loop.</summary>
+    private bool ReentersHeader(int d, string reg, Loop loop)
+    {
+        foreach (var p in loop.Header.Predecessors)
+        {
+            if (loop.Contains(p)) continue;
+            if (Array.BinarySearch(_defs.ReachingAtEnd(p, reg), d) >= 0) return true;
+        }
+        return false;
     }
 
     /// <summary>True when a definition inside <paramref name="loop"/> may produce a different value per iteration.</summary>
@@ -224,6 +239,7 @@ public sealed class UniformityInfo
         {
             int i = queue.Dequeue();
             queued[i] = false;
+            if (_val[i] == Uniformity.Varying) continue; // already at the bottom
             var insn = insns[i];
             var nv = Evaluate(insn).Meet(_val[i]);
             if (nv == _val[i]) continue;
