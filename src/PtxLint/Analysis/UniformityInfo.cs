@@ -215,6 +215,8 @@ public sealed class UniformityInfo
         var v = _base[insn.Index];
         if (v == Uniformity.Varying) return v;
         bool self = false;
+        // redux.sync: every lane of the warp gets the same reduction, whatever the inputs; only the guard matters.
+        if (insn.Opcode == "redux") return insn.Guard is null ? v : v.Meet(UseValue(insn, insn.Guard, null, ref self));
         foreach (var u in insn.Uses)
         {
             v = v.Meet(UseValue(insn, u, null, ref self));

@@ -8,9 +8,18 @@ internal static class AnalysisTestUtil
 
     public static PtxModule Parse(string body)
     {
-        var module = PtxLint.Syntax.PtxParserDriver.Parse("test.ptx", Header + body);
+        var module = ParseText("test.ptx", Header + body);
         Assert.True(module.Errors.Count == 0, "syntax errors: " + string.Join("; ", module.Errors.Select(e => $"{e.Span}: {e.Message}")));
         return module;
+    }
+
+    /// <summary>The real parser (PtxLint.Syntax.PtxParserDriver.Parse) when the engine has it, else the stop-gap <see cref="MiniPtx"/>.</summary>
+    public static PtxModule ParseText(string path, string text)
+    {
+        var driver = typeof(PtxModule).Assembly.GetType("PtxLint.Syntax.PtxParserDriver");
+        var parse = driver?.GetMethod("Parse", new[] { typeof(string), typeof(string) });
+        if (parse is not null) return (PtxModule)parse.Invoke(null, new object[] { path, text })!;
+        return MiniPtx.Parse(path, text);
     }
 
     public static PtxFunction Fn(string body, string? name = null)
