@@ -78,7 +78,10 @@ public class ReachingDefinitionsTests
             sb.Append("$L_").Append(b).Append(":\n");
             for (int k = 0; k < perBlock; k++)
             {
-                int d = rnd.Next(2, regs), a = rnd.Next(regs), c = rnd.Next(regs);
+                // Registers from a window that slides with the block (short live ranges, as in compiler output),
+                // plus an occasional far register (long live ranges, loop-carried values).
+                int w = (b * 7) % (regs - 64);
+                int d = 2 + w + rnd.Next(60), a = rnd.Next(20) == 0 ? rnd.Next(regs) : w + rnd.Next(64), c = w + rnd.Next(64);
                 if (rnd.Next(10) == 0) sb.Append("  @%p1 ");
                 else sb.Append("  ");
                 sb.Append("add.s32 %r").Append(d).Append(", %r").Append(a).Append(", %r").Append(c).Append(";\n");
