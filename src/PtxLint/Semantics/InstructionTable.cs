@@ -51,7 +51,7 @@ public static class InstructionTable
             new("st.async", DstCount: 0, Mem: MemKind.Store, DefaultSpace: StateSpace.SharedCluster),
             new("st.bulk", DstCount: 0, Mem: MemKind.Store),
             new("mov"), new("cvt"), new("cvta"), new("isspacep"), new("prmt"), new("shf"), new("shl"), new("shr"),
-            new("ldmatrix", Mem: MemKind.Load, DefaultSpace: StateSpace.Shared),
+            new("ldmatrix", Mem: MemKind.Load, DefaultSpace: StateSpace.Shared, VaryingResult: true), // per-thread fragment
             new("stmatrix", DstCount: 0, Mem: MemKind.Store, DefaultSpace: StateSpace.Shared),
             new("prefetch", DstCount: 0, Mem: MemKind.Prefetch),
             new("prefetchu", DstCount: 0, Mem: MemKind.Prefetch),
@@ -128,7 +128,7 @@ public static class InstructionTable
             new("mbarrier.pending_count"),
 
             // ---- matrix
-            new("wmma.load", Mem: MemKind.Load),
+            new("wmma.load", Mem: MemKind.Load, VaryingResult: true), // per-thread fragment
             new("wmma.store", DstCount: 0, Mem: MemKind.Store),
             new("wmma.mma"),
             new("mma"),
@@ -139,7 +139,7 @@ public static class InstructionTable
             new("tcgen05.alloc", DstCount: 0, Mem: MemKind.Store, DefaultSpace: StateSpace.Shared),
             new("tcgen05.dealloc", DstCount: 0),
             new("tcgen05.relinquish_alloc_permit", DstCount: 0),
-            new("tcgen05.ld", Mem: MemKind.Load, DefaultSpace: StateSpace.TensorMemory),
+            new("tcgen05.ld", Mem: MemKind.Load, DefaultSpace: StateSpace.TensorMemory, VaryingResult: true), // per-lane data
             new("tcgen05.st", DstCount: 0, Mem: MemKind.Store, DefaultSpace: StateSpace.TensorMemory),
             new("tcgen05.wait", DstCount: 0),
             new("tcgen05.cp", DstCount: 0, Mem: MemKind.Copy, DefaultSpace: StateSpace.TensorMemory),

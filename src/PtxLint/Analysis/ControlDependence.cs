@@ -1,0 +1,122 @@
+using PtxLint.Ir;
+using PtxLint.Semantics;
+
+namespace PtxLint.Analysis;
+
+/// <summary>
+/// Control dependence (Ferrante, Ottenstein, Warren) from the post-dominance frontier: block B is control dependent
+/// on the branch ending block A when A has an edge to a block that B post-dominates (or is) and B does not strictly
+/// post-dominate A. Only conditional branches create dependence: a guarded <c>bra</c>/<c>brx.idx</c>/<c>ret</c>/<c>exit</c>,
+/// or any block with two or more successors.
+/// </summary>
+public sealed class ControlDependence
+{
+    private readonly ControlFlowGraph _cfg;
+    private readonly List<Instruction>[] _direct;
+    private readonly List<BasicBlock>[] _dependents;
+    private readonly IReadOnlyList<Instruction>?[] _transitive;
+    private HashSet<Instruction>?[]? _transitiveSets;
+
+    public ControlDependence(ControlFlowGraph cfg, DominatorTree postDom)
+    {
+        _cfg = cfg;
+        int n = cfg.Blocks.Count;
+        _direct = new List<Instruction>[n];
+        _dependents = new List<BasicBlock>[n];
+        _transitive = new IReadOnlyList<Instruction>?[n];
+        for (int i = 0; i < n; i++) { _direct[i] = new List<Instruction>(); _dependents[i] = new List<BasicBlock>(); }
+
+        foreach (var a in cfg.Blocks)
+        {
+            if (!IsConditional(cfg, a)) continue;
+            var branch = cfg.Terminator(a)!;
+            var stop = postDom.ImmediateDominator(a);
+            foreach (var s in a.Successors)
+            {
+                var runner = s;
+                var guardSteps = 0;
+                while (runner is not null && runner != stop && guardSteps++ <= n)
+                {
+                    if (!_direct[runner.Id].Contains(branch))
+                    {
+                        _direct[runner.Id].Add(branch);
+                        _dependents[a.Id].Add(runner);
+                    }
+                    if (runner == postDom.Root) break;
+                    runner = postDom.ImmediateDominator(runner);
+                }
+            }
+        }
+        foreach (var l in _direct) l.Sort((x, y) => x.Index.CompareTo(y.Index));
+        foreach (var l in _dependents) l.Sort((x, y) => x.Id.CompareTo(y.Id));
+    }
+
+    /// <summary>True when the block ends in a conditional branch: a guarded bra/brx.idx/ret/exit/trap, or it has 2+ successors.</summary>
+    public static bool IsConditional(ControlFlowGraph cfg, BasicBlock b)
+    {
+        if (b.IsExit || b.Count == 0) return false;
+        // A guarded bra/ret/exit has its target and its fall-through as successors; a guarded branch to the next
+        // block (or a guarded ret in the last block) has one successor and decides nothing.
+        return b.Successors.Count >= 2;
+    }
+
+    /// <summary>The conditional branch instructions (terminators of the controlling blocks) the block is directly control dependent on, in source order.</summary>
+    public IReadOnlyList<Instruction> BranchesControlling(BasicBlock b) => _direct[b.Id];
+
+    /// <summary>Blocks directly control dependent on the branch that ends <paramref name="branchBlock"/>.</summary>
+    public IReadOnlyList<BasicBlock> DependentBlocks(BasicBlock branchBlock) => _dependents[branchBlock.Id];
+
+    /// <summary>Blocks directly control dependent on a branch instruction.</summary>
+    public IReadOnlyList<BasicBlock> DependentBlocks(Instruction branch) => _dependents[_cfg.BlockOf(branch).Id];
+
+    /// <summary>Every branch the block is control dependent on, directly or through the blocks of those branches, in source order.</summary>
+    public IReadOnlyList<Instruction> TransitiveBranchesControlling(BasicBlock b)
+    {
+        var cached = _transitive[b.Id];
+        if (cached is not null) return cached;
+        var seen = new HashSet<Instruction>();
+        var work = new Stack<BasicBlock>();
+        work.Push(b);
+        var visitedBlocks = new HashSet<BasicBlock> { b };
+        while (work.Count > 0)
+        {
+            var x = work.Pop();
+            foreach (var br in _direct[x.Id])
+            {
+                if (!seen.Add(br)) continue;
+                var bb = _cfg.BlockOf(br);
+                if (visitedBlocks.Add(bb)) work.Push(bb);
+            }
+        }
+        var list = seen.OrderBy(i => i.Index).ToArray();
+        _transitive[b.Id] = list;
+        return list;
+    }
+
+    /// <summary>Blocks control dependent on the branch directly or through branches inside the region it controls, by id.</summary>
+    public IReadOnlyList<BasicBlock> TransitiveDependentBlocks(Instruction branch)
+    {
+        var seen = new HashSet<BasicBlock>();
+        var work = new Stack<BasicBlock>();
+        work.Push(_cfg.BlockOf(branch));
+        var visitedBranchBlocks = new HashSet<BasicBlock> { _cfg.BlockOf(branch) };
+        while (work.Count > 0)
+        {
+            var x = work.Pop();
+            foreach (var d in _dependents[x.Id])
+            {
+                seen.Add(d);
+                if (_dependents[d.Id].Count > 0 && visitedBranchBlocks.Add(d)) work.Push(d);
+            }
+        }
+        return seen.OrderBy(b => b.Id).ToArray();
+    }
+
+    /// <summary>True when the block is control dependent (transitively) on the branch.</summary>
+    public bool IsTransitivelyControlledBy(BasicBlock b, Instruction branch)
+    {
+        _transitiveSets ??= new HashSet<Instruction>?[_cfg.Blocks.Count];
+        var set = _transitiveSets[b.Id] ??= new HashSet<Instruction>(TransitiveBranchesControlling(b));
+        return set.Contains(branch);
+    }
+}

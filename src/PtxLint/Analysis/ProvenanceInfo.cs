@@ -1,0 +1,385 @@
+using PtxLint.Ir;
+using PtxLint.Semantics;
+
+namespace PtxLint.Analysis;
+
+public enum ValueSourceKind
+{
+    /// <summary>A special register: <see cref="ValueSource.Name"/> is its full name (<c>%ctaid.y</c>).</summary>
+    SpecialRegister,
+    /// <summary>A kernel/function parameter read by <c>ld.param</c> (or a <c>.reg</c> parameter of an old-style .func): Name is the parameter.</summary>
+    Parameter,
+    /// <summary>A load from memory: see <see cref="ValueSource.LoadInstruction"/>, <see cref="ValueSource.Space"/>, <see cref="ValueSource.AddressSources"/>.</summary>
+    Load,
+    /// <summary>The address of a variable, parameter or function (<c>mov.u32 %r, smem</c>, <c>cvta</c> of a variable): Name is the symbol.</summary>
+    Symbol,
+    /// <summary>An immediate: <see cref="ValueSource.Value"/> (integers) and Name (the text).</summary>
+    Constant,
+    /// <summary>A result the analysis does not see through: atomics, calls, shfl/vote/activemask/elect/match, unknown opcodes.</summary>
+    Opaque,
+    /// <summary>A register read on some path before any definition (live into the function): Name is the register.</summary>
+    Undefined,
+}
+
+/// <summary>One original source of a value, with the instruction path from the source to the use.</summary>
+public sealed class ValueSource
+{
+    private readonly ProvenanceInfo _owner;
+    internal readonly PathNode PathRoot;
+    private IReadOnlyList<Instruction>? _path;
+    private IReadOnlyList<ValueSource>? _addressSources;
+
+    internal ValueSource(ProvenanceInfo owner, ValueSourceKind kind, string name, Instruction? origin, PathNode path)
+    {
+        _owner = owner;
+        Kind = kind;
+        Name = name;
+        Origin = origin;
+        PathRoot = path;
+    }
+
+    public ValueSourceKind Kind { get; }
+    /// <summary>Special register (<c>%tid.x</c>), parameter, symbol, constant text, opaque mnemonic, or undefined register name.</summary>
+    public string Name { get; }
+    /// <summary>The instruction that introduces the source (<c>mov %r1, %tid.x</c>, the <c>ld.param</c>, the load, the <c>atom</c>); null for Undefined.</summary>
+    public Instruction? Origin { get; }
+    /// <summary>Integer value of a Constant; null otherwise (and for float immediates).</summary>
+    public long? Value { get; init; }
+    /// <summary>The byte offset of a Symbol (<c>smem+16</c>) or of the parameter slot a Parameter load reads.</summary>
+    public long Offset { get; init; }
+    /// <summary>The parameter (Parameter kind, or a Symbol naming a parameter).</summary>
+    public Parameter? Parameter { get; init; }
+    /// <summary>The variable a Symbol names, when it is one.</summary>
+    public VariableSymbol? Variable { get; init; }
+    /// <summary>The load (Load kind): same as <see cref="Origin"/>.</summary>
+    public Instruction? LoadInstruction => Kind == ValueSourceKind.Load ? Origin : null;
+    /// <summary>The memory access of the load (address operand, state space, bytes).</summary>
+    public MemoryAccess? Access { get; init; }
+    /// <summary>The state space of a Load (or of a Symbol's variable); None otherwise.</summary>
+    public StateSpace Space { get; init; }
+
+    /// <summary>For a Load: the provenance of the load's address (e.g. a Symbol <c>tmem_slot</c>, or a Parameter pointer); empty otherwise.</summary>
+    public IReadOnlyList<ValueSource> AddressSources => _addressSources ??=
+        Kind == ValueSourceKind.Load && Origin is not null && Access is not null ? _owner.SourcesOfAddress(Origin, Access.Address) : Array.Empty<ValueSource>();
+
+    /// <summary>The instructions from the source to the use, in execution order (first: <see cref="Origin"/> or the first instruction that read an undefined register; last: the use).</summary>
+    public IReadOnlyList<Instruction> Path => _path ??= PathRoot.Materialize();
+
+    internal ValueSource WithPath(PathNode path) => new(_owner, Kind, Name, Origin, path)
+    {
+        Value = Value, Offset = Offset, Parameter = Parameter, Variable = Variable, Access = Access, Space = Space,
+    };
+
+    internal (ValueSourceKind, int, string) Key => (Kind, Origin?.Index ?? -1, Name);
+
+    public override string ToString() => Kind switch
+    {
+        ValueSourceKind.Load => $"Load {Space} @{Origin?.Index}: {Origin}",
+        ValueSourceKind.Constant => $"Constant {Name}",
+        _ => $"{Kind} {Name}",
+    };
+}
+
+/// <summary>An immutable rope of instructions: Prefix, then Insn, then Next (shared between paths).</summary>
+internal sealed class PathNode
+{
+    public PathNode(Instruction? insn, PathNode? prefix, PathNode? next)
+    {
+        Insn = insn;
+        Prefix = prefix;
+        Next = next;
+    }
+
+    public Instruction? Insn { get; }
+    public PathNode? Prefix { get; }
+    public PathNode? Next { get; }
+
+    public IReadOnlyList<Instruction> Materialize()
+    {
+        var result = new List<Instruction>();
+        var stack = new Stack<object>();
+        stack.Push(this);
+        while (stack.Count > 0)
+        {
+            var o = stack.Pop();
+            if (o is Instruction i)
+            {
+                if (result.Count == 0 || result[^1] != i) result.Add(i);
+                continue;
+            }
+            var n = (PathNode)o;
+            if (n.Next is not null) stack.Push(n.Next);
+            if (n.Insn is not null) stack.Push(n.Insn);
+            if (n.Prefix is not null) stack.Push(n.Prefix);
+        }
+        return result;
+    }
+}
+
+/// <summary>
+/// Value provenance: the original sources a register value is computed from, found by walking reaching definitions
+/// backwards through every computing instruction (all of its uses except the guard) and stopping at special
+/// registers, parameters, loads, symbol addresses, constants, opaque results and undefined values.
+/// Results are memoized per definition; loop-carried cycles terminate (breadth-first with a visited set, so each
+/// source's path is a shortest chain).
+/// </summary>
+public sealed class ProvenanceInfo
+{
+    private readonly PtxFunction _fn;
+    private readonly ControlFlowGraph _cfg;
+    private readonly ReachingDefinitions _defs;
+    private readonly Dictionary<int, ValueSource[]> _memo = new();
+
+    public ProvenanceInfo(FunctionAnalyses fa)
+    {
+        _cfg = fa.Cfg;
+        _fn = _cfg.Function;
+        _defs = fa.Defs;
+    }
+
+    private static bool IsOpaqueResult(Instruction d)
+    {
+        var info = d.Info;
+        return !info.Known || info.Flow == FlowKind.Call || info.Mem == MemKind.Atomic
+               || (info.VaryingResult && info.Mem != MemKind.Load) || d.Opcode == "mbarrier" || d.Opcode == "redux";
+    }
+
+    private ValueSource Special(RegisterOperand reg, Instruction origin, PathNode path) =>
+        new(this, ValueSourceKind.SpecialRegister, reg.FullName, origin, path);
+
+    private ValueSource LiveIn(string regName, PathNode path)
+    {
+        var p = _fn.FindParameter(regName);
+        if (p is not null) return new ValueSource(this, ValueSourceKind.Parameter, regName, null, path) { Parameter = p, Space = p.Space };
+        return new ValueSource(this, ValueSourceKind.Undefined, regName, null, path);
+    }
+
+    private ValueSource SymbolSource(string name, long offset, Instruction origin, PathNode path)
+    {
+        var v = _fn.FindVariable(name);
+        var p = v is null ? _fn.FindParameter(name) : null;
+        return new ValueSource(this, ValueSourceKind.Symbol, name, origin, path)
+        {
+            Offset = offset, Variable = v, Parameter = p, Space = v?.Space ?? p?.Space ?? StateSpace.None,
+        };
+    }
+
+    /// <summary>The sources introduced by definition <paramref name="d"/> itself (not through its register inputs); sets <paramref name="expand"/> when its register inputs are to be followed.</summary>
+    private void Terminals(Instruction d, PathNode chain, List<ValueSource> output, out bool expand)
+    {
+        var info = d.Info;
+        expand = false;
+        if (info.Mem == MemKind.Load && d.Opcode != "mbarrier")
+        {
+            var access = d.MemoryAccesses.Count > 0 ? d.MemoryAccesses[0] : null;
+            if (access is not null && access.Space == StateSpace.Param && access.Address.BaseSymbol is { } sym)
+            {
+                var p = _fn.FindParameter(sym);
+                if (p is not null)
+                {
+                    output.Add(new ValueSource(this, ValueSourceKind.Parameter, sym, d, chain)
+                    { Parameter = p, Offset = access.Address.Offset, Access = access, Space = StateSpace.Param });
+                    return;
+                }
+                // A call's return value (ld.param from the local retval symbol).
+                output.Add(new ValueSource(this, ValueSourceKind.Opaque, "call result " + sym, d, chain) { Access = access, Space = StateSpace.Param });
+                return;
+            }
+            output.Add(new ValueSource(this, ValueSourceKind.Load, d.Mnemonic, d, chain)
+            { Access = access, Space = access?.Space ?? StateSpace.Generic });
+            return;
+        }
+        if (IsOpaqueResult(d))
+        {
+            output.Add(new ValueSource(this, ValueSourceKind.Opaque, d.Mnemonic, d, chain));
+            return;
+        }
+        int dst = OperandRoles.DestinationCount(d);
+        bool any = false;
+        for (int i = dst; i < d.Operands.Count; i++) any |= Scan(d.Operands[i], d, chain, output);
+        foreach (var u in d.Uses)
+        {
+            if (ReferenceEquals(u, d.Guard)) continue;
+            if (u.IsSpecial) { output.Add(Special(u, d, chain)); any = true; }
+            else { expand = true; any = true; }
+        }
+        if (!any) output.Add(new ValueSource(this, ValueSourceKind.Opaque, d.Mnemonic, d, chain));
+    }
+
+    /// <summary>Constants and symbols inside an operand (registers are handled through Uses).</summary>
+    private bool Scan(Operand op, Instruction d, PathNode chain, List<ValueSource> output)
+    {
+        switch (op)
+        {
+            case ImmediateOperand imm:
+                output.Add(new ValueSource(this, ValueSourceKind.Constant, imm.Text, d, chain) { Value = imm.Value });
+                return true;
+            case FloatImmediateOperand f:
+                output.Add(new ValueSource(this, ValueSourceKind.Constant, f.Text, d, chain));
+                return true;
+            case SymbolOperand s:
+                output.Add(SymbolSource(s.Name, s.Offset, d, chain));
+                return true;
+            case AddressOperand a:
+                if (a.BaseSymbol is not null) { output.Add(SymbolSource(a.BaseSymbol, a.Offset, d, chain)); return true; }
+                if (a.BaseRegister is null && a.IndexRegister is null)
+                {
+                    output.Add(new ValueSource(this, ValueSourceKind.Constant, a.Offset.ToString(), d, chain) { Value = a.Offset });
+                    return true;
+                }
+                return false;
+            case VectorOperand v:
+            {
+                bool any = false;
+                foreach (var e in v.Elements) any |= Scan(e, d, chain, output);
+                return any;
+            }
+            case ParenListOperand p:
+            {
+                bool any = false;
+                foreach (var e in p.Elements) any |= Scan(e, d, chain, output);
+                return any;
+            }
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>All sources of the value(s) definition <paramref name="def"/> writes; paths end at <paramref name="def"/>.</summary>
+    public IReadOnlyList<ValueSource> SourcesOfDefinition(Instruction def)
+    {
+        if (_memo.TryGetValue(def.Index, out var cached)) return cached;
+        var insns = _fn.Instructions;
+        var result = new List<ValueSource>();
+        var seen = new HashSet<(ValueSourceKind, int, string)>();
+        var chains = new Dictionary<int, PathNode>();
+        var queue = new Queue<int>();
+        chains[def.Index] = new PathNode(def, null, null);
+        queue.Enqueue(def.Index);
+        var local = new List<ValueSource>();
+        void Add(ValueSource s)
+        {
+            if (seen.Add(s.Key)) result.Add(s);
+        }
+        while (queue.Count > 0)
+        {
+            int x = queue.Dequeue();
+            var xi = insns[x];
+            var chain = chains[x];
+            if (x != def.Index && _memo.TryGetValue(x, out var done))
+            {
+                // Reuse a finished closure: its paths end at x; continue them with x's chain past x.
+                foreach (var s in done)
+                    if (!seen.Contains(s.Key)) Add(s.WithPath(new PathNode(null, s.PathRoot, chain.Next)));
+                continue;
+            }
+            local.Clear();
+            Terminals(xi, chain, local, out bool expand);
+            foreach (var s in local) Add(s);
+            if (!expand) continue;
+            foreach (var u in xi.Uses)
+            {
+                if (u.IsSpecial || ReferenceEquals(u, xi.Guard)) continue;
+                foreach (var d in _defs.ReachingIndices(xi, u.Name))
+                {
+                    if (d < 0) { Add(LiveIn(u.Name, chain)); continue; }
+                    if (chains.ContainsKey(d)) continue;
+                    chains[d] = new PathNode(insns[d], null, chain);
+                    queue.Enqueue(d);
+                }
+            }
+        }
+        var arr = result.ToArray();
+        _memo[def.Index] = arr;
+        return arr;
+    }
+
+    /// <summary>
+    /// The original sources of the value of <paramref name="reg"/> read at <paramref name="at"/>: each with
+    /// <see cref="ValueSource.Path"/> from the source to <paramref name="at"/>. Deterministic order (breadth-first
+    /// from the use, definitions in source order).
+    /// </summary>
+    public IReadOnlyList<ValueSource> SourcesOf(Instruction at, RegisterOperand reg)
+    {
+        var atNode = new PathNode(at, null, null);
+        if (reg.IsSpecial) return new[] { Special(reg, at, atNode) };
+        var result = new List<ValueSource>();
+        var seen = new HashSet<(ValueSourceKind, int, string)>();
+        foreach (var d in _defs.ReachingIndices(at, reg.Name))
+        {
+            if (d < 0)
+            {
+                var s = LiveIn(reg.Name, atNode);
+                if (seen.Add(s.Key)) result.Add(s);
+                continue;
+            }
+            var def = _fn.Instructions[d];
+            if (def == at) // a loop-carried self-definition (add %r, %r, 1): the def's sources are the use's sources
+            {
+                foreach (var s in SourcesOfDefinition(def))
+                    if (seen.Add(s.Key)) result.Add(s);
+                continue;
+            }
+            foreach (var s in SourcesOfDefinition(def))
+                if (seen.Add(s.Key)) result.Add(s.WithPath(new PathNode(null, s.PathRoot, atNode)));
+        }
+        return result;
+    }
+
+    /// <summary>The sources of an address operand of <paramref name="insn"/>: its base register's provenance, or its base symbol.</summary>
+    public IReadOnlyList<ValueSource> SourcesOfAddress(Instruction insn, AddressOperand address)
+    {
+        var node = new PathNode(insn, null, null);
+        var list = new List<ValueSource>();
+        if (address.BaseSymbol is { } sym)
+        {
+            var p = _fn.FindParameter(sym);
+            if (p is not null && insn.Space == StateSpace.Param)
+                list.Add(new ValueSource(this, ValueSourceKind.Symbol, sym, insn, node) { Parameter = p, Offset = address.Offset, Space = StateSpace.Param });
+            else list.Add(SymbolSource(sym, address.Offset, insn, node));
+        }
+        if (address.BaseRegister is { } br) list.AddRange(SourcesOf(insn, br));
+        if (address.IndexRegister is { } ir) list.AddRange(SourcesOf(insn, ir));
+        if (list.Count == 0)
+            list.Add(new ValueSource(this, ValueSourceKind.Constant, address.Offset.ToString(), insn, node) { Value = address.Offset });
+        return list;
+    }
+
+    /// <summary>True when some source of the value satisfies <paramref name="pred"/>.</summary>
+    public bool DependsOn(Instruction at, RegisterOperand reg, Func<ValueSource, bool> pred)
+    {
+        foreach (var s in SourcesOf(at, reg))
+            if (pred(s)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The instructions of the function that write memory (stores, atomics, copies, <c>tcgen05.alloc</c> ...) through an
+    /// address rooted at the same symbol or parameter as the address of <paramref name="load"/> (a Load source),
+    /// in source order: "which instruction wrote the slot this value was loaded from".
+    /// </summary>
+    public IReadOnlyList<Instruction> WritersOf(ValueSource load)
+    {
+        if (load.Kind != ValueSourceKind.Load || load.Origin is null || load.Access is null) return Array.Empty<Instruction>();
+        var roots = RootsOf(load.AddressSources);
+        if (roots.Count == 0) return Array.Empty<Instruction>();
+        var result = new List<Instruction>();
+        foreach (var insn in _fn.Instructions)
+        {
+            foreach (var m in insn.MemoryAccesses)
+            {
+                if (m.Access is not (AccessKind.Write or AccessKind.ReadWrite)) continue;
+                if (RootsOf(SourcesOfAddress(insn, m.Address)).Overlaps(roots)) { result.Add(insn); break; }
+            }
+        }
+        return result;
+    }
+
+    private static HashSet<string> RootsOf(IEnumerable<ValueSource> sources)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in sources)
+            if (s.Kind is ValueSourceKind.Symbol or ValueSourceKind.Parameter) set.Add(s.Name);
+        return set;
+    }
+}

@@ -1,0 +1,401 @@
+using System.Numerics;
+using PtxLint.Ir;
+
+namespace PtxLint.Analysis;
+
+/// <summary>
+/// Reaching definitions and def-use chains over PTX registers (which are not SSA).
+/// <para>
+/// Registers are indexed to ints. Liveness is computed first (a bit vector of registers per block), then reaching
+/// definition sets are propagated only for registers live into a block, so memory is proportional to the live
+/// registers rather than blocks × definitions. A guarded definition (<c>@%p mov ...</c>) does not kill earlier ones.
+/// A pseudo-definition at the function entry (<see cref="EntryDef"/>) stands for "undefined / live-in".
+/// All uses are resolved once, in one forward pass per block.
+/// </para>
+/// </summary>
+public sealed class ReachingDefinitions
+{
+    /// <summary>The pseudo-definition index meaning "the value live into the function" (undefined, or a .reg parameter).</summary>
+    public const int EntryDef = -1;
+
+    private static readonly int[] Empty = Array.Empty<int>();
+    private static readonly int[] EntryOnly = { EntryDef };
+
+    private readonly PtxFunction _fn;
+    private readonly ControlFlowGraph _cfg;
+    private readonly Dictionary<string, int> _regIds = new(StringComparer.Ordinal);
+    private readonly List<string> _regNames = new();
+    private readonly int[][] _defRegs;   // per instruction: distinct non-special registers defined
+    private readonly int[][] _useRegs;   // per instruction: distinct non-special registers used
+    private readonly int[][][] _useSets; // per instruction, aligned with _useRegs: sorted reaching def indices
+    private readonly List<Instruction>?[][] _defUses; // per instruction, aligned with _defRegs
+    private readonly int[][] _liveIn;    // per block: sorted register ids live into the block
+    private readonly int[][][] _in;      // per block, aligned with _liveIn: reaching def sets at block entry
+    private List<Instruction>[]? _defsOfReg;
+
+    public ReachingDefinitions(ControlFlowGraph cfg)
+    {
+        _cfg = cfg;
+        _fn = cfg.Function;
+        var insns = _fn.Instructions;
+        int n = insns.Count;
+        _defRegs = new int[n][];
+        _useRegs = new int[n][];
+        _useSets = new int[n][][];
+        _defUses = new List<Instruction>?[n][];
+        var tmp = new List<int>(8);
+        for (int i = 0; i < n; i++)
+        {
+            var insn = insns[i];
+            tmp.Clear();
+            foreach (var r in insn.Uses)
+                if (!r.IsSpecial) { int id = Id(r.Name); if (!tmp.Contains(id)) tmp.Add(id); }
+            _useRegs[i] = tmp.Count == 0 ? Empty : tmp.ToArray();
+            tmp.Clear();
+            foreach (var r in insn.Defs)
+                if (!r.IsSpecial) { int id = Id(r.Name); if (!tmp.Contains(id)) tmp.Add(id); }
+            _defRegs[i] = tmp.Count == 0 ? Empty : tmp.ToArray();
+            _defUses[i] = _defRegs[i].Length == 0 ? Array.Empty<List<Instruction>?>() : new List<Instruction>?[_defRegs[i].Length];
+        }
+
+        var blocks = cfg.Blocks;
+        int nb = blocks.Count;
+        int R = _regNames.Count;
+        int W = (R + 63) / 64;
+
+        // ---- liveness (backward, bit vectors of registers)
+        var ueuse = new ulong[nb][];
+        var kill = new ulong[nb][];
+        var liveIn = new ulong[nb][];
+        for (int bi = 0; bi < nb; bi++)
+        {
+            var b = blocks[bi];
+            var u = new ulong[W];
+            var k = new ulong[W];
+            for (int i = b.Start; i < b.End; i++)
+            {
+                foreach (var r in _useRegs[i])
+                    if ((k[r >> 6] & (1UL << r)) == 0) u[r >> 6] |= 1UL << r;
+                if (insns[i].Guard is null)
+                    foreach (var r in _defRegs[i]) k[r >> 6] |= 1UL << r;
+            }
+            ueuse[bi] = u;
+            kill[bi] = k;
+            liveIn[bi] = (ulong[])u.Clone();
+        }
+        var rpo = ReversePostorder(cfg);
+        var outTmp = new ulong[W];
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (int k2 = rpo.Length - 1; k2 >= 0; k2--)
+            {
+                var b = rpo[k2];
+                Array.Clear(outTmp);
+                foreach (var s in b.Successors)
+                {
+                    var si = liveIn[s.Id];
+                    for (int w = 0; w < W; w++) outTmp[w] |= si[w];
+                }
+                var li = liveIn[b.Id];
+                var ue = ueuse[b.Id];
+                var kl = kill[b.Id];
+                for (int w = 0; w < W; w++)
+                {
+                    var v = ue[w] | (outTmp[w] & ~kl[w]);
+                    if (v != li[w]) { li[w] = v; changed = true; }
+                }
+            }
+        }
+        _liveIn = new int[nb][];
+        for (int bi = 0; bi < nb; bi++)
+        {
+            var bits = liveIn[bi];
+            var list = new List<int>();
+            for (int w = 0; w < W; w++)
+            {
+                var v = bits[w];
+                while (v != 0)
+                {
+                    int t = BitOperations.TrailingZeroCount(v);
+                    list.Add(w * 64 + t);
+                    v &= v - 1;
+                }
+            }
+            _liveIn[bi] = list.Count == 0 ? Empty : list.ToArray();
+        }
+        ueuse = null!; kill = null!; liveIn = null!;
+
+        // ---- per-block summaries of the definitions that reach the block end
+        var gen = new Dictionary<int, (int[] Gen, bool Killed)>?[nb];
+        for (int bi = 0; bi < nb; bi++)
+        {
+            var b = blocks[bi];
+            Dictionary<int, (int[] Gen, bool Killed)>? d = null;
+            for (int i = b.Start; i < b.End; i++)
+            {
+                if (_defRegs[i].Length == 0) continue;
+                d ??= new Dictionary<int, (int[], bool)>();
+                bool guarded = insns[i].Guard is not null;
+                foreach (var r in _defRegs[i])
+                {
+                    if (!guarded) d[r] = (new[] { i }, true);
+                    else if (d.TryGetValue(r, out var prev)) d[r] = (Union(prev.Gen, new[] { i }), prev.Killed);
+                    else d[r] = (new[] { i }, false);
+                }
+            }
+            gen[bi] = d;
+        }
+
+        // ---- reaching definitions at block entry, for live-in registers only
+        _in = new int[nb][][];
+        for (int bi = 0; bi < nb; bi++)
+        {
+            var sets = new int[_liveIn[bi].Length][];
+            Array.Fill(sets, Empty);
+            _in[bi] = sets;
+        }
+        var entry = cfg.Entry;
+        for (int j = 0; j < _in[entry.Id].Length; j++) _in[entry.Id][j] = EntryOnly;
+
+        changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var b in rpo)
+            {
+                var regs = _liveIn[b.Id];
+                var sets = _in[b.Id];
+                for (int j = 0; j < regs.Length; j++)
+                {
+                    int r = regs[j];
+                    var acc = b == entry ? EntryOnly : Empty;
+                    foreach (var p in b.Predecessors)
+                    {
+                        int[] o;
+                        if (gen[p.Id] is { } g && g.TryGetValue(r, out var e))
+                            o = e.Killed ? e.Gen : Union(InSet(p.Id, r), e.Gen);
+                        else o = InSet(p.Id, r);
+                        acc = Union(acc, o);
+                    }
+                    if (!SameSet(acc, sets[j])) { sets[j] = acc; changed = true; }
+                }
+            }
+        }
+
+        // ---- resolve every use once; invert into def-use chains
+        var cur = new Dictionary<int, int[]>();
+        foreach (var b in blocks)
+        {
+            cur.Clear();
+            for (int i = b.Start; i < b.End; i++)
+            {
+                var ur = _useRegs[i];
+                var us = ur.Length == 0 ? Array.Empty<int[]>() : new int[ur.Length][];
+                for (int j = 0; j < ur.Length; j++)
+                {
+                    int r = ur[j];
+                    var set = cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r);
+                    us[j] = set;
+                    foreach (var d in set)
+                    {
+                        if (d < 0) continue;
+                        int k3 = Array.IndexOf(_defRegs[d], r);
+                        if (k3 < 0) continue;
+                        (_defUses[d][k3] ??= new List<Instruction>()).Add(insns[i]);
+                    }
+                }
+                _useSets[i] = us;
+                bool guarded = insns[i].Guard is not null;
+                foreach (var r in _defRegs[i])
+                {
+                    if (!guarded) cur[r] = new[] { i };
+                    else cur[r] = Union(cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r), new[] { i });
+                }
+            }
+        }
+    }
+
+    private int Id(string name)
+    {
+        if (_regIds.TryGetValue(name, out var id)) return id;
+        id = _regNames.Count;
+        _regIds[name] = id;
+        _regNames.Add(name);
+        return id;
+    }
+
+    private int[] InSet(int block, int reg)
+    {
+        int j = Array.BinarySearch(_liveIn[block], reg);
+        return j >= 0 ? _in[block][j] : Empty;
+    }
+
+    internal static BasicBlock[] ReversePostorder(ControlFlowGraph cfg)
+    {
+        int n = cfg.Blocks.Count;
+        var visited = new bool[n];
+        var post = new List<BasicBlock>(n);
+        var stack = new Stack<(BasicBlock B, int Next)>();
+        visited[cfg.Entry.Id] = true;
+        stack.Push((cfg.Entry, 0));
+        while (stack.Count > 0)
+        {
+            var (b, next) = stack.Pop();
+            if (next < b.Successors.Count)
+            {
+                stack.Push((b, next + 1));
+                var c = b.Successors[next];
+                if (!visited[c.Id]) { visited[c.Id] = true; stack.Push((c, 0)); }
+            }
+            else post.Add(b);
+        }
+        post.Reverse();
+        foreach (var b in cfg.Blocks)
+            if (!visited[b.Id]) post.Add(b);
+        return post.ToArray();
+    }
+
+    private static bool SameSet(int[] a, int[] b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+        return true;
+    }
+
+    /// <summary>Sorted union; returns one of the inputs when the other adds nothing.</summary>
+    private static int[] Union(int[] a, int[] b)
+    {
+        if (b.Length == 0 || ReferenceEquals(a, b)) return a;
+        if (a.Length == 0) return b;
+        int i = 0, j = 0, k = 0;
+        var r = new int[a.Length + b.Length];
+        while (i < a.Length && j < b.Length)
+        {
+            if (a[i] < b[j]) r[k++] = a[i++];
+            else if (a[i] > b[j]) r[k++] = b[j++];
+            else { r[k++] = a[i++]; j++; }
+        }
+        while (i < a.Length) r[k++] = a[i++];
+        while (j < b.Length) r[k++] = b[j++];
+        if (k == a.Length) return a;
+        if (k == b.Length) return b;
+        Array.Resize(ref r, k);
+        return r;
+    }
+
+    public ControlFlowGraph Cfg => _cfg;
+
+    /// <summary>Number of distinct (non-special) registers the function names.</summary>
+    public int RegisterCount => _regNames.Count;
+
+    /// <summary>The dense id of a register, or -1 when the function never names it.</summary>
+    public int RegisterId(string regName) => _regIds.TryGetValue(regName, out var id) ? id : -1;
+
+    public string RegisterName(int id) => _regNames[id];
+
+    /// <summary>
+    /// The sorted instruction indices of the definitions of <paramref name="regName"/> reaching the point just before
+    /// <paramref name="at"/>; may contain <see cref="EntryDef"/> (-1) when the value live into the function reaches.
+    /// </summary>
+    public int[] ReachingIndices(Instruction at, string regName)
+    {
+        int r = RegisterId(regName);
+        if (r < 0) return EntryOnly;
+        int i = at.Index;
+        var ur = _useRegs[i];
+        for (int j = 0; j < ur.Length; j++)
+            if (ur[j] == r) return _useSets[i][j];
+        // Not a use of this instruction: scan the block up to it.
+        var b = _cfg.BlockOf(at);
+        var set = InSet(b.Id, r);
+        var insns = _fn.Instructions;
+        for (int k = b.Start; k < i; k++)
+            if (Array.IndexOf(_defRegs[k], r) >= 0)
+                set = insns[k].Guard is null ? new[] { k } : Union(set, new[] { k });
+        return set;
+    }
+
+    private readonly Dictionary<(int Block, int Reg), int[]> _outCache = new();
+
+    /// <summary>Sorted instruction indices (with <see cref="EntryDef"/>) of the definitions of a register reaching the end of block <paramref name="b"/>.</summary>
+    public int[] ReachingAtEnd(BasicBlock b, string regName)
+    {
+        int r = RegisterId(regName);
+        if (r < 0) return EntryOnly;
+        if (_outCache.TryGetValue((b.Id, r), out var cached)) return cached;
+        var set = InSet(b.Id, r);
+        var insns = _fn.Instructions;
+        for (int k = b.Start; k < b.End; k++)
+            if (Array.IndexOf(_defRegs[k], r) >= 0)
+                set = insns[k].Guard is null ? new[] { k } : Union(set, new[] { k });
+        _outCache[(b.Id, r)] = set;
+        return set;
+    }
+
+    /// <summary>Definitions of register <paramref name="regName"/> that reach the program point before <paramref name="at"/>, in source order (empty = undefined / live-in).</summary>
+    public IReadOnlyList<Instruction> Reaching(Instruction at, string regName)
+    {
+        var set = ReachingIndices(at, regName);
+        if (set.Length == 0 || (set.Length == 1 && set[0] < 0)) return Array.Empty<Instruction>();
+        var list = new List<Instruction>(set.Length);
+        foreach (var d in set) if (d >= 0) list.Add(_fn.Instructions[d]);
+        return list;
+    }
+
+    /// <summary>True when, on some path, no definition of the register precedes <paramref name="at"/> (the value live into the function reaches).</summary>
+    public bool MayBeUndefined(Instruction at, string regName)
+    {
+        var set = ReachingIndices(at, regName);
+        // An empty set happens only in unreachable code.
+        return set.Length > 0 && set[0] == EntryDef;
+    }
+
+    /// <summary>Instructions that read the value <paramref name="def"/> writes to <paramref name="regName"/>, in source order.</summary>
+    public IReadOnlyList<Instruction> UsesOf(Instruction def, string regName)
+    {
+        int r = RegisterId(regName);
+        if (r < 0) return Array.Empty<Instruction>();
+        int k = Array.IndexOf(_defRegs[def.Index], r);
+        if (k < 0) return Array.Empty<Instruction>();
+        var l = _defUses[def.Index][k];
+        if (l is null) return Array.Empty<Instruction>();
+        return l;
+    }
+
+    /// <summary>Every instruction that reads any register <paramref name="def"/> writes.</summary>
+    public IEnumerable<Instruction> UsersOf(Instruction def)
+    {
+        var lists = _defUses[def.Index];
+        if (lists.Length == 1) return lists[0] ?? (IEnumerable<Instruction>)Array.Empty<Instruction>();
+        var set = new SortedSet<int>();
+        foreach (var l in lists)
+            if (l is not null) foreach (var u in l) set.Add(u.Index);
+        return set.Select(i => _fn.Instructions[i]);
+    }
+
+    /// <summary>Every instruction that defines the register, in source order.</summary>
+    public IReadOnlyList<Instruction> DefinitionsOf(string regName)
+    {
+        int r = RegisterId(regName);
+        if (r < 0) return Array.Empty<Instruction>();
+        if (_defsOfReg is null)
+        {
+            var a = new List<Instruction>[RegisterCount];
+            for (int i = 0; i < a.Length; i++) a[i] = new List<Instruction>();
+            foreach (var insn in _fn.Instructions)
+                foreach (var d in _defRegs[insn.Index]) a[d].Add(insn);
+            _defsOfReg = a;
+        }
+        return _defsOfReg[r];
+    }
+
+    /// <summary>Registers live into the block (their names), sorted by id.</summary>
+    public IEnumerable<string> LiveIn(BasicBlock b) => _liveIn[b.Id].Select(RegisterName);
+
+    internal int[] UseRegIds(Instruction insn) => _useRegs[insn.Index];
+    internal int[] DefRegIds(Instruction insn) => _defRegs[insn.Index];
+    internal int[] UseSet(Instruction insn, int j) => _useSets[insn.Index][j];
+}
