@@ -196,7 +196,7 @@ public sealed class AnalysisEngine
                 f.LineText = module.Source.GetLine(f.Location.Span.StartLine);
 
         var unusedLevel = EffectiveLevel(UnusedSuppressionRule.Descriptor, config);
-        var directives = SuppressionScanner.Scan(module.Source);
+        var directives = SuppressionScanner.Scan(module.Source, _byName.ContainsKey);
         findings.AddRange(SuppressionApplier.Apply(findings, directives, module, FindRule, ran.Contains, unusedLevel));
 
         findings.Sort(FindingOrder.Instance);

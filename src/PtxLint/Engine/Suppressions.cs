@@ -32,9 +32,11 @@ public static class SuppressionScanner
     private static readonly Regex Directive = new(
         @"^\s*ptxlint-(?<kind>disable-next-line|disable-file|disable|enable)\b(?<rest>.*)$",
         RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    private static readonly Regex RuleToken = new(@"^(?:PTX\d+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex RuleId = new(@"^PTX\d+$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
-    public static IReadOnlyList<SuppressionDirective> Scan(SourceText source)
+    /// <param name="isRuleName">True for a kebab-case rule name (so <c>disable-next-line shared-address-64bit</c> works);
+    /// other words start the justification. Null: only PTXnnn ids are rule tokens.</param>
+    public static IReadOnlyList<SuppressionDirective> Scan(SourceText source, Func<string, bool>? isRuleName = null)
     {
         var text = source.Text;
         if (text.IndexOf("ptxlint-", StringComparison.Ordinal) < 0) return Array.Empty<SuppressionDirective>();
@@ -49,7 +51,7 @@ public static class SuppressionScanner
             if (c < 0) continue;
             var m = Directive.Match(line[(c + 2)..]);
             if (!m.Success) continue;
-            var (rules, reason) = SplitRules(m.Groups["rest"].Value);
+            var (rules, reason) = SplitRules(m.Groups["rest"].Value, isRuleName);
             var span = new SourceSpan(ln, c + 1, ln, line.Length + 1);
             switch (m.Groups["kind"].Value)
             {
@@ -98,7 +100,7 @@ public static class SuppressionScanner
         return -1;
     }
 
-    private static (IReadOnlyList<string> Rules, string? Reason) SplitRules(string rest)
+    private static (IReadOnlyList<string> Rules, string? Reason) SplitRules(string rest, Func<string, bool>? isRuleName)
     {
         var rules = new List<string>();
         int i = 0;
@@ -109,8 +111,9 @@ public static class SuppressionScanner
             while (i < rest.Length && !char.IsWhiteSpace(rest[i]) && rest[i] != ',') i++;
             if (start == i) break;
             var tok = rest[start..i];
-            if (!RuleToken.IsMatch(tok)) { i = start; break; }
-            rules.Add(tok.StartsWith("ptx", StringComparison.OrdinalIgnoreCase) && char.IsAsciiDigit(tok[^1]) ? tok.ToUpperInvariant() : tok);
+            bool isId = RuleId.IsMatch(tok);
+            if (!isId && !(isRuleName is not null && isRuleName(tok))) { i = start; break; }
+            rules.Add(isId ? tok.ToUpperInvariant() : tok);
         }
         var reason = rest[i..].Trim().TrimStart('-', ':').Trim();
         return (rules, reason.Length == 0 ? null : reason);

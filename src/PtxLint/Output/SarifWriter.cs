@@ -186,6 +186,7 @@ public static class SarifWriter
             : null;
 
         var ptx = PhysicalOf(f.Location, paths);
+        if (ptx.Region is { } reg && !string.IsNullOrEmpty(f.LineText)) reg.Snippet = new ArtifactContent { Text = f.LineText };
         var cuda = f.SourceLocation is { } sl ? PhysicalOf(sl, paths) : null;
         var primary = options.CudaLocationsPrimary && cuda is not null ? cuda : ptx;
 
