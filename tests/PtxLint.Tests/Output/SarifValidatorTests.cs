@@ -125,6 +125,7 @@ internal static class MultitoolInstall
         }
         Assert.True(exe is not null, $"Sarif.Multitool not found under {prefix} after npm install");
         // npm may skip the package's postinstall (chmod u+x); make sure it is executable.
+        if (OperatingSystem.IsWindows()) return exe!;
         var mode = File.GetUnixFileMode(exe!);
         if ((mode & UnixFileMode.UserExecute) == 0) File.SetUnixFileMode(exe!, mode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         return exe!;
