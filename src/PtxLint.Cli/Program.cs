@@ -1,10 +1,104 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using PtxLint.Cli.Commands;
+
 namespace PtxLint.Cli;
 
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("ptxlint: the command line is being built");
-        return 2;
+        var ctx = CliContext.FromConsole();
+        try
+        {
+            return Run(args, ctx);
+        }
+        finally
+        {
+            ctx.Out.Flush();
+            ctx.Error.Flush();
+        }
+    }
+
+    /// <summary>
+    /// The commands, one file each under Commands/. To add one, write <c>Commands/XCommand.cs</c> with
+    /// <c>public static Command Create(CliContext ctx)</c> and add one line here.
+    /// </summary>
+    private static IEnumerable<Command> Commands(CliContext ctx) =>
+    [
+        AnalyzeCommand.Create(ctx),
+        RulesCommand.Create(ctx),
+        ExplainCommand.Create(ctx),
+        IrCommand.Create(ctx),
+    ];
+
+    /// <summary>Runs the command line in-process (tests call this with their own writers and rules).</summary>
+    public static int Run(string[] args, CliContext ctx)
+    {
+        var root = BuildRoot(ctx);
+        var parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var e in parse.Errors) ctx.Error.WriteLine($"ptxlint: error: {e.Message}");
+            var cmd = parse.CommandResult.Command;
+            var name = cmd.Name == "ptxlint" ? "ptxlint" : "ptxlint " + cmd.Name;
+            ctx.Error.WriteLine($"Run '{name} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = ctx.Out,
+                Error = ctx.Error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (CliUsageException e)
+        {
+            ctx.Error.WriteLine($"ptxlint: error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("PTXLINT_DEBUG") is null)
+        {
+            ctx.Error.WriteLine($"ptxlint: internal error: {e.GetType().Name}: {e.Message} (set PTXLINT_DEBUG=1 for the stack trace)");
+            return ExitCodes.Usage;
+        }
+    }
+
+    /// <summary>The root command, named "ptxlint" whatever the executable is called.</summary>
+    public static Command BuildRoot(CliContext ctx)
+    {
+        var root = new Command("ptxlint", "PtxLint: a static analyzer for NVIDIA PTX (text, SARIF and JSON output).")
+        {
+            new HelpOption(),
+            new VersionOption { Action = new VersionAction(ctx) },
+        };
+        foreach (var c in Commands(ctx)) root.Subcommands.Add(c);
+        return root;
+    }
+
+    private sealed class VersionAction(CliContext ctx) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            ctx.Out.WriteLine($"ptxlint {Diagnostics.ToolInfo.Version}");
+            return ExitCodes.Ok;
+        }
     }
 }
+
+/// <summary>Exit codes of every command.</summary>
+public static class ExitCodes
+{
+    /// <summary>Nothing at or above the fail level.</summary>
+    public const int Ok = 0;
+    /// <summary>Findings at or above the fail level.</summary>
+    public const int Findings = 1;
+    /// <summary>Usage error, bad configuration, unreadable input, internal error.</summary>
+    public const int Usage = 2;
+}
+
+/// <summary>A usage error found after parsing (unknown rule id ...): printed as <c>ptxlint: error: ...</c>, exit 2.</summary>
+public sealed class CliUsageException(string message) : Exception(message);

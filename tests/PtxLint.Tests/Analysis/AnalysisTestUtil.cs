@@ -13,14 +13,7 @@ internal static class AnalysisTestUtil
         return module;
     }
 
-    /// <summary>The real parser (PtxLint.Syntax.PtxParserDriver.Parse) when the engine has it, else the stop-gap <see cref="MiniPtx"/>.</summary>
-    public static PtxModule ParseText(string path, string text)
-    {
-        var driver = typeof(PtxModule).Assembly.GetType("PtxLint.Syntax.PtxParserDriver");
-        var parse = driver?.GetMethod("Parse", new[] { typeof(string), typeof(string) });
-        if (parse is not null) return (PtxModule)parse.Invoke(null, new object[] { path, text })!;
-        return MiniPtx.Parse(path, text);
-    }
+    public static PtxModule ParseText(string path, string text) => PtxLint.Syntax.PtxParserDriver.Parse(path, text);
 
     public static PtxFunction Fn(string body, string? name = null)
     {

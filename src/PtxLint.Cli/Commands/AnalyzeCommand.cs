@@ -1,0 +1,258 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using PtxLint.Diagnostics;
+using PtxLint.Engine;
+using PtxLint.Output;
+
+namespace PtxLint.Cli.Commands;
+
+/// <summary><c>ptxlint analyze PATHS...</c>: the linter.</summary>
+public static class AnalyzeCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var paths = new Argument<string[]>("paths")
+        {
+            Description = "PTX files, directories (searched recursively for *.ptx) or quoted globs such as 'build/**/*.ptx'.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "Output format.",
+            DefaultValueFactory = _ => "text",
+        };
+        format.AcceptOnlyFromAmong("text", "sarif", "json");
+        var output = new Option<string?>("--output", "-o") { Description = "Write the report to FILE (atomically) instead of stdout.", HelpName = "FILE" };
+        var failLevel = new Option<string?>("--fail-level")
+        {
+            Description = "Exit 1 when a finding at or above this level is reported [default: warning, or failLevel of ptxlint.json].",
+        };
+        failLevel.AcceptOnlyFromAmong("error", "warning", "note", "none");
+        var srcroot = new Option<string?>("--srcroot") { Description = "The directory SARIF's %SRCROOT% stands for [default: the current directory].", HelpName = "DIR" };
+        var category = new Option<string>("--category")
+        {
+            Description = "SARIF runAutomationDetails.id (GitHub's upload category).",
+            DefaultValueFactory = _ => "ptxlint/",
+            HelpName = "ID",
+        };
+        var select = new Option<string[]>("--select") { Description = "Run only these rule ids (comma-separated).", HelpName = "IDS", AllowMultipleArgumentsPerToken = false };
+        var ignore = new Option<string[]>("--ignore") { Description = "Do not run these rule ids (comma-separated).", HelpName = "IDS" };
+        var stats = new Option<bool>("--stats") { Description = "Print bytes, files, parse/analysis time and MB/s to stderr." };
+        var config = new Option<string?>("--config") { Description = "Use this ptxlint.json for every file (no search upwards).", HelpName = "PATH" };
+        var baseline = new Option<string?>("--baseline") { Description = "Compare with an earlier SARIF log: only new results fail the run.", HelpName = "SARIF" };
+        var locations = new Option<string>("--locations")
+        {
+            Description = "Primary location of SARIF results: the PTX line, or the CUDA source line from .loc when there is one.",
+            DefaultValueFactory = _ => "ptx",
+        };
+        locations.AcceptOnlyFromAmong("ptx", "cuda");
+
+        var cmd = new Command("analyze", "Analyze PTX files and report findings.")
+        {
+            paths, format, output, failLevel, srcroot, category, select, ignore, stats, config, baseline, locations,
+        };
+        cmd.SetAction(parse => Run(ctx, new Request
+        {
+            Paths = parse.GetValue(paths) ?? Array.Empty<string>(),
+            Format = parse.GetValue(format) ?? "text",
+            Output = parse.GetValue(output),
+            FailLevel = parse.GetValue(failLevel),
+            SourceRoot = parse.GetValue(srcroot),
+            Category = parse.GetValue(category) ?? "ptxlint/",
+            Select = SplitIds(parse.GetValue(select)),
+            Ignore = SplitIds(parse.GetValue(ignore)),
+            Stats = parse.GetValue(stats),
+            Config = parse.GetValue(config),
+            Baseline = parse.GetValue(baseline),
+            CudaPrimary = parse.GetValue(locations) == "cuda",
+        }));
+        return cmd;
+    }
+
+    public sealed class Request
+    {
+        public required string[] Paths { get; init; }
+        public string Format { get; init; } = "text";
+        public string? Output { get; init; }
+        public string? FailLevel { get; init; }
+        public string? SourceRoot { get; init; }
+        public string Category { get; init; } = "ptxlint/";
+        public IReadOnlyList<string>? Select { get; init; }
+        public IReadOnlyList<string>? Ignore { get; init; }
+        public bool Stats { get; init; }
+        public string? Config { get; init; }
+        public string? Baseline { get; init; }
+        public bool CudaPrimary { get; init; }
+    }
+
+    private static IReadOnlyList<string>? SplitIds(string[]? values) =>
+        values is null || values.Length == 0
+            ? null
+            : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
+    public static int Run(CliContext ctx, Request req)
+    {
+        var total = Stopwatch.StartNew();
+        var probe = new AnalysisEngine(new AnalysisOptions { Rules = ctx.Rules });
+        var select = ResolveIds(probe, req.Select, "--select");
+        var ignore = ResolveIds(probe, req.Ignore, "--ignore");
+
+        Level? cliFail = null;
+        if (req.FailLevel is { } fl)
+        {
+            if (!LevelExtensions.TryParse(fl, out var l)) throw new CliUsageException($"invalid --fail-level '{fl}'");
+            cliFail = l;
+        }
+        var srcRoot = Path.GetFullPath(req.SourceRoot ?? Directory.GetCurrentDirectory());
+        if (!Directory.Exists(srcRoot)) throw new CliUsageException($"--srcroot '{req.SourceRoot}' is not a directory");
+        if (req.Output is { } outPath && Directory.Exists(outPath)) throw new CliUsageException($"--output '{outPath}' is a directory");
+
+        AnalysisResult result;
+        Baseline? baseline = null;
+        try
+        {
+            var resolver = new ConfigResolver(probe.AllRules, req.Config);
+            if (req.Baseline is { } b) baseline = Baseline.Load(b);
+            var engine = new AnalysisEngine(new AnalysisOptions
+            {
+                Rules = ctx.Rules,
+                Parser = ctx.Parser ?? Syntax.PtxParserDriver.Parse,
+                Select = select,
+                Ignore = ignore,
+                Config = resolver,
+            });
+            result = engine.Analyze(req.Paths);
+        }
+        catch (ConfigException e)
+        {
+            ctx.Error.WriteLine($"ptxlint: error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (BaselineException e)
+        {
+            ctx.Error.WriteLine($"ptxlint: error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        foreach (var n in result.Notifications.Where(n => n.Level == Level.Error))
+            ctx.Error.WriteLine($"ptxlint: error: {n.Message}");
+
+        var all = result.Findings.ToList();
+        var paths = new SarifPaths(srcRoot);
+        var fingerprints = Fingerprints.Compute(all);
+        var comparison = baseline?.Compare(all, fingerprints, paths);
+
+        var format = req.Format.ToLowerInvariant();
+        FindingCounts? counts = null;
+        try
+        {
+            void Emit(Stream? stream, TextWriter? writer)
+            {
+                switch (format)
+                {
+                    case "sarif":
+                    {
+                        var log = SarifWriter.Build(result.Files, result.Rules, new SarifWriterOptions
+                        {
+                            SourceRoot = srcRoot,
+                            AutomationId = req.Category,
+                            Fingerprints = fingerprints,
+                            Baseline = comparison,
+                            CudaLocationsPrimary = req.CudaPrimary,
+                        }, result.Notifications);
+                        WriteBytes(stream, writer, s => SarifWriter.Write(s, log));
+                        break;
+                    }
+                    case "json":
+                        WriteBytes(stream, writer, s => JsonReportWriter.Write(s, result.Files, fingerprints, comparison));
+                        break;
+                    default:
+                    {
+                        bool toTerminal = stream is null && ctx.OutputIsTerminal;
+                        var tw = writer ?? new StreamWriter(stream!, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                        counts = TextReportWriter.Write(tw, result.Files, new TextReportOptions
+                        {
+                            Color = TextReportWriter.ShouldUseColor(toTerminal, ctx.Environment("NO_COLOR")),
+                            Show = comparison is null ? null : comparison.IsNew,
+                        }, total.Elapsed);
+                        tw.Flush();
+                        if (writer is null) tw.Dispose();
+                        break;
+                    }
+                }
+            }
+
+            if (req.Output is { } file) AtomicFile.Write(file, s => Emit(s, null));
+            else Emit(null, ctx.Out);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ctx.Error.WriteLine($"ptxlint: error: cannot write '{req.Output}': {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        if (counts is null && (req.Output is not null || format != "text"))
+        {
+            // Machine formats: the summary goes to stderr so stdout stays parseable.
+            counts = Count(result.Files, comparison);
+            ctx.Error.WriteLine("ptxlint: " + TextReportWriter.SummaryLine(counts, total.Elapsed) +
+                (req.Output is { } o ? $"; wrote {o}" : ""));
+        }
+
+        if (req.Stats) WriteStats(ctx.Error, result.Stats);
+
+        if (result.InputErrors.Count > 0 || result.Notifications.Any(n => n.Level == Level.Error)) return ExitCodes.Usage;
+        foreach (var f in result.Files)
+        {
+            var threshold = cliFail ?? f.Config?.FailLevel ?? Level.Warning;
+            if (threshold == Level.None) continue;
+            foreach (var x in f.Findings)
+                if (x.Suppression is null && x.Level >= threshold && x.Level != Level.None && (comparison is null || comparison.IsNew(x)))
+                    return ExitCodes.Findings;
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static FindingCounts Count(IReadOnlyList<AnalyzedFile> files, BaselineComparison? cmp)
+    {
+        int e = 0, w = 0, n = 0, s = 0, u = 0;
+        foreach (var f in files.SelectMany(x => x.Findings))
+        {
+            if (f.Suppression is not null) { s++; continue; }
+            if (cmp is not null && !cmp.IsNew(f)) { u++; continue; }
+            if (f.Level == Level.Error) e++; else if (f.Level == Level.Warning) w++; else if (f.Level == Level.Note) n++;
+        }
+        return new FindingCounts(files.Count, e, w, n, s, u);
+    }
+
+    private static void WriteBytes(Stream? stream, TextWriter? writer, Action<Stream> write)
+    {
+        if (stream is not null) { write(stream); return; }
+        var ms = new MemoryStream();
+        write(ms);
+        writer!.Write(Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length));
+        writer.Flush();
+    }
+
+    private static IReadOnlyCollection<string>? ResolveIds(AnalysisEngine engine, IReadOnlyList<string>? ids, string option)
+    {
+        if (ids is null) return null;
+        var result = new List<string>();
+        foreach (var id in ids)
+        {
+            var d = engine.FindRule(id) ?? throw new CliUsageException($"unknown rule id '{id}' in {option} (`ptxlint rules` lists them)");
+            result.Add(d.Id);
+        }
+        return result;
+    }
+
+    private static void WriteStats(TextWriter err, AnalysisStats s)
+    {
+        double mb = s.Bytes / 1e6;
+        long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        err.WriteLine($"ptxlint: stats: {s.Files} file{(s.Files == 1 ? "" : "s")}, {s.Bytes} bytes ({mb:F2} MB); " +
+            $"read+parse+IR {s.ParseTime.TotalMilliseconds:F0} ms, rules+analyses {s.AnalysisTime.TotalMilliseconds:F0} ms (CPU time summed over threads); " +
+            $"wall {s.WallTime.TotalMilliseconds:F0} ms, {s.MegabytesPerSecond:F1} MB/s; peak working set {peak / (1024 * 1024)} MB");
+    }
+}

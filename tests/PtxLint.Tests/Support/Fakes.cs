@@ -1,0 +1,108 @@
+using PtxLint.Diagnostics;
+using PtxLint.Engine;
+using PtxLint.Ir;
+
+namespace PtxLint.Tests.Support;
+
+/// <summary>Hand-made rule descriptors and rules, until the real rules exist.</summary>
+public static class Fakes
+{
+    public static RuleDescriptor Descriptor(string id, string name, Level level = Level.Warning, bool enabled = true) => new()
+    {
+        Id = id,
+        Name = name,
+        ShortDescription = $"Short description of {name}.",
+        FullDescription = $"Full description of {name}: what it finds and why it matters.",
+        DefaultLevel = level,
+        EnabledByDefault = enabled,
+        HelpText = $"How to fix {name}.",
+        HelpMarkdown = $"# {id}: {name}\n\nHow to fix **{name}**.",
+        Precision = "high",
+        Tags = new[] { "correctness", "ptx" },
+    };
+
+    /// <summary>
+    /// Test-only rule: reports each line of the source that contains <paramref name="needle"/> (real rules never
+    /// scan text; this one stands in until they exist and the parser lands).
+    /// </summary>
+    public sealed class LineRule(RuleDescriptor descriptor, string needle) : IRule
+    {
+        public RuleDescriptor Descriptor { get; } = descriptor;
+
+        public void Check(RuleContext context)
+        {
+            var src = context.Module.Source;
+            for (int ln = 1; ln <= src.LineCount; ln++)
+            {
+                var line = src.GetLine(ln);
+                int col = line.IndexOf(needle, StringComparison.Ordinal);
+                if (col < 0) continue;
+                context.Report(new SourceSpan(ln, col + 1, ln, col + 1 + needle.Length), $"found '{needle}'");
+            }
+        }
+    }
+
+    public sealed class ThrowingRule(RuleDescriptor descriptor) : IRule
+    {
+        public RuleDescriptor Descriptor { get; } = descriptor;
+        public void Check(RuleContext context) => throw new InvalidOperationException("boom");
+    }
+
+    /// <summary>A parser stand-in for tests: a module with the text, and a syntax error on lines containing "SYNTAX".</summary>
+    public static PtxModule Parse(string path, string text)
+    {
+        var m = new PtxModule(path, new SourceText(text));
+        for (int ln = 1; ln <= m.Source.LineCount; ln++)
+        {
+            var line = m.Source.GetLine(ln);
+            int col = line.IndexOf("SYNTAX", StringComparison.Ordinal);
+            if (col >= 0) m.Errors.Add(new SyntaxError(new SourceSpan(ln, col + 1, ln, col + 7), "mismatched input 'SYNTAX' expecting ';'"));
+        }
+        return m;
+    }
+
+    public static readonly RuleDescriptor BadRule = Descriptor("PTX101", "bad-thing", Level.Warning);
+    public static readonly RuleDescriptor NoteRule = Descriptor("PTX102", "noted-thing", Level.Note);
+
+    /// <summary>Rules: "BAD" -> PTX101 warning, "NOTE" -> PTX102 note.</summary>
+    public static IReadOnlyList<IRule> Rules { get; } = new IRule[] { new LineRule(BadRule, "BAD"), new LineRule(NoteRule, "NOTE") };
+}
+
+/// <summary>A temp directory deleted at dispose.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ptxlint-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Write(string relative, string text)
+    {
+        var full = System.IO.Path.Combine(Path, relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+        return full;
+    }
+
+    public void Dispose()
+    {
+        if (Environment.GetEnvironmentVariable("PTXLINT_KEEP_TEMP") is not null) return;
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public static class Repo
+{
+    /// <summary>The repository root: the directory holding PtxLint.sln above the test binaries.</summary>
+    public static string Root { get; } = Find();
+
+    private static string Find()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(System.IO.Path.Combine(d.FullName, "PtxLint.sln"))) return d.FullName;
+        throw new InvalidOperationException("PtxLint.sln not found above " + AppContext.BaseDirectory);
+    }
+}
