@@ -25,7 +25,9 @@ public static class PtxParserDriver
     /// <summary>Number of work units the fast parser handed to the ANTLR parser (diagnostics for --stats and tests).</summary>
     public static int FastPathFallbacks;
 
-    public static PtxModule Parse(string filePath, string text, ParseOptions? options = null)
+    public static PtxModule Parse(string filePath, string text) => Parse(filePath, text, ParseOptions.Default);
+
+    public static PtxModule Parse(string filePath, string text, ParseOptions? options)
     {
         options ??= ParseOptions.Default;
         var module = new PtxModule(filePath, new SourceText(text));

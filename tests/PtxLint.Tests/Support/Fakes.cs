@@ -93,16 +93,3 @@ public sealed class TempDir : IDisposable
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
-
-public static class Repo
-{
-    /// <summary>The repository root: the directory holding PtxLint.sln above the test binaries.</summary>
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(System.IO.Path.Combine(d.FullName, "PtxLint.sln"))) return d.FullName;
-        throw new InvalidOperationException("PtxLint.sln not found above " + AppContext.BaseDirectory);
-    }
-}
