@@ -56,6 +56,7 @@ public static partial class LaunchSpecInference
         a.Add("no dynamic shared memory");
 
         var ptrSize = fn.Module.AddressSize == 32 ? 4 : 8;
+        int bufferOrdinal = 0; // seeds follow the buffer's ordinal, so twin kernels with the same buffers get the same data
         foreach (var p in fn.Parameters.OrderBy(p => p.Index))
         {
             var type = ElementTypes.Normalize(p.TypeName);
@@ -75,10 +76,11 @@ public static partial class LaunchSpecInference
                 {
                     buf.ElementType = "f32";
                     buf.Fill = "random";
-                    buf.Seed = (ulong)p.Index + 1;
+                    buf.Seed = (ulong)bufferOrdinal + 1;
                     a.Add($"{p.Name}: {DefaultBufferBytes} B buffer of f32 random in [-1,1) seed {buf.Seed}");
                 }
                 spec.Params.Add(new ParamSpec { Name = p.Name, Buffer = buf });
+                bufferOrdinal++;
                 continue;
             }
             if (ElementTypes.Size(type) == 0)
