@@ -103,6 +103,8 @@ public static class Parity
             return new ParityResult(outcome.Response?.Stage == "driver" ? ParityStatus.Unsupported : ParityStatus.Error, outcome.Describe(),
                 ev.ToString() + (outcome.Response?.JitLog is { } log ? "JIT log:\n" + log : ""));
         ev.AppendLine($"device: {outcome.Response!.DeviceInfo}");
+        if (outcome.Response.Launches.Count != 2 || outcome.Response.Launches.Any(l => l.Runs.Count != 1))
+            return new ParityResult(ParityStatus.Error, $"the worker returned {outcome.Response.Launches.Count} launch results for 2 launches", ev.ToString());
         var rb = outcome.Response.Launches[0].Runs[0];
         var rs = outcome.Response.Launches[1].Runs[0];
         for (int k = 0; k < ob.Count; k++)

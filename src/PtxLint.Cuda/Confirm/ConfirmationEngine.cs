@@ -206,6 +206,17 @@ public sealed class ConfirmationEngine
 
     private KernelLaunchSpec Spec(PtxFunction fn, LaunchSpecFile? specs) => LaunchSpecInference.Resolve(fn, specs);
 
+    /// <summary>Runs a worker and checks that a successful result holds one result per launch and per run.</summary>
+    private async Task<WorkerOutcome> RunChecked(WorkerRequest request, TimeSpan timeout, SanitizerTool tool, CancellationToken ct)
+    {
+        var o = await _client.RunAsync(request, timeout, tool, ct);
+        if (o.Ok && (o.Response!.Launches.Count != request.Launches.Count
+                     || o.Response.Launches.Zip(request.Launches).Any(x => x.First.Runs.Count != Math.Max(1, x.Second.Repeat))))
+            return o with { Response = new WorkerResponse { Ok = false, Stage = "protocol", DeviceInfo = o.Response.DeviceInfo,
+                Error = $"the worker returned {o.Response.Launches.Count} launch results for {request.Launches.Count} launches" } };
+        return o;
+    }
+
     private static WorkerRequest Request(PtxModule module, params WorkerLaunch[] launches)
     {
         var r = new WorkerRequest { Modules = { module.Source.Text } };
@@ -234,7 +245,7 @@ public sealed class ConfirmationEngine
         ev.Line($"{rows} rows: " + Parity.SetRows(many, rows, ov.RowsParam));
         if (allObserved) ev.Line("  no buffer marked output: every buffer is observed for changes");
         Log($"PTX002 {fn.Name}: launching with gridDim.y = 1 and {rows}");
-        var o = await _client.RunAsync(Request(module,
+        var o = await RunChecked(Request(module,
             new WorkerLaunch { Label = "rows=1", Spec = one },
             new WorkerLaunch { Label = $"rows={rows}", Spec = many }), _options.Timeout, SanitizerTool.None, ct);
         if (!o.Ok) return Failure(o, ev);
@@ -298,7 +309,7 @@ public sealed class ConfirmationEngine
             launches.Add(new WorkerLaunch { Label = $"step {s} pos {positions[s]}", Spec = spec });
         }
         Log($"PTX003 {fn.Name}: {positions.Count} decode steps");
-        var o = await _client.RunAsync(Request(module, launches.ToArray()), _options.Timeout, SanitizerTool.None, ct);
+        var o = await RunChecked(Request(module, launches.ToArray()), _options.Timeout, SanitizerTool.None, ct);
         if (!o.Ok) return Failure(o, ev);
         var perStep = new List<IReadOnlyList<long[]>>();
         for (int s = 0; s < positions.Count; s++)
@@ -321,7 +332,7 @@ public sealed class ConfirmationEngine
         var spec = Spec(fn, specs);
         ev.Spec("launch", spec);
         Log($"PTX005 {fn.Name}: plain launch under a {_options.Timeout.TotalSeconds:0.#} s watchdog");
-        var plain = await _client.RunAsync(Request(module, new WorkerLaunch { Label = "plain", Spec = spec }), _options.Timeout, SanitizerTool.None, ct);
+        var plain = await RunChecked(Request(module, new WorkerLaunch { Label = "plain", Spec = spec }), _options.Timeout, SanitizerTool.None, ct);
         if (plain.Kind == WorkerOutcomeKind.TimedOut)
         {
             ev.Line($"plain launch: no result after {_options.Timeout.TotalSeconds:0.#} s; the worker's process tree was killed");
@@ -339,7 +350,7 @@ public sealed class ConfirmationEngine
         if (SanitizerAvailable)
         {
             Log($"PTX005 {fn.Name}: compute-sanitizer --tool racecheck");
-            var rc = await _client.RunAsync(Request(module, new WorkerLaunch { Label = "racecheck", Spec = spec }), _options.EffectiveSanitizerTimeout, SanitizerTool.Racecheck, ct);
+            var rc = await RunChecked(Request(module, new WorkerLaunch { Label = "racecheck", Spec = spec }), _options.EffectiveSanitizerTimeout, SanitizerTool.Racecheck, ct);
             ev.Line($"racecheck: {rc.CommandLine} ({rc.Elapsed.TotalSeconds:0.#} s): {rc.Sanitizer}");
             foreach (var s in rc.Sanitizer?.Samples ?? []) ev.Line("  " + s);
             if (rc.Kind == WorkerOutcomeKind.TimedOut)
@@ -357,7 +368,7 @@ public sealed class ConfirmationEngine
         var spec = Spec(fn, specs);
         ev.Spec("launch", spec);
         Log($"PTX006 {fn.Name}: compute-sanitizer --tool memcheck");
-        var o = await _client.RunAsync(Request(module, new WorkerLaunch { Label = "memcheck", Spec = spec }), _options.EffectiveSanitizerTimeout, SanitizerTool.Memcheck, ct);
+        var o = await RunChecked(Request(module, new WorkerLaunch { Label = "memcheck", Spec = spec }), _options.EffectiveSanitizerTimeout, SanitizerTool.Memcheck, ct);
         ev.Line($"memcheck: {o.CommandLine} ({o.Elapsed.TotalSeconds:0.#} s): {o.Sanitizer}");
         foreach (var s in o.Sanitizer?.Samples ?? []) ev.Line("  " + s);
         if (o.Kind == WorkerOutcomeKind.TimedOut) return new(Verdict.Error, "memcheck did not finish in time");
@@ -377,7 +388,7 @@ public sealed class ConfirmationEngine
         ev.Line($"{runs} launches of the same inputs" + (allObserved ? "; no buffer marked output: every buffer is compared" : ""));
         Log($"PTX009 {fn.Name}: {runs} runs");
         var timeout = _options.Timeout + TimeSpan.FromMilliseconds(200 * runs);
-        var o = await _client.RunAsync(Request(module, new WorkerLaunch { Label = "runs", Spec = spec, Repeat = runs }), timeout, SanitizerTool.None, ct);
+        var o = await RunChecked(Request(module, new WorkerLaunch { Label = "runs", Spec = spec, Repeat = runs }), timeout, SanitizerTool.None, ct);
         if (!o.Ok) return Failure(o, ev);
         var prints = o.Response!.Launches[0].Runs.Select(r => string.Join("|", ObservedBuffers(r, observed).Select(b => b.Sha256))).ToList();
         var groups = prints.GroupBy(p => p).Select(g => g.Count()).OrderByDescending(c => c).ToList();
@@ -400,7 +411,7 @@ public sealed class ConfirmationEngine
         var request = new WorkerRequest { Modules = { module.Source.Text, rewritten } };
         request.Launches.Add(new WorkerLaunch { Label = "original", Module = 0, Spec = spec, ReturnAll = true });
         request.Launches.Add(new WorkerLaunch { Label = "mul.rn", Module = 1, Spec = spec, ReturnAll = true });
-        var o = await _client.RunAsync(request, _options.Timeout, SanitizerTool.None, ct);
+        var o = await RunChecked(request, _options.Timeout, SanitizerTool.None, ct);
         if (!o.Ok) return Failure(o, ev);
         var a = o.Response!.Launches[0].Runs[0];
         var b = o.Response.Launches[1].Runs[0];
@@ -451,7 +462,7 @@ public sealed class ConfirmationEngine
         var fixedSpec = LaunchSpecInference.Resolve(ff, specs);
         ev.Spec("flagged", spec);
         ev.Spec("fixed", fixedSpec);
-        var o = await _client.RunAsync(Request(module,
+        var o = await RunChecked(Request(module,
             new WorkerLaunch { Label = "flagged", Spec = spec, ReturnAll = true },
             new WorkerLaunch { Label = "fixed", Spec = fixedSpec, ReturnAll = true }), _options.Timeout, SanitizerTool.None, ct);
         if (o.Kind == WorkerOutcomeKind.TimedOut) return new(Verdict.Confirmed, "the flagged kernel hung (killed by the watchdog)");

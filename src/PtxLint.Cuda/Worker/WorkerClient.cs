@@ -81,7 +81,7 @@ public sealed record WorkerOutcome(
     {
         switch (Kind)
         {
-            case WorkerOutcomeKind.TimedOut: return $"the worker did not finish within {Elapsed.TotalSeconds:0.#} s and was killed";
+            case WorkerOutcomeKind.TimedOut: return $"timeout: the worker did not finish within {Elapsed.TotalSeconds:0.#} s and was killed";
             case WorkerOutcomeKind.StartFailed: return "the worker could not be started: " + Stderr.Trim();
             case WorkerOutcomeKind.Crashed:
                 var tail = Tail(Stderr, 400);
