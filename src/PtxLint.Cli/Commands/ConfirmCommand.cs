@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
+using PtxLint.Cuda;
+using PtxLint.Cuda.Confirm;
+using PtxLint.Cuda.Worker;
+using PtxLint.Diagnostics;
+using PtxLint.Ir;
+
+namespace PtxLint.Cli.Commands;
+
+/// <summary>
+/// <c>ptxlint confirm FILE.ptx [--findings run.sarif] [--kernel NAME] [--spec FILE] [--timeout 10s] [--format text|sarif] [--output FILE]</c>:
+/// runs each confirmable finding's experiment on the GPU and prints (or writes into SARIF) its verdict.
+/// Exit code 0 when the experiments ran (whatever the verdicts), 2 on bad input.
+/// </summary>
+public static class ConfirmCommand
+{
+    public static Command Create(IFindingSource? findingSource = null)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The PTX file whose findings to confirm." };
+        var findings = new Option<FileInfo?>("--findings") { Description = "Read the findings from this SARIF log instead of analyzing the file." };
+        var kernel = new Option<string?>("--kernel") { Description = "Only findings in this kernel." };
+        var spec = new Option<FileInfo?>("--spec") { Description = "Launch spec (default: FILE.ptx.launch.json beside the PTX; else inferred)." };
+        var timeout = new Option<TimeSpan>("--timeout")
+        {
+            Description = "Watchdog per worker run: 10s, 500ms, 2m (default 10s).",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+            CustomParser = r => ParseDurationArgument(r),
+        };
+        var format = new Option<string>("--format") { Description = "text or sarif.", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "sarif");
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the report to this file instead of stdout." };
+        var noSanitizer = new Option<bool>("--no-sanitizer") { Description = "Do not use compute-sanitizer even when it is on PATH." };
+
+        var cmd = new Command("confirm", "Confirm findings on a real GPU through the CUDA driver API: each verdict is confirmed, not-reproduced, unsupported or error, with evidence.")
+        {
+            file, findings, kernel, spec, timeout, format, output, noSanitizer,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var options = new ConfirmOptions
+            {
+                Timeout = parse.GetValue(timeout),
+                Kernel = parse.GetValue(kernel),
+                UseSanitizer = !parse.GetValue(noSanitizer),
+                Log = s => Console.Error.WriteLine("confirm: " + s),
+            };
+            return await RunAsync(parse.GetValue(file)!, parse.GetValue(findings), parse.GetValue(spec), parse.GetValue(format) ?? "text",
+                                  parse.GetValue(output), options, findingSource, ct);
+        });
+        return cmd;
+    }
+
+    internal static async Task<int> RunAsync(FileInfo file, FileInfo? findingsFile, FileInfo? specFile, string format, FileInfo? output,
+                                             ConfirmOptions options, IFindingSource? source, CancellationToken ct, WorkerClient? client = null)
+    {
+        if (!file.Exists) return Fail($"{file.FullName}: no such file");
+        var text = await File.ReadAllTextAsync(file.FullName, ct);
+        var path = file.ToString();
+        LaunchSpecFile? specs;
+        try { specs = LaunchSpecFile.LoadFor(path, specFile?.FullName); }
+        catch (Exception e) when (e is FormatException or IOException) { return Fail(e.Message); }
+
+        PtxModule module;
+        IReadOnlyList<Finding> found;
+        SarifFindings? sarif = null;
+        if (findingsFile is not null)
+        {
+            if (!findingsFile.Exists) return Fail($"{findingsFile.FullName}: no such file");
+            try { sarif = SarifFindings.Read(await File.ReadAllTextAsync(findingsFile.FullName, ct), path); }
+            catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException) { return Fail($"{findingsFile}: not a SARIF log: {e.Message}"); }
+            module = source?.Parse(path, text) ?? PtxSignatureScanner.Scan(path, text);
+            found = sarif.Findings;
+        }
+        else if (source is not null)
+        {
+            module = source.Parse(path, text);
+            found = source.Analyze(module);
+        }
+        else
+        {
+            return Fail("this build has no analysis engine wired into `confirm`: pass --findings run.sarif (from `ptxlint analyze --format sarif`)");
+        }
+
+        var engine = new ConfirmationEngine(options, client);
+        var results = await engine.ConfirmAsync(module, found, specs, ct);
+
+        string report;
+        if (format == "sarif")
+            report = sarif?.WriteBack() ?? source?.ToSarif(module, found) ?? SarifFindings.WriteMinimal(path, found);
+        else
+            report = FormatText(path, found, results);
+        if (output is not null) await File.WriteAllTextAsync(output.FullName, report, ct);
+        else Console.Out.Write(report);
+        return 0;
+    }
+
+    internal static string FormatText(string path, IReadOnlyList<Finding> findings, IReadOnlyList<(Finding Finding, Confirmation Confirmation)> results)
+    {
+        var sb = new StringBuilder();
+        if (results.Count == 0)
+        {
+            sb.AppendLine(findings.Count == 0
+                ? $"{path}: no findings to confirm"
+                : $"{path}: none of the {findings.Count} findings belongs to a confirmable rule (or to the selected kernel)");
+            return sb.ToString();
+        }
+        foreach (var (f, c) in results)
+        {
+            sb.Append($"{f.Location}: {f.Rule.Id}");
+            if (f.FunctionName is not null) sb.Append($" in {f.FunctionName}");
+            sb.AppendLine($": {c.Verdict.ToText()}");
+            sb.AppendLine($"  {c.Reason}");
+            if (c.Evidence.Length > 0)
+                foreach (var line in c.Evidence.Split('\n')) sb.AppendLine("    " + line.TrimEnd('\r'));
+        }
+        var counts = results.GroupBy(r => r.Confirmation.Verdict).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToText()}");
+        sb.AppendLine($"{results.Count} findings: {string.Join(", ", counts)}");
+        return sb.ToString();
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine("ptxlint confirm: " + message);
+        return 2;
+    }
+
+    private static TimeSpan ParseDurationArgument(ArgumentResult r)
+    {
+        var token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "10s";
+        if (ParseDuration(token) is { } t) return t;
+        r.AddError($"invalid duration '{token}': use e.g. 10s, 500ms, 2m");
+        return default;
+    }
+
+    /// <summary>Parses 10s, 500ms, 2m, 1.5s or a plain number of seconds; null when invalid or not positive.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        text = text.Trim().ToLowerInvariant();
+        (string num, double scale) = text switch
+        {
+            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
+            _ when text.EndsWith('s') => (text[..^1], 1.0),
+            _ when text.EndsWith('m') => (text[..^1], 60.0),
+            _ when text.EndsWith('h') => (text[..^1], 3600.0),
+            _ => (text, 1.0),
+        };
+        if (!double.TryParse(num, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v <= 0 || double.IsInfinity(v)) return null;
+        return TimeSpan.FromSeconds(v * scale);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+using PtxLint.Cuda.Worker;
+using PtxLint.Ir;
+
+namespace PtxLint.Cuda.Confirm;
+
+/// <summary>An <c>sm_XY[a|f]</c> target: compute capability X.Y, with the arch-specific (a) or family (f) suffix.</summary>
+public readonly record struct SmTarget(int Major, int Minor, char? Suffix)
+{
+    public static bool TryParse(string? text, out SmTarget target)
+    {
+        target = default;
+        if (text is null) return false;
+        var m = Regex.Match(text.Trim(), @"^sm_(\d+)(\d)([af])?$");
+        if (!m.Success) return false;
+        target = new SmTarget(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), m.Groups[3].Success ? m.Groups[3].Value[0] : null);
+        return true;
+    }
+
+    /// <summary>Whether the driver can JIT this target for a device of compute capability major.minor.</summary>
+    public bool RunsOn(int major, int minor) => Suffix switch
+    {
+        'a' => major == Major && minor == Minor,                 // arch-specific: exactly this architecture
+        'f' => major == Major && minor >= Minor,                 // family-specific: same family, same or later minor
+        _ => major > Major || (major == Major && minor >= Minor),
+    };
+
+    public override string ToString() => $"sm_{Major}{Minor}{Suffix}";
+}
+
+/// <summary>Text-level PTX helpers: module preconditions, the PTX ISA a driver accepts, the PTX010 rewrite.</summary>
+public static partial class PtxText
+{
+    /// <summary>
+    /// The newest PTX ISA the driver's JIT accepts, by driver CUDA version (from the PTX ISA release notes);
+    /// null for a driver newer than this table (then the load itself decides).
+    /// </summary>
+    public static Version? MaxPtxIsa(int driverVersion)
+    {
+        int major = driverVersion / 1000, minor = driverVersion % 1000 / 10;
+        return (major, minor) switch
+        {
+            (11, <= 8) => new Version(7, minor),
+            (12, <= 5) => new Version(8, minor),
+            (12, 6) => new Version(8, 5),
+            (12, 7) => new Version(8, 6),
+            (12, 8) => new Version(8, 7),
+            (12, 9) => new Version(8, 8),
+            (13, 0) => new Version(9, 0),
+            _ when major < 11 => new Version(6, 4),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Why a module cannot run on the device (a target newer than the device, a .version newer than the driver JIT
+    /// accepts), or null when nothing stands in the way.
+    /// </summary>
+    public static string? Preflight(PtxModule module, DeviceInfo device)
+    {
+        if (SmTarget.TryParse(module.SmTarget, out var t) && !t.RunsOn(device.Major, device.Minor))
+        {
+            var why = t.Suffix == 'a' ? " (an arch-specific 'a' target runs only on exactly that architecture)" : "";
+            return $"the PTX targets {t} (.target), the device is {device.Name} ({device.Sm}){why}";
+        }
+        if (module.PtxVersion is { } v && MaxPtxIsa(device.DriverVersion) is { } max && v > max)
+            return $"CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the PTX is .version {v.Major}.{v.Minor}, the driver (CUDA {device.DriverCuda}) JIT accepts PTX ISA up to {max.Major}.{max.Minor}";
+        return null;
+    }
+
+    [GeneratedRegex(@"(?<![\w.])mul((?:\.(?:rn|rz|rm|rp))?)((?:\.(?:ftz|sat))*)\.(f32|f64|f32x2|f16|f16x2|bf16|bf16x2)\b")]
+    private static partial Regex FloatMul();
+
+    /// <summary>
+    /// PTX010: a copy of <paramref name="text"/> with the unrounded float <c>mul</c> on 1-based <paramref name="line"/>
+    /// rewritten to <c>mul.rn</c> (which ptxas never contracts into fma). When that line holds no such mul (the finding
+    /// points at the add), the nearest earlier mul defining one of the line's registers is rewritten.
+    /// Returns null with <paramref name="description"/> saying why when there is nothing to rewrite.
+    /// </summary>
+    public static string? RewriteMulToRn(string text, int line, out string description)
+    {
+        var lines = text.Split('\n');
+        if (line < 1 || line > lines.Length) { description = $"line {line} is outside the file"; return null; }
+        int target = -1;
+        if (TryRewriteLine(lines[line - 1], out _)) target = line - 1;
+        else
+        {
+            var regs = Regex.Matches(StripComment(lines[line - 1]), @"%[A-Za-z_$][\w$]*").Select(m => m.Value).ToHashSet();
+            for (int i = line - 2; i >= 0 && target < 0; i--)
+            {
+                var l = StripComment(lines[i]);
+                if (l.Contains(".entry") || l.Contains(".func")) break;
+                var m = Regex.Match(l, @"(?<![\w.])mul(?:\.\w+)*\s+(%[A-Za-z_$][\w$]*)");
+                if (m.Success && regs.Contains(m.Groups[1].Value) && TryRewriteLine(lines[i], out _)) target = i;
+            }
+        }
+        if (target < 0)
+        {
+            var m = FloatMul().Match(StripComment(lines[line - 1]));
+            description = m.Success && m.Groups[1].Length > 0
+                ? $"line {line} already has a rounding modifier ({m.Value})"
+                : $"line {line} has no unrounded float mul (and no earlier mul feeds it)";
+            return null;
+        }
+        TryRewriteLine(lines[target], out var rewritten);
+        description = $"line {target + 1}: `{lines[target].Trim()}` -> `{rewritten.Trim()}`";
+        lines[target] = rewritten;
+        return string.Join('\n', lines);
+    }
+
+    private static bool TryRewriteLine(string l, out string rewritten)
+    {
+        rewritten = l;
+        var code = StripComment(l);
+        var m = FloatMul().Match(code);
+        if (!m.Success || m.Groups[1].Length > 0) return false; // none, or already rounded
+        rewritten = l[..m.Index] + "mul.rn" + l[(m.Index + 3)..];
+        return true;
+    }
+
+    private static string StripComment(string l)
+    {
+        int c = l.IndexOf("//", StringComparison.Ordinal);
+        return c >= 0 ? l[..c] : l;
+    }
+}
