@@ -9,6 +9,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // The GPU confirmation worker (ptxlint re-invoking itself): stdout carries only its JSON result.
+        if (args is [PtxLint.Cuda.Worker.WorkerHost.CommandName, ..]) return PtxLint.Cuda.Worker.WorkerHost.WorkerMain(args[1..]);
         var ctx = CliContext.FromConsole();
         try
         {
@@ -31,6 +33,8 @@ public static class Program
         RulesCommand.Create(ctx),
         ExplainCommand.Create(ctx),
         IrCommand.Create(ctx),
+        ConfirmCommand.Create(new EngineFindingSource(ctx)),
+        ParityCommand.Create(new EngineFindingSource(ctx)),
     ];
 
     /// <summary>Runs the command line in-process (tests call this with their own writers and rules).</summary>
