@@ -30,6 +30,7 @@ internal sealed class FastParser
     private readonly int _end;
     private readonly StringPool _pool;
     private int _pos;
+    private Operand[]? _scratch;
 
     public FastParser(PtxModule module, string text, RawToken[] tokens, int start, int end, StringPool pool)
     {
@@ -646,9 +647,20 @@ internal sealed class FastParser
         if (LA(1) == T.SEMI) ops = Array.Empty<Operand>();
         else
         {
-            var list = new List<Operand>(4) { Operand(st) };
-            while (Accept(T.COMMA)) list.Add(Operand(st));
-            ops = list.ToArray();
+            // operands of nested vectors are parsed by recursion into their own lists; the top level uses a scratch buffer
+            var scratch = _scratch ??= new Operand[16];
+            int n = 0;
+            scratch[n++] = Operand(st);
+            while (Accept(T.COMMA))
+            {
+                var op = Operand(st);
+                if (n == scratch.Length) Array.Resize(ref _scratch, n * 2);
+                scratch = _scratch!;
+                scratch[n++] = op;
+            }
+            ops = new Operand[n];
+            Array.Copy(scratch, ops, n);
+            Array.Clear(scratch, 0, n);
         }
         int semi = Expect(T.SEMI);
         fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, Text(opTok), mods, ops)

@@ -31,7 +31,19 @@ public static class PtxParserDriver
     {
         options ??= ParseOptions.Default;
         var module = new PtxModule(filePath, new SourceText(text));
-        var tokens = PtxScanner.Scan(text, out int count);
+        var tokens = PtxScanner.Scan(text, out int count, pooled: true);
+        try
+        {
+            return ParseTokens(filePath, text, tokens, count, module, options);
+        }
+        finally
+        {
+            PtxScanner.Return(tokens);
+        }
+    }
+
+    private static PtxModule ParseTokens(string filePath, string text, RawToken[] tokens, int count, PtxModule module, ParseOptions options)
+    {
         var units = SplitUnits(tokens, count);
         var results = new UnitResult[units.Count];
         if (options.Parallel && count > ParallelThresholdTokens && units.Count > 1)

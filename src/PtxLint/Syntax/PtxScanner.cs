@@ -55,9 +55,16 @@ public static class PtxScanner
     private static bool IsHex(char c) => (uint)(c - '0') <= 9 || (uint)((c | 0x20) - 'a') <= 'f' - 'a';
 
     /// <summary>Scans <paramref name="text"/> into default-channel tokens; the last token is EOF.</summary>
-    public static RawToken[] Scan(string text, out int count)
+    public static RawToken[] Scan(string text, out int count) => Scan(text, out count, pooled: false);
+
+    /// <summary>
+    /// Scans into an array rented from <see cref="System.Buffers.ArrayPool{T}"/> when <paramref name="pooled"/>
+    /// (return it with <see cref="Return"/>): large files then do not allocate a new large-object array each time.
+    /// </summary>
+    public static RawToken[] Scan(string text, out int count, bool pooled)
     {
-        var tokens = new RawToken[Math.Max(16, text.Length / 3)];
+        int initial = Math.Max(16, text.Length / 4);
+        var tokens = pooled ? System.Buffers.ArrayPool<RawToken>.Shared.Rent(initial) : new RawToken[initial];
         int n = 0;
         int line = 1;
         int lineStart = 0;
@@ -107,7 +114,7 @@ public static class PtxScanner
                 break;
             }
 
-            if (n + 1 >= tokens.Length) Array.Resize(ref tokens, tokens.Length * 2);
+            if (n + 1 >= tokens.Length) tokens = Grow(tokens, pooled);
             ref var t = ref tokens[n++];
             t.Start = i;
             t.Line = line;
@@ -213,6 +220,22 @@ public static class PtxScanner
         count = n;
         return tokens;
     }
+
+    private static RawToken[] Grow(RawToken[] tokens, bool pooled)
+    {
+        if (!pooled)
+        {
+            Array.Resize(ref tokens, tokens.Length * 2);
+            return tokens;
+        }
+        var bigger = System.Buffers.ArrayPool<RawToken>.Shared.Rent(tokens.Length * 2);
+        Array.Copy(tokens, bigger, tokens.Length);
+        System.Buffers.ArrayPool<RawToken>.Shared.Return(tokens);
+        return bigger;
+    }
+
+    /// <summary>Returns an array from <see cref="Scan(string, out int, bool)"/> with pooled = true.</summary>
+    public static void Return(RawToken[] tokens) => System.Buffers.ArrayPool<RawToken>.Shared.Return(tokens);
 
     private static int ScanNumber(string text, ref int i)
     {
