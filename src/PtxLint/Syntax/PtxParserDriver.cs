@@ -49,12 +49,12 @@ public static class PtxParserDriver
         if (options.Parallel && count > ParallelThresholdTokens && units.Count > 1)
         {
             Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
-                u => results[u] = ParseUnit(module, text, tokens, units[u].Start, units[u].End, filePath, options));
+                u => results[u] = ParseUnit(module, text, tokens, units[u], filePath, options));
         }
         else
         {
             for (int u = 0; u < units.Count; u++)
-                results[u] = ParseUnit(module, text, tokens, units[u].Start, units[u].End, filePath, options);
+                results[u] = ParseUnit(module, text, tokens, units[u], filePath, options);
         }
         foreach (var r in results)
             r.ApplyTo(module);
@@ -65,7 +65,10 @@ public static class PtxParserDriver
         return module;
     }
 
-    private readonly record struct Unit(int Start, int End);
+    /// <summary>Deepest nesting of braces, brackets and parentheses the parsers accept (both recurse per level).</summary>
+    public const int MaxNesting = 256;
+
+    private readonly record struct Unit(int Start, int End, int TooDeepAt = -1);
 
     /// <summary>
     /// Splits the token stream at top-level item boundaries (after ';' or a closing '}' at depth 0, and before
@@ -75,6 +78,8 @@ public static class PtxParserDriver
     {
         var units = new List<Unit>();
         int depth = 0;
+        int nest = 0;
+        int tooDeepAt = -1;
         int unitStart = 0;
         int lastBoundary = 0;
         int eofIndex = count - 1;
@@ -82,6 +87,14 @@ public static class PtxParserDriver
         {
             int type = tokens[i].Type;
             bool boundaryAfter = false;
+            if (type is T.LBRACE or T.LPAREN or T.LBRACK)
+            {
+                if (++nest > MaxNesting && tooDeepAt < 0) tooDeepAt = i;
+            }
+            else if (type is T.RBRACE or T.RPAREN or T.RBRACK)
+            {
+                if (nest > 0) nest--;
+            }
             if (type == T.LBRACE) depth++;
             else if (type == T.RBRACE)
             {
@@ -96,18 +109,27 @@ public static class PtxParserDriver
                     lastBoundary = i; // boundary before this token
             }
             if (boundaryAfter) lastBoundary = i + 1;
-            if (lastBoundary - unitStart >= UnitTokens && depth == 0)
+            if ((lastBoundary - unitStart >= UnitTokens || tooDeepAt >= 0) && depth == 0 && lastBoundary > unitStart)
             {
-                units.Add(new Unit(unitStart, lastBoundary));
+                units.Add(new Unit(unitStart, lastBoundary, tooDeepAt >= unitStart && tooDeepAt < lastBoundary ? tooDeepAt : -1));
+                if (tooDeepAt < lastBoundary) tooDeepAt = -1;
                 unitStart = lastBoundary;
             }
         }
-        if (eofIndex > unitStart || units.Count == 0) units.Add(new Unit(unitStart, eofIndex));
+        if (eofIndex > unitStart || units.Count == 0) units.Add(new Unit(unitStart, eofIndex, tooDeepAt >= unitStart ? tooDeepAt : -1));
         return units;
     }
 
-    private static UnitResult ParseUnit(PtxModule module, string text, RawToken[] tokens, int start, int end, string filePath, ParseOptions options)
+    private static UnitResult ParseUnit(PtxModule module, string text, RawToken[] tokens, Unit unit, string filePath, ParseOptions options)
     {
+        int start = unit.Start, end = unit.End;
+        if (unit.TooDeepAt >= 0)
+        {
+            var t = tokens[unit.TooDeepAt];
+            var span = new SourceSpan(t.Line, t.Column + 1, t.Line, t.Column + 2);
+            return new UnitResult(new List<Action<PtxModule>>(),
+                new List<SyntaxError> { new(span, $"braces, brackets or parentheses nested deeper than {MaxNesting} levels; this part of the file is not analyzed") });
+        }
         var pool = new StringPool();
         if (!options.ForceAntlr)
         {
