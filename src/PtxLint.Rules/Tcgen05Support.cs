@@ -36,16 +36,10 @@ internal static class Tcgen05
                     if (op is AddressOperand a) { yield return (a, "address"); break; }
                 break;
             case "mma":
-            {
-                int k = 0;
                 for (int i = 0; i < insn.Operands.Count; i++)
-                {
-                    if (insn.Operands[i] is not AddressOperand a) continue;
-                    yield return (a, i == 0 ? "D (accumulator) address" : i == 1 ? "A operand address" : "TMEM operand address");
-                    k++;
-                }
+                    if (insn.Operands[i] is AddressOperand a)
+                        yield return (a, i == 0 ? "D (accumulator) address" : i == 1 ? "A operand address" : "TMEM operand address");
                 break;
-            }
             case "dealloc":
                 if (insn.Operands.Count > 0 && insn.Operands[0] is RegisterOperand or ImmediateOperand) yield return (insn.Operands[0], "address");
                 break;
