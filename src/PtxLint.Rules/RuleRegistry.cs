@@ -7,5 +7,8 @@ public static class RuleRegistry
 {
     public static IReadOnlyList<IRule> All { get; } = new IRule[]
     {
+        new PTX004TmemAddressWithoutAllocBase(),
+        new PTX007TmemAllocColumns(),
+        new PTX008TmemLifecycle(),
     };
 }
