@@ -175,6 +175,7 @@ public static class AnalyzeCommand
                         {
                             Color = TextReportWriter.ShouldUseColor(toTerminal, ctx.Environment("NO_COLOR")),
                             Show = comparison is null ? null : comparison.IsNew,
+                            SourceRoot = srcRoot,
                         }, total.Elapsed);
                         tw.Flush();
                         if (writer is null) tw.Dispose();
