@@ -33,6 +33,7 @@ public static class Program
         RulesCommand.Create(ctx),
         ExplainCommand.Create(ctx),
         IrCommand.Create(ctx),
+        CfgCommand.Create(ctx),
         ConfirmCommand.Create(new EngineFindingSource(ctx)),
         ParityCommand.Create(new EngineFindingSource(ctx)),
     ];

@@ -110,6 +110,8 @@ public static class AnalyzeCommand
 
         AnalysisResult result;
         Baseline? baseline = null;
+        // On a terminal only (never when stderr is a pipe, a CI log or a test's writer).
+        using var progress = new ProgressIndicator(ctx.Error, ProgressIndicator.ShouldShow(ctx.ErrorIsTerminal, ctx.Environment));
         try
         {
             var resolver = new ConfigResolver(probe.AllRules, req.Config);
@@ -121,8 +123,10 @@ public static class AnalyzeCommand
                 Select = select,
                 Ignore = ignore,
                 Config = resolver,
+                Progress = progress.Enabled ? progress.Report : null,
             });
             result = engine.Analyze(req.Paths);
+            progress.Dispose();
         }
         catch (ConfigException e)
         {
@@ -175,6 +179,7 @@ public static class AnalyzeCommand
                         {
                             Color = TextReportWriter.ShouldUseColor(toTerminal, ctx.Environment("NO_COLOR")),
                             Show = comparison is null ? null : comparison.IsNew,
+                            SourceRoot = srcRoot,
                         }, total.Elapsed);
                         tw.Flush();
                         if (writer is null) tw.Dispose();

@@ -22,6 +22,8 @@ public sealed class AnalysisOptions
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
     /// <summary>Keep each file's IR in <see cref="AnalyzedFile.Module"/> (memory!); off by default.</summary>
     public bool KeepModules { get; init; }
+    /// <summary>Called after each file with (files done, files to analyze), from the worker threads (the CLI's progress line).</summary>
+    public Action<int, int>? Progress { get; init; }
 }
 
 /// <summary>
@@ -91,6 +93,9 @@ public sealed class AnalysisEngine
         var errors = new ConcurrentBag<InputError>(inputErrors);
         var notes = new ConcurrentBag<ToolNotification>();
         long parseTicks = 0, ruleTicks = 0, bytes = 0;
+        int done = 0;
+        var progress = _options.Progress;
+        progress?.Invoke(0, kept.Count);
 
         Parallel.For(0, kept.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism) }, i =>
         {
@@ -106,6 +111,7 @@ public sealed class AnalysisEngine
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
             {
                 errors.Add(new InputError(path, e is UnauthorizedAccessException ? "Permission denied" : e.Message));
+                progress?.Invoke(Interlocked.Increment(ref done), kept.Count);
                 return;
             }
             Interlocked.Add(ref bytes, length);
@@ -115,6 +121,7 @@ public sealed class AnalysisEngine
             Interlocked.Add(ref parseTicks, parse);
             Interlocked.Add(ref ruleTicks, rules);
             results[i] = file;
+            progress?.Invoke(Interlocked.Increment(ref done), kept.Count);
         });
 
         var analyzed = results.Where(r => r is not null).Select(r => r!).ToList();

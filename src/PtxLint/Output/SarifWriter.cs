@@ -17,7 +17,11 @@ public sealed class SarifWriterOptions
     public string ToolVersion { get; init; } = ToolInfo.Version;
     /// <summary>GitHub code scanning accepts at most 25,000 results per run.</summary>
     public int MaxResults { get; init; } = 25_000;
-    /// <summary>Make the CUDA source location primary (PTX location becomes related) (<c>--locations cuda</c>).</summary>
+    /// <summary>
+    /// Make the CUDA source location primary (PTX location becomes related) (<c>--locations cuda</c>). Without it the
+    /// CUDA location is still primary when its <c>.cu</c> file exists under <see cref="SourceRoot"/> (see
+    /// <see cref="SarifPaths.FindUnderRoot"/>), so code scanning annotates the line the developer wrote.
+    /// </summary>
     public bool CudaLocationsPrimary { get; init; }
     /// <summary>Comparison with a baseline log (<c>--baseline</c>): sets baselineState, adds absent results.</summary>
     public BaselineComparison? Baseline { get; init; }
@@ -100,8 +104,12 @@ public static class SarifWriter
                     Roles = new() { "analysisTarget" },
                 });
         foreach (var f in kept)
-            if (f.SourceLocation is { } sl && artifactSeen.Add(sl.FilePath))
-                artifacts.Add(new Artifact { Location = paths.ArtifactLocation(sl.FilePath), SourceLanguage = "cuda" });
+            foreach (var sl in f.SourceLocation is { } s0 ? f.InlinedAt.Prepend(s0) : Enumerable.Empty<Location>())
+            {
+                var cuPath = paths.FindUnderRoot(sl.FilePath) ?? sl.FilePath;
+                if (artifactSeen.Add(cuPath))
+                    artifacts.Add(new Artifact { Location = paths.ArtifactLocation(cuPath), SourceLanguage = "cuda" });
+            }
 
         var run = new Run
         {
@@ -187,8 +195,16 @@ public static class SarifWriter
 
         var ptx = PhysicalOf(f.Location, paths);
         if (ptx.Region is { } reg && !string.IsNullOrEmpty(f.LineText)) reg.Snippet = new ArtifactContent { Text = f.LineText };
-        var cuda = f.SourceLocation is { } sl ? PhysicalOf(sl, paths) : null;
-        var primary = options.CudaLocationsPrimary && cuda is not null ? cuda : ptx;
+        // The CUDA line (.loc): primary with --locations cuda, or when the .cu file is found under the source root.
+        bool cudaFound = false;
+        PhysicalLocation? cuda = null;
+        if (f.SourceLocation is { } sl)
+        {
+            var found = paths.FindUnderRoot(sl.FilePath);
+            cudaFound = found is not null;
+            cuda = PhysicalOf(found is null ? sl : sl with { FilePath = found }, paths);
+        }
+        var primary = cuda is not null && (options.CudaLocationsPrimary || cudaFound) ? cuda : ptx;
 
         var related = new List<Sarif.Location>();
         int nextId = 1;
@@ -200,14 +216,21 @@ public static class SarifWriter
                 related.Add(new Sarif.Location { Id = nextId++, PhysicalLocation = ptx, Message = Text("The PTX instruction") });
             else
                 related.Add(new Sarif.Location { Id = nextId++, PhysicalLocation = cuda, Message = Text("CUDA source location (from .loc)") });
-            int depth = 1;
-            foreach (var inl in f.InlinedAt)
+            // Inlined frames, innermost first, up to the outermost call site (the kernel's own source line).
+            for (int i = 0; i < f.InlinedAt.Count; i++)
+            {
+                var inl = f.InlinedAt[i];
+                var inlPath = paths.FindUnderRoot(inl.FilePath) ?? inl.FilePath;
+                var where = $"{Path.GetFileName(inlPath)}:{inl.Span.StartLine}:{Math.Max(1, inl.Span.StartColumn)}";
                 related.Add(new Sarif.Location
                 {
                     Id = nextId++,
-                    PhysicalLocation = PhysicalOf(inl, paths),
-                    Message = Text(depth++ == f.InlinedAt.Count ? "Inlined at (outermost call site)" : "Inlined at"),
+                    PhysicalLocation = PhysicalOf(inl with { FilePath = inlPath }, paths),
+                    Message = Text(i == f.InlinedAt.Count - 1
+                        ? $"Inlined at {where} (the outermost call site)"
+                        : $"Inlined at {where}"),
                 });
+            }
         }
         if (related.Count > MaxRelatedLocations) related.RemoveRange(MaxRelatedLocations, related.Count - MaxRelatedLocations);
 
@@ -335,7 +358,50 @@ public sealed class SarifPaths
 {
     private readonly string _root;
 
+    private readonly Dictionary<string, string?> _found = new(StringComparer.Ordinal);
+
     public SarifPaths(string sourceRoot) { _root = Path.GetFullPath(sourceRoot); }
+
+    public string Root => _root;
+
+    /// <summary>
+    /// Where a file named in PTX (a <c>.file</c> path: absolute on the build machine, or relative) exists under the
+    /// source root: the path itself when it is under the root and exists; a relative path joined to the root; else
+    /// the longest trailing part of the path that exists under the root (<c>/build/agent/src/kernels/k.cu</c> ->
+    /// <c>ROOT/src/kernels/k.cu</c>, then <c>ROOT/kernels/k.cu</c>, then <c>ROOT/k.cu</c>). Null when none exists.
+    /// </summary>
+    public string? FindUnderRoot(string path)
+    {
+        lock (_found)
+        {
+            if (_found.TryGetValue(path, out var cached)) return cached;
+            var result = Find(path);
+            _found[path] = result;
+            return result;
+        }
+    }
+
+    private string? Find(string path)
+    {
+        try
+        {
+            if (Path.IsPathRooted(path))
+            {
+                var full = Path.GetFullPath(path);
+                if (RelativeUri(full) is not null && File.Exists(full)) return full;
+            }
+            var parts = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+                .Where(p => p != "." && !p.EndsWith(':')).ToArray();
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (parts[i..].Contains("..")) continue;
+                var candidate = Path.Combine(_root, Path.Combine(parts[i..]));
+                if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException) { }
+        return null;
+    }
 
     public ArtifactLocation ArtifactLocation(string path)
     {

@@ -16,6 +16,11 @@ public sealed class TextReportOptions
     /// <summary>With a baseline: only findings for which this is true are shown.</summary>
     public Func<Finding, bool>? Show { get; init; }
     public bool Summary { get; init; } = true;
+    /// <summary>
+    /// The source root (<c>--srcroot</c>): CUDA files named by <c>.file</c> are shown where they exist under it
+    /// (<see cref="SarifPaths.FindUnderRoot"/>); null: as the PTX names them.
+    /// </summary>
+    public string? SourceRoot { get; init; }
 }
 
 /// <summary>
@@ -35,6 +40,7 @@ public static class TextReportWriter
     {
         int errors = 0, warnings = 0, notes = 0, suppressed = 0, unchanged = 0;
         var sb = new StringBuilder();
+        var roots = options.SourceRoot is { } root ? new SarifPaths(root) : null;
         foreach (var file in files)
             foreach (var f in file.Findings)
             {
@@ -47,7 +53,7 @@ public static class TextReportWriter
                     case Level.Note: notes++; break;
                 }
                 sb.Clear();
-                AppendFinding(sb, f, file, options);
+                AppendFinding(sb, f, file, options, roots);
                 output.Write(sb.ToString());
             }
 
@@ -66,7 +72,7 @@ public static class TextReportWriter
 
     private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
 
-    private static void AppendFinding(StringBuilder sb, Finding f, AnalyzedFile file, TextReportOptions o)
+    private static void AppendFinding(StringBuilder sb, Finding f, AnalyzedFile file, TextReportOptions o, SarifPaths? roots)
     {
         string C(string code, string text) => o.Color ? code + text + Reset : text;
         var levelText = f.Level switch
@@ -86,12 +92,13 @@ public static class TextReportWriter
             sb.Append("    ").Append(line).Append('\n');
             sb.Append("    ").Append(C(Bold + Green, Caret(line, f.Location.Span))).Append('\n');
         }
+        Diagnostics.Location Found(Diagnostics.Location l) =>
+            roots?.FindUnderRoot(l.FilePath) is { } p ? l with { FilePath = p } : l;
         if (f.SourceLocation is { } cu)
-            sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(DisplayLocation(cu, o.BaseDirectory))
-              .Append(": CUDA source location").Append('\n');
-        foreach (var inl in f.InlinedAt)
-            sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(DisplayLocation(inl, o.BaseDirectory))
-              .Append(": inlined at").Append('\n');
+            sb.Append("    ").Append(C(Cyan, "note:")).Append(" CUDA source: ").Append(DisplayLocation(Found(cu), o.BaseDirectory)).Append('\n');
+        for (int i = 0; i < f.InlinedAt.Count; i++)
+            sb.Append("    ").Append(C(Cyan, "note:")).Append(" inlined at: ").Append(DisplayLocation(Found(f.InlinedAt[i]), o.BaseDirectory))
+              .Append(i == f.InlinedAt.Count - 1 ? " (the outermost call site)" : "").Append('\n');
         foreach (var r in f.Related)
             sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(DisplayLocation(r.Location, o.BaseDirectory))
               .Append(": ").Append(r.Message).Append('\n');

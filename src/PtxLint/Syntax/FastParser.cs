@@ -496,7 +496,7 @@ internal sealed class FastParser
                 _pos++;
                 return;
             case T.LOC:
-                st.CurrentLoc = LocDirective() ?? st.CurrentLoc;
+                st.SetLoc(LocDirective());
                 return;
             case T.PRAGMA:
                 Pragma(fn);

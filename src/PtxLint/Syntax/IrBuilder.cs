@@ -270,7 +270,7 @@ internal sealed class IrBuilder
                 foreach (var inner in b.statement()) BuildStatement(st, inner);
                 break;
             case P.LocStatementContext loc:
-                st.CurrentLoc = BuildLoc(loc.locDirective()) ?? st.CurrentLoc;
+                st.SetLoc(BuildLoc(loc.locDirective()));
                 break;
             case P.DeclarationStatementContext d:
             {

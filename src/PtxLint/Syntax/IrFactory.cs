@@ -14,6 +14,25 @@ internal static class IrFactory
         public readonly HashSet<string> RegPrefixes = new(StringComparer.Ordinal);
         public DebugLoc? CurrentLoc;
         public string? PendingLabel;
+        private Dictionary<(int, int, int), DebugLoc>? _inlineContexts;
+
+        /// <summary>
+        /// Sets <see cref="CurrentLoc"/> from a <c>.loc</c> directive. Nested inlining is written as a run of
+        /// <c>.loc</c> directives, outermost first (<c>.loc 1 28 5, function_name f, inlined_at 1 40 3</c> then
+        /// <c>.loc 2 13 25, function_name g, inlined_at 1 28 5</c>): an <c>inlined_at</c> that names a place seen
+        /// earlier with its own <c>inlined_at</c> continues that chain, so the chain reaches the outermost call site.
+        /// </summary>
+        public void SetLoc(DebugLoc? loc)
+        {
+            if (loc is null) return;
+            if (loc.InlinedAt is { } at)
+            {
+                if (_inlineContexts is not null && _inlineContexts.TryGetValue((at.File, at.Line, at.Column), out var outer))
+                    loc = loc with { InlinedAt = outer };
+                (_inlineContexts ??= new())[(loc.File, loc.Line, loc.Column)] = loc;
+            }
+            CurrentLoc = loc;
+        }
 
         public bool IsRegisterName(string name)
         {

@@ -18,7 +18,7 @@ public sealed class TextAndJsonWriterTests
         var text = sw.ToString();
         Assert.Contains("build/kernels.ptx:10:5: error PTX101: Barrier in divergent code: bar.sync after a branch on %tid.x [bad-thing]\n", text);
         Assert.Contains("\n        bar.sync 0;\n        ^~~~~~~~~~~\n", text);
-        Assert.Contains("    note: src/saxpy.cu:12:3: CUDA source location\n", text);
+        Assert.Contains("    note: CUDA source: src/saxpy.cu:12:3\n", text);
         Assert.Contains("    note: build/kernels.ptx:8:5: %r1 comes from %tid.x here\n", text);
         Assert.Contains("/opt/elsewhere/other.ptx:3:1: warning PTX103:", text);
         Assert.DoesNotContain("suppressed thing", text);

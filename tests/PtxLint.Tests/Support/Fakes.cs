@@ -42,6 +42,33 @@ public static class Fakes
         }
     }
 
+    /// <summary>
+    /// Test-only rule over the real IR: reports every instruction whose full opcode starts with <paramref name="opcodePrefix"/>
+    /// (at the instruction, so the CUDA location from .loc is attached) with a code flow from the nearest conditional
+    /// branch before it in the function, the way a divergent-barrier rule would.
+    /// </summary>
+    public sealed class InstructionRule(RuleDescriptor descriptor, string opcodePrefix) : IRule
+    {
+        public RuleDescriptor Descriptor { get; } = descriptor;
+
+        public void Check(RuleContext context)
+        {
+            foreach (var fn in context.Module.Functions)
+                foreach (var insn in fn.Instructions)
+                {
+                    if (!insn.FullOpcode.StartsWith(opcodePrefix, StringComparison.Ordinal)) continue;
+                    var f = context.Report(insn, $"'{insn.FullOpcode}' here");
+                    var branch = fn.Instructions.Take(insn.Index).LastOrDefault(i => i.Opcode == "bra" && i.Guard is not null);
+                    if (branch is not null)
+                        f.CodeFlows.Add(new CodeFlow("The branch and the instruction", new[]
+                        {
+                            new FlowStep(branch.Location, "a conditional branch"),
+                            new FlowStep(insn.Location, "the instruction"),
+                        }));
+                }
+        }
+    }
+
     public sealed class ThrowingRule(RuleDescriptor descriptor) : IRule
     {
         public RuleDescriptor Descriptor { get; } = descriptor;
