@@ -174,14 +174,22 @@ public static class InstructionTable
     {
         if (modifiers.Length == 0 || !Compound.Contains(opcode))
             return Rows.TryGetValue(opcode, out var r0) ? r0 : Unknown;
+        // Sub-qualifiers do not change the family: tcgen05.wait::ld is a tcgen05.wait.
+        string m0 = Base(modifiers[0]);
         if (modifiers.Length >= 2)
         {
-            var k3 = string.Concat(opcode, modifiers[0], modifiers[1]);
-            if (modifiers.Length >= 3 && Rows.TryGetValue(k3 + modifiers[2], out var r4)) return r4;
+            var k3 = string.Concat(opcode, m0, Base(modifiers[1]));
+            if (modifiers.Length >= 3 && Rows.TryGetValue(k3 + Base(modifiers[2]), out var r4)) return r4;
             if (Rows.TryGetValue(k3, out var r3)) return r3;
         }
-        if (modifiers.Length >= 1 && Rows.TryGetValue(opcode + modifiers[0], out var r2)) return r2;
+        if (Rows.TryGetValue(opcode + m0, out var r2)) return r2;
         return Rows.TryGetValue(opcode, out var r1) ? r1 : Unknown;
+    }
+
+    private static string Base(string modifier)
+    {
+        int i = modifier.IndexOf("::", StringComparison.Ordinal);
+        return i < 0 ? modifier : modifier[..i];
     }
 
     public static bool IsKnown(string key) => Rows.ContainsKey(key);

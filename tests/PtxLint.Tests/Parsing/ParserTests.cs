@@ -245,3 +245,29 @@ public class ParserTests
         Assert.Equal(IrDump.Dump(serial), IrDump.Dump(parallel));
     }
 }
+
+public class InstructionTableTests
+{
+    [Theory]
+    [InlineData("tcgen05", new[] { ".wait::ld", ".sync", ".aligned" }, "tcgen05.wait")]
+    [InlineData("tcgen05", new[] { ".fence::before_thread_sync" }, "tcgen05.fence")]
+    [InlineData("cp", new[] { ".async", ".bulk", ".tensor", ".2d" }, "cp.async.bulk.tensor")]
+    [InlineData("cp", new[] { ".async", ".ca", ".shared", ".global" }, "cp.async")]
+    [InlineData("mbarrier", new[] { ".arrive", ".expect_tx", ".shared::cta", ".b64" }, "mbarrier.arrive")]
+    [InlineData("bar", new[] { ".warp", ".sync" }, "bar.warp.sync")]
+    [InlineData("add", new[] { ".s32" }, "add")]
+    public void Compound_opcodes_resolve_to_their_family(string opcode, string[] mods, string key)
+    {
+        var info = PtxLint.Semantics.InstructionTable.Lookup(opcode, mods);
+        Assert.True(info.Known);
+        Assert.Equal(key, info.Key);
+    }
+
+    [Fact]
+    public void Unknown_opcodes_are_conservative()
+    {
+        var info = PtxLint.Semantics.InstructionTable.Lookup("frobnicate", new[] { ".b32" });
+        Assert.False(info.Known);
+        Assert.True(info.VaryingResult);
+    }
+}
