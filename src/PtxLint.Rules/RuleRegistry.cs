@@ -7,5 +7,9 @@ public static class RuleRegistry
 {
     public static IReadOnlyList<IRule> All { get; } = new IRule[]
     {
+        new PTX001SharedAddress64Bit(),
+        new PTX006SharedOutOfBounds(),
+        new PTX009FloatAtomicOrder(),
+        new PTX010ContractibleMulAdd(),
     };
 }
