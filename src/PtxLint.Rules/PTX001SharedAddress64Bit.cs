@@ -52,7 +52,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
                     var reg = access.Address.BaseRegister;
                     if (reg is null || reg.IsSpecial || fn.RegisterBits(reg) != 64) continue;
                     var origin = Trace(fn, insn, reg);
-                    if (origin.Cvta.Count == 0 && origin.OnlySymbols && !reportSymbols) continue;
+                    if (origin.Cvta.Count == 0 && (origin.Symbols.Count > 0 || origin.SharedParams.Count > 0) && !reportSymbols) continue;
                     Report(ctx, fn, insn, access, reg, origin);
                 }
             }
@@ -63,9 +63,12 @@ public sealed class PTX001SharedAddress64Bit : IRule
     {
         /// <summary><c>cvta.to.shared{::cta,::cluster}.u64</c> instructions on the way to the address (source order).</summary>
         public List<Instruction> Cvta { get; } = new();
-        /// <summary>True when every source of the address is a shared symbol's address or a constant (the old-compiler idiom).</summary>
-        public bool OnlySymbols { get; set; } = true;
+        /// <summary>Shared variables whose address the register is computed from (<c>mov.u64 %rd, sdata</c>: the old-compiler idiom).</summary>
         public List<string> Symbols { get; } = new();
+        /// <summary>Kernel parameters declared <c>.ptr .shared</c> (OpenCL local-memory arguments as LLVM emits them).</summary>
+        public List<string> SharedParams { get; } = new();
+        /// <summary>True when a pointer comes from memory, a call, or a value live into the function (a parameter).</summary>
+        public bool FromPointer { get; set; }
     }
 
     /// <summary>Walks the reaching definitions of the address register backwards (through arithmetic and conversions).</summary>
@@ -79,7 +82,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
         while (queue.Count > 0)
         {
             var (use, name) = queue.Dequeue();
-            if (defs.MayBeUndefined(use, name)) result.OnlySymbols = false; // a .reg parameter or live-in value
+            if (defs.MayBeUndefined(use, name)) result.FromPointer = true; // a .reg parameter or live-in value
             foreach (var d in defs.Reaching(use, name))
             {
                 if (!seen.Add(d.Index)) continue;
@@ -88,9 +91,15 @@ public sealed class PTX001SharedAddress64Bit : IRule
                     if (d.Has(".u64") || d.Has(".b64")) result.Cvta.Add(d);
                     // cvta.to.shared.u32 yields a 32-bit shared address: fine, but keep tracing its input for the symbol.
                 }
+                if (d.Opcode == "ld" && d.MemoryAccesses is [{ Space: StateSpace.Param, Address.BaseSymbol: { } ps }]
+                    && fn.FindParameter(ps) is { IsPointerAttr: true } p && p.PointeeSpace.IsShared())
+                {
+                    if (!result.SharedParams.Contains(ps)) result.SharedParams.Add(ps);
+                    continue;
+                }
                 if (d.Info.Mem != Semantics.MemKind.None || d.Info.Flow == Semantics.FlowKind.Call || !d.Info.Known)
                 {
-                    result.OnlySymbols = false; // a pointer loaded from memory, a call result, an atomic ...
+                    result.FromPointer = true; // a pointer loaded from memory (or an index), a call result, an atomic ...
                     continue;
                 }
                 foreach (var op in d.Operands.Skip(d.Defs.Length > 0 ? 1 : 0))
@@ -98,8 +107,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
                     if (op is SymbolOperand s)
                     {
                         var v = fn.FindVariable(s.Name);
-                        if (v is null || !v.Space.IsShared()) result.OnlySymbols = false;
-                        else if (!result.Symbols.Contains(s.Name)) result.Symbols.Add(s.Name);
+                        if (v is not null && v.Space.IsShared() && !result.Symbols.Contains(s.Name)) result.Symbols.Add(s.Name);
                     }
                 }
                 foreach (var u in d.Uses)
@@ -119,9 +127,11 @@ public sealed class PTX001SharedAddress64Bit : IRule
         string space = access.Space == StateSpace.SharedCluster ? ".shared::cluster" : ".shared";
         string what = origin.Cvta.Count > 0
             ? $"it holds the result of `{origin.Cvta[^1]}` (a generic pointer converted to a shared address but kept 64-bit)"
-            : origin.OnlySymbols && origin.Symbols.Count > 0
-                ? $"it holds the address of shared variable {origin.Symbols[0]} widened to 64 bits"
-                : "it holds a 64-bit value (not derived from cvta.to.shared.u32 or a 32-bit symbol address)";
+            : origin.Symbols.Count > 0
+                ? $"it holds the address of shared variable {origin.Symbols[0]} widened to 64 bits (the old nvcc/LLVM idiom, reported because reportSymbolAddresses is on)"
+                : origin.SharedParams.Count > 0
+                    ? $"it holds the .ptr .shared parameter {origin.SharedParams[0]} (reported because reportSymbolAddresses is on)"
+                    : "it holds a 64-bit pointer (from a parameter or memory), not a 32-bit shared address";
         string fix = origin.Cvta.Count > 0
             ? $"use `cvta.to.shared.u32` (or `cvt.u32.u64` of the cvta result) and a 32-bit register"
             : origin.Symbols.Count > 0

@@ -49,12 +49,22 @@ public sealed class PTX006SharedOutOfBounds : IRule
                     var values = eval.Address(insn, access.Address);
                     if (values is null) continue;
                     int width = AccessBytes(insn, access);
+                    long skip = 0;
+                    if (insn.Opcode is "ld" or "ldu" && UsedElements(insn) is var (first, last, n) && n > 1 && width % n == 0)
+                    {
+                        // ld.v4 {%f1, %f2, %f3, _}: nvcc widens a float3 load; the sink lanes are never used.
+                        int elem = width / n;
+                        skip = (long)first * elem;
+                        width = (last - first + 1) * elem;
+                    }
                     // The worst overrun over the paths: every value reaches the access on some path.
                     (SymOff V, VariableSymbol Var, long Size)? worst = null;
                     long worstOver = 0;
-                    foreach (var v in values)
+                    foreach (var vv in values)
                     {
+                        var v = vv;
                         if (v.Sym is null) continue;
+                        v = v with { Off = v.Off + skip };
                         var variable = fn.FindVariable(v.Sym);
                         if (variable is null || !variable.Space.IsShared()) continue;
                         if (variable.ByteSize is not long size || size <= 0) continue; // extern .shared x[]: size set at launch
@@ -135,6 +145,17 @@ public sealed class PTX006SharedOutOfBounds : IRule
         while (i < name.Length && char.IsAsciiDigit(name[i])) n = n * 10 + (name[i++] - '0');
         if (n <= 0 || i + n > name.Length) return null;
         return name.Substring(i, n);
+    }
+
+    /// <summary>For a vector load: the first and last destination elements that are not the sink <c>_</c>, and the element count.</summary>
+    private static (int First, int Last, int Count) UsedElements(Instruction insn)
+    {
+        if (insn.Operands.Count == 0 || insn.Operands[0] is not VectorOperand vec || vec.Elements.Count < 2) return (0, 0, 1);
+        int n = vec.Elements.Count, first = 0, last = n - 1;
+        while (first < n && vec.Elements[first] is SinkOperand) first++;
+        while (last > first && vec.Elements[last] is SinkOperand) last--;
+        if (first >= n) return (0, 0, 1);
+        return (first, last, n);
     }
 
     /// <summary>Bytes touched at the address operand; 0 when the instruction does not say (then only the first byte is checked).</summary>

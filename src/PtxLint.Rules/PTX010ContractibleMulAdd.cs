@@ -38,6 +38,15 @@ public sealed class PTX010ContractibleMulAdd : IRule
     private static bool IsFloatOp(Instruction insn, string opcode) =>
         insn.Opcode == opcode && insn.Type is ".f32" or ".f64" && insn.Modifiers.Count(m => m is ".f32" or ".f64") == 1;
 
+    /// <summary>An immediate ±2^k or 0: the product is exact (barring overflow/underflow), so fma and mul+add agree.</summary>
+    internal static bool IsPowerOfTwo(Operand op)
+    {
+        if (op is not FloatImmediateOperand f || double.IsNaN(f.Value) || double.IsInfinity(f.Value)) return false;
+        if (f.Value == 0) return true;
+        long bits = BitConverter.DoubleToInt64Bits(Math.Abs(f.Value));
+        return (bits & 0x000F_FFFF_FFFF_FFFFL) == 0 && (bits >> 52) != 0; // zero mantissa, normal
+    }
+
     public void Check(RuleContext ctx)
     {
         foreach (var fn in ctx.Module.Functions)
@@ -47,6 +56,7 @@ public sealed class PTX010ContractibleMulAdd : IRule
             foreach (var mul in fn.Instructions)
             {
                 if (!IsFloatOp(mul, "mul") || !Unrounded(mul) || mul.Defs.Length != 1) continue;
+                if (mul.Operands.Skip(1).Any(IsPowerOfTwo)) continue; // x * 2^k and x * 0 are exact: fusing changes nothing
                 defs ??= fn.Analyses.Defs;
                 var dst = mul.Defs[0];
                 var adds = new List<Instruction>();
