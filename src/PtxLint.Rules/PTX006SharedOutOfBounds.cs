@@ -40,7 +40,10 @@ public sealed class PTX006SharedOutOfBounds : IRule
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;
-            var eval = new Evaluator(fn);
+            // Register chains start at an instruction that takes a shared variable's address (mov/cvta of the symbol);
+            // without one only [symbol+offset] operands are checked, and reaching definitions are not needed.
+            bool addressTaken = fn.Instructions.Any(i => i.Operands.Any(o => o is SymbolOperand so && fn.FindVariable(so.Name)?.Space.IsShared() == true));
+            var eval = new Evaluator(fn, addressTaken);
             foreach (var insn in fn.Instructions)
             {
                 foreach (var access in insn.MemoryAccesses)
@@ -177,14 +180,15 @@ public sealed class PTX006SharedOutOfBounds : IRule
     private sealed class Evaluator
     {
         private readonly PtxFunction _fn;
-        private readonly ReachingDefinitions _defs;
+        private readonly bool _followRegisters;
+        private ReachingDefinitions? _defs;
         private readonly Dictionary<int, HashSet<SymOff>?> _memo = new();
         private readonly HashSet<int> _active = new();
 
-        public Evaluator(PtxFunction fn)
+        public Evaluator(PtxFunction fn, bool followRegisters)
         {
             _fn = fn;
-            _defs = fn.Analyses.Defs;
+            _followRegisters = followRegisters;
         }
 
         public HashSet<SymOff>? Address(Instruction insn, AddressOperand a)
@@ -192,7 +196,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
             if (a.IndexRegister is not null) return null;
             if (a.BaseSymbol is { } s)
                 return _fn.FindVariable(s) is { } v && v.Space.IsShared() ? new HashSet<SymOff> { new(s, a.Offset) } : null;
-            if (a.BaseRegister is not { } r) return null;
+            if (a.BaseRegister is not { } r || !_followRegisters) return null;
             var set = Register(insn, r);
             return set is null ? null : Shift(set, a.Offset);
         }
@@ -208,6 +212,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
         private HashSet<SymOff>? Register(Instruction at, RegisterOperand reg)
         {
             if (reg.IsSpecial) return null;
+            _defs ??= _fn.Analyses.Defs;
             var idx = _defs.ReachingIndices(at, reg.Name);
             if (idx.Length == 0) return null;
             HashSet<SymOff>? result = null;
