@@ -9,6 +9,18 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 1 && args[0] == "profile") return Profile.Run(args[1]);
+        if (args.Length > 1 && args[0] == "memory")
+        {
+            var text = File.ReadAllText(args[1]);
+            GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+            long before = GC.GetTotalMemory(true);
+            var m = PtxParserDriver.Parse(args[1], text);
+            long after = GC.GetTotalMemory(true);
+            Console.WriteLine($"text {text.Length / 1e6:F1} M chars; IR {(after - before) / 1e6:F1} MB ({(after - before) / (double)text.Length:F1} bytes/char), {m.Functions.Sum(f => f.Instructions.Count)} instructions; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
+            if (args.Length > 2) { Console.WriteLine("pid " + Environment.ProcessId); Thread.Sleep(int.Parse(args[2])); }
+            GC.KeepAlive(m);
+            return 0;
+        }
         if (args.Length > 0 && args[0] == "corpus")
             return CorpusRun.Run(args.Skip(1).ToArray());
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

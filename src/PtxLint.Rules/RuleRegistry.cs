@@ -7,8 +7,13 @@ public static class RuleRegistry
 {
     public static IReadOnlyList<IRule> All { get; } = new IRule[]
     {
+        new PTX001SharedAddress64Bit(),
+        // PTX002, PTX003, PTX005
         new PTX004TmemAddressWithoutAllocBase(),
+        new PTX006SharedOutOfBounds(),
         new PTX007TmemAllocColumns(),
         new PTX008TmemLifecycle(),
+        new PTX009FloatAtomicOrder(),
+        new PTX010ContractibleMulAdd(),
     };
 }

@@ -1,0 +1,193 @@
+using PtxLint.Rules;
+using PtxLint.Syntax;
+using PtxLint.Tests.Support;
+
+namespace PtxLint.Tests.Rules;
+
+public sealed class PTX001Tests
+{
+    private static readonly PTX001SharedAddress64Bit Rule = new();
+
+    private static string Kernel(string name, string body, string regs = ".reg .b32 %r<20>;\n    .reg .b64 %rd<20>;\n    .reg .f32 %f<8>;\n    .reg .pred %p<4>;") => $$"""
+        .visible .entry {{name}}(.param .u64 {{name}}_p0)
+        {
+            {{regs}}
+            .shared .align 4 .b8 {{name}}_red[1024];
+        {{body}}
+            ret;
+        }
+
+        """;
+
+    [Fact]
+    public void CvtaToSharedU64FeedingStoreAndLoad()
+    {
+        var findings = RuleTest.Verify(Rule, Kernel("k", """
+                mov.u32 %r1, k_red;
+                { .reg .b64 %tmp;
+                  cvt.u64.u32 %tmp, %r1;
+                  cvta.shared.u64 %rd1, %tmp; }
+                cvta.to.shared.u64 %rd2, %rd1;
+                [|st.shared.f32 [%rd2], %f1;|]
+                [|ld.shared.f32 %f2, [%rd2+4];|]
+                ld.f32 %f3, [%rd1];
+            """));
+        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u64 %rd2, %rd1", f.Message));
+        Assert.All(findings, f => Assert.Contains("%rd2", f.Message));
+        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u32", f.Message));
+        Assert.All(findings, f => Assert.Contains(f.Related, r => r.Message.Contains("cvta.to.shared.u64")));
+    }
+
+    [Fact]
+    public void SharedCtaAndClusterSpellings()
+    {
+        RuleTest.Verify(Rule, Kernel("k", """
+                ld.param.u64 %rd1, [k_p0];
+                cvta.to.shared::cta.u64 %rd2, %rd1;
+                [|st.shared::cta.f32 [%rd2], %f1;|]
+                cvta.to.shared::cluster.u64 %rd3, %rd1;
+                [|ld.shared::cluster.f32 %f2, [%rd3];|]
+            """));
+    }
+
+    [Fact]
+    public void VectorAtomicMbarrierLdmatrixAndCpAsync()
+    {
+        RuleTest.Verify(Rule, Kernel("k", """
+                ld.param.u64 %rd1, [k_p0];
+                cvta.to.shared.u64 %rd2, %rd1;
+                [|st.shared.v4.f32 [%rd2], {%f1, %f2, %f3, %f4};|]
+                [|atom.shared.add.u32 %r1, [%rd2], 1;|]
+                [|red.shared.add.u32 [%rd2], 1;|]
+                [|mbarrier.init.shared::cta.b64 [%rd2], 32;|]
+                [|ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%r2, %r3, %r4, %r5}, [%rd2];|]
+                [|cp.async.ca.shared.global [%rd2], [%rd1], 16;|]
+                cp.async.ca.shared.global [%r9], [%rd1], 16;
+            """));
+    }
+
+    [Fact]
+    public void TwinKernelIsRelated()
+    {
+        var text = Kernel("rmsnorm_batched", """
+                ld.param.u64 %rd1, [rmsnorm_batched_p0];
+                cvta.to.shared.u64 %rd2, %rd1;
+                [|st.shared.f32 [%rd2], %f1;|]
+            """) + Kernel("rmsnorm", """
+                mov.u32 %r1, rmsnorm_red;
+                st.shared.f32 [%r1], %f1;
+            """);
+        var f = Assert.Single(RuleTest.Verify(Rule, text));
+        var twin = Assert.Single(f.Related, r => r.Message.Contains("twin kernel rmsnorm uses 32-bit shared addresses"));
+        Assert.Contains("st.shared.f32 [%r1]", twin.Message);
+    }
+
+    [Theory]
+    [InlineData("RmsNormBatched", "RmsNorm")]
+    [InlineData("batched_gemm", "gemm")]
+    [InlineData("gemm_BATCHED", "gemm")]
+    public void TwinNames(string a, string b) => Assert.Equal(PTX001SharedAddress64Bit.TwinKey(b), PTX001SharedAddress64Bit.TwinKey(a));
+
+    [Fact]
+    public void NoTwinWhenOtherKernelAlsoUses64Bit()
+    {
+        var text = Kernel("x_batched", """
+                ld.param.u64 %rd1, [x_batched_p0];
+                cvta.to.shared.u64 %rd2, %rd1;
+                [|st.shared.f32 [%rd2], %f1;|]
+            """) + Kernel("x", """
+                ld.param.u64 %rd1, [x_p0];
+                cvta.to.shared.u64 %rd2, %rd1;
+                [|st.shared.f32 [%rd2], %f1;|]
+            """);
+        Assert.All(RuleTest.Verify(Rule, text), f => Assert.DoesNotContain(f.Related, r => r.Message.Contains("twin")));
+    }
+
+    [Fact]
+    public void ThirtyTwoBitAddressesAreClean()
+    {
+        RuleTest.VerifyClean(Rule, Kernel("k", """
+                mov.u32 %r1, k_red;
+                mov.u32 %r2, %tid.x;
+                shl.b32 %r3, %r2, 2;
+                add.s32 %r4, %r1, %r3;
+                st.shared.f32 [%r4], %f1;
+                ld.shared.v4.f32 {%f1, %f2, %f3, %f4}, [%r4+16];
+                ld.shared.f32 %f5, [k_red+8];
+                ld.param.u64 %rd1, [k_p0];
+                cvta.to.shared.u32 %r5, %rd1;
+                st.shared::cta.f32 [%r5], %f1;
+                cvta.to.shared.u64 %rd2, %rd1;
+                cvt.u32.u64 %r6, %rd2;
+                st.shared.f32 [%r6], %f1;
+            """));
+    }
+
+    [Fact]
+    public void GenericSixtyFourBitAccessIsClean()
+    {
+        // nvcc's generic pointer to shared: a generic ld/st with a 64-bit register is fine.
+        RuleTest.VerifyClean(Rule, Kernel("k", """
+                mov.u32 %r1, k_red;
+                { .reg .b64 %tmp;
+                  cvt.u64.u32 %tmp, %r1;
+                  cvta.shared.u64 %rd1, %tmp; }
+                st.f32 [%rd1], %f1;
+                ld.global.f32 %f2, [%rd1];
+                cvta.to.global.u64 %rd2, %rd1;
+                st.global.f32 [%rd2], %f1;
+            """));
+    }
+
+    [Fact]
+    public void OldCompilerSymbolIdiomIsCleanByDefault()
+    {
+        var body = """
+                mov.u64 %rd1, k_red;
+                mov.u32 %r1, %tid.x;
+                mul.wide.u32 %rd2, %r1, 4;
+                add.s64 %rd3, %rd1, %rd2;
+                st.shared.f32 [%rd3], %f1;
+            """;
+        RuleTest.VerifyClean(Rule, Kernel("k", body));
+        var marked = body.Replace("st.shared.f32 [%rd3], %f1;", "[|st.shared.f32 [%rd3], %f1;|]");
+        var f = Assert.Single(RuleTest.Verify(Rule, Kernel("k", marked), new Dictionary<string, string> { ["reportSymbolAddresses"] = "true" }));
+        Assert.Contains("shared variable k_red", f.Message);
+    }
+
+    [Fact]
+    public void SharedPointerParameterIsCleanByDefault()
+    {
+        RuleTest.VerifyClean(Rule, """
+            .entry k(.param .u64 .ptr .shared .align 4 k_p0)
+            {
+                .reg .b64 %rd<4>;
+                .reg .f32 %f<2>;
+                ld.param.u64 %rd1, [k_p0];
+                st.shared.f32 [%rd1], %f1;
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void BadSampleFiresFixedSampleIsSilent()
+    {
+        var bad = Directory.GetFiles(Repo.Samples, "PTX001-*.bad.ptx").Single();
+        var fixedFile = Directory.GetFiles(Repo.Samples, "PTX001-*.fixed.ptx").Single();
+        var findings = RuleTest.Run(Rule, PtxParserDriver.Parse(bad, File.ReadAllText(bad)));
+        Assert.Equal(7, findings.Count);
+        Assert.All(findings, f => Assert.Equal("rmsnorm_batched", f.FunctionName));
+        Assert.All(findings, f => Assert.Contains(f.Related, r => r.Message.Contains("twin kernel rmsnorm")));
+        Assert.Empty(RuleTest.Run(Rule, PtxParserDriver.Parse(fixedFile, File.ReadAllText(fixedFile))));
+    }
+
+    [Fact]
+    public void Descriptor()
+    {
+        Assert.Equal("PTX001", PTX001SharedAddress64Bit.Rule.Id);
+        Assert.Equal("shared-address-64bit", PTX001SharedAddress64Bit.Rule.Name);
+        Assert.Equal(PtxLint.Diagnostics.Level.Warning, PTX001SharedAddress64Bit.Rule.DefaultLevel);
+        Assert.StartsWith("# PTX001", PTX001SharedAddress64Bit.Rule.HelpMarkdown);
+    }
+}
