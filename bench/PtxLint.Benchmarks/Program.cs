@@ -17,7 +17,12 @@ public static class Program
             var m = PtxParserDriver.Parse(args[1], text);
             long after = GC.GetTotalMemory(true);
             Console.WriteLine($"text {text.Length / 1e6:F1} M chars; IR {(after - before) / 1e6:F1} MB ({(after - before) / (double)text.Length:F1} bytes/char), {m.Functions.Sum(f => f.Instructions.Count)} instructions; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
-            if (args.Length > 2) { Console.WriteLine("pid " + Environment.ProcessId); Thread.Sleep(int.Parse(args[2])); }
+            var ops = m.Functions.SelectMany(f => f.Instructions).SelectMany(i => i.Operands).GroupBy(o => o.Kind).Select(g => $"{g.Key}={g.Count()}");
+            Console.WriteLine("operands: " + string.Join(" ", ops));
+            Console.WriteLine($"labels {m.Functions.Sum(f => f.Labels.Count)}, regdecls {m.Functions.Sum(f => f.RegisterDecls.Count)}, locals {m.Functions.Sum(f => f.LocalSymbols.Count)}, globals {m.Globals.Count}");
+            foreach (var f in m.Functions) f.Instructions.Clear();
+            long cleared = GC.GetTotalMemory(true);
+            Console.WriteLine($"without instructions: {(cleared - before) / 1e6:F1} MB");
             GC.KeepAlive(m);
             return 0;
         }

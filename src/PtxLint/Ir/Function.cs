@@ -111,13 +111,19 @@ public sealed class BasicBlock
 public sealed class Instruction
 {
     public Instruction(PtxFunction function, int index, string opcode, string[] modifiers, IReadOnlyList<Operand> operands)
+        : this(function, index, opcode, modifiers, operands, InstructionTable.Lookup(opcode, modifiers))
+    {
+    }
+
+    /// <summary>With the table row already looked up (the parser caches it per distinct opcode text).</summary>
+    internal Instruction(PtxFunction function, int index, string opcode, string[] modifiers, IReadOnlyList<Operand> operands, OpcodeInfo info)
     {
         Function = function;
         Index = index;
         Opcode = opcode;
         Modifiers = modifiers;
         Operands = operands;
-        Info = InstructionTable.Lookup(opcode, modifiers);
+        Info = info;
     }
 
     public PtxFunction Function { get; }

@@ -641,8 +641,7 @@ internal sealed class FastParser
         int opTok = Expect(T.IDENT);
         int modStart = _pos;
         while (IsDotName(LA(1))) _pos++;
-        var mods = new string[_pos - modStart];
-        for (int i = 0; i < mods.Length; i++) mods[i] = Text(modStart + i);
+        var (opcode, mods, info) = OpcodeOf(opTok, modStart, _pos);
         Operand[] ops;
         if (LA(1) == T.SEMI) ops = Array.Empty<Operand>();
         else
@@ -663,12 +662,32 @@ internal sealed class FastParser
             Array.Clear(scratch, 0, n);
         }
         int semi = Expect(T.SEMI);
-        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, Text(opTok), mods, ops)
+        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, opcode, mods, ops, info)
         {
             Guard = guard,
             Span = Span(start, semi),
             Loc = st.CurrentLoc,
         });
+    }
+
+    private readonly Dictionary<string, (string Opcode, string[] Mods, OpcodeInfo Info)> _opcodes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The opcode, its modifier array and its table row, shared by every instruction with the same opcode text
+    /// (modifier arrays are never mutated): fewer allocations and one table lookup per distinct opcode.
+    /// </summary>
+    private (string Opcode, string[] Mods, OpcodeInfo Info) OpcodeOf(int opTok, int modStart, int modEnd)
+    {
+        int from = _t[opTok].Start;
+        int to = modEnd > modStart ? _t[modEnd - 1].Stop + 1 : _t[opTok].Stop + 1;
+        var lookup = _opcodes.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(_text.AsSpan(from, to - from), out var hit)) return hit;
+        var opcode = Text(opTok);
+        var mods = modEnd == modStart ? Array.Empty<string>() : new string[modEnd - modStart];
+        for (int i = 0; i < mods.Length; i++) mods[i] = Text(modStart + i);
+        var entry = (opcode, mods, InstructionTable.Lookup(opcode, mods));
+        _opcodes[_text.Substring(from, to - from)] = entry;
+        return entry;
     }
 
     private static bool EndsOperand(int type) => type is T.COMMA or T.SEMI or T.RBRACE or T.RPAREN or T.RBRACK;
@@ -684,7 +703,7 @@ internal sealed class FastParser
             var name = Text(start);
             var span = Span(start, start);
             if (name == "_") return new SinkOperand { Span = span };
-            if (st.IsRegisterName(name)) return IrFactory.MakeRegister(name, null, false, span);
+            if (st.IsRegisterName(name)) return st.Reg(name, null, false);
             return new SymbolOperand(name) { Span = span };
         }
         if (la1 == T.INT && EndsOperand(LA(2)) && IrBuilder.TryParseInt(Text(start), out var iv))
@@ -697,7 +716,7 @@ internal sealed class FastParser
             var name = Text(start + 1);
             RegisterOperand? reg = null;
             string? sym = null;
-            if (st.IsRegisterName(name)) reg = IrFactory.MakeRegister(name, null, false, Span(start + 1, start + 1));
+            if (st.IsRegisterName(name)) reg = st.Reg(name, null, false);
             else sym = name;
             long offset = 0;
             if (LA(3) == T.PLUS)
@@ -755,14 +774,14 @@ internal sealed class FastParser
                 _pos += 2;
                 int b = Expect(T.IDENT);
                 return new DualPredicateOperand(
-                    IrFactory.MakeRegister(Text(a), null, false, Span(a, a)),
-                    IrFactory.MakeRegister(Text(b), null, false, Span(b, b))) { Span = Span(a, b) };
+                    st.Reg(Text(a), null, false),
+                    st.Reg(Text(b), null, false)) { Span = Span(a, b) };
             }
             case T.BANG:
             {
                 _pos++;
                 int id = Expect(T.IDENT);
-                return IrFactory.MakeRegister(Text(id), null, true, Span(start, id));
+                return st.Reg(Text(id), null, true);
             }
         }
         var e = Expression(allowComponent: true);
@@ -796,7 +815,7 @@ internal sealed class FastParser
                     var name = Text(term.Tok);
                     if (name == "_") return new SinkOperand { Span = span };
                     string? comp = term.Comp >= 0 ? Text(term.Comp)[1..] : null;
-                    if (st.IsRegisterName(name)) return IrFactory.MakeRegister(name, comp, false, span);
+                    if (st.IsRegisterName(name)) return st.Reg(name, comp, false);
                     return new SymbolOperand(name) { Span = span };
                 }
             }
@@ -814,7 +833,7 @@ internal sealed class FastParser
         {
             var name = Text(tok);
             if (!st.IsRegisterName(name)) continue;
-            (regs ??= new()).Add(IrFactory.MakeRegister(name, comp >= 0 ? Text(comp)[1..] : null, false, Span(tok, comp >= 0 ? comp : tok)));
+            (regs ??= new()).Add(st.Reg(name, comp >= 0 ? Text(comp)[1..] : null, false));
         }
         return regs?.ToArray() ?? Array.Empty<RegisterOperand>();
     }
@@ -840,7 +859,7 @@ internal sealed class FastParser
                     var name = Text(term.Tok);
                     if (st.IsRegisterName(name))
                     {
-                        var r = IrFactory.MakeRegister(name, term.Comp >= 0 ? Text(term.Comp)[1..] : null, false, Span(term.Tok, term.Comp >= 0 ? term.Comp : term.Tok));
+                        var r = st.Reg(name, term.Comp >= 0 ? Text(term.Comp)[1..] : null, false);
                         if (baseReg is null && baseSym is null) baseReg = r;
                         else if (indexReg is null) indexReg = r;
                         else { ok = false; break; }

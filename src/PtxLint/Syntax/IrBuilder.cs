@@ -372,7 +372,7 @@ internal sealed class IrBuilder
         for (int i = 0; i < ops.Length; i++) ops[i] = BuildOperand(st, opCtxs[i]);
         RegisterOperand? guard = null;
         if (ctx.guard() is { } g && g.IDENT() is { } gid)
-            guard = MakeRegister(st, gid.Symbol.Text, null, negated: g.BANG() is not null, SpanOf(g));
+            guard = IrFactory.MakeRegister(gid.Symbol.Text, null, g.BANG() is not null, SpanOf(g));
         var insn = new Instruction(fn, fn.Instructions.Count, ctx.opcode.Text, mods, ops)
         {
             Guard = guard,
@@ -383,7 +383,7 @@ internal sealed class IrBuilder
     }
 
     private static RegisterOperand MakeRegister(FunctionState st, string name, string? component, bool negated, SourceSpan span) =>
-        IrFactory.MakeRegister(name, component, negated, span);
+        st.Reg(name, component, negated);
 
     private static bool IsRegisterName(FunctionState st, string name) => st.IsRegisterName(name);
 

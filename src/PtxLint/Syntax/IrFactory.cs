@@ -13,6 +13,29 @@ internal static class IrFactory
         public readonly HashSet<string> SingleRegs = new(StringComparer.Ordinal);
         public readonly HashSet<string> RegPrefixes = new(StringComparer.Ordinal);
         public DebugLoc? CurrentLoc;
+
+        private readonly Dictionary<string, RegisterOperand> _plainRegs = new(StringComparer.Ordinal);
+        private Dictionary<(string, string?, bool), RegisterOperand>? _otherRegs;
+
+        /// <summary>
+        /// The register operand for a name, shared by every mention in the function (operands are immutable, and a
+        /// register is identified by its name): this keeps the IR small. Shared register operands carry no span;
+        /// the instruction's span locates them. Guards get their own operand (see the parsers).
+        /// </summary>
+        public RegisterOperand Reg(string name, string? component, bool negated)
+        {
+            if (component is null && !negated)
+            {
+                if (!_plainRegs.TryGetValue(name, out var r))
+                    _plainRegs[name] = r = MakeRegister(name, null, false, default);
+                return r;
+            }
+            _otherRegs ??= new();
+            var key = (name, component, negated);
+            if (!_otherRegs.TryGetValue(key, out var o))
+                _otherRegs[key] = o = MakeRegister(name, component, negated, default);
+            return o;
+        }
         public string? PendingLabel;
         private Dictionary<(int, int, int), DebugLoc>? _inlineContexts;
 

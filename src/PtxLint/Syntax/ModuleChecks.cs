@@ -12,14 +12,13 @@ namespace PtxLint.Syntax;
 /// </summary>
 internal static class ModuleChecks
 {
-    public static void Run(PtxModule module, RawToken[] tokens, int count)
+    public static void Run(PtxModule module, RawToken first, int count)
     {
         if (count <= 1)
         {
             module.Errors.Add(new SyntaxError(new SourceSpan(1, 1, 1, 2), "empty file: a PTX module starts with a .version directive"));
             return;
         }
-        var first = tokens[0];
         if (first.Type != T.VERSION)
         {
             module.Errors.Add(new SyntaxError(new SourceSpan(first.Line, first.Column + 1, first.Line, first.Column + 1 + first.Length),

@@ -31,34 +31,22 @@ public static class PtxParserDriver
     {
         options ??= ParseOptions.Default;
         var module = new PtxModule(filePath, new SourceText(text));
-        var tokens = PtxScanner.Scan(text, out int count, pooled: true);
-        try
-        {
-            return ParseTokens(filePath, text, tokens, count, module, options);
-        }
-        finally
-        {
-            PtxScanner.Return(tokens);
-        }
-    }
-
-    private static PtxModule ParseTokens(string filePath, string text, RawToken[] tokens, int count, PtxModule module, ParseOptions options)
-    {
-        var units = SplitUnits(tokens, count);
+        var split = SplitUnits(text);
+        var units = split.Units;
         var results = new UnitResult[units.Count];
-        if (options.Parallel && count > ParallelThresholdTokens && units.Count > 1)
+        if (options.Parallel && split.TokenCount > ParallelThresholdTokens && units.Count > 1)
         {
             Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
-                u => results[u] = ParseUnit(module, text, tokens, units[u], filePath, options));
+                u => results[u] = ParseUnit(module, text, units[u], filePath, options));
         }
         else
         {
             for (int u = 0; u < units.Count; u++)
-                results[u] = ParseUnit(module, text, tokens, units[u], filePath, options);
+                results[u] = ParseUnit(module, text, units[u], filePath, options);
         }
         foreach (var r in results)
             r.ApplyTo(module);
-        ModuleChecks.Run(module, tokens, count);
+        ModuleChecks.Run(module, split.First, split.TokenCount);
         module.Errors.Sort((a, b) => a.Span.StartLine != b.Span.StartLine
             ? a.Span.StartLine.CompareTo(b.Span.StartLine)
             : a.Span.StartColumn.CompareTo(b.Span.StartColumn));
@@ -68,28 +56,48 @@ public static class PtxParserDriver
     /// <summary>Deepest nesting of braces, brackets and parentheses the parsers accept (both recurse per level).</summary>
     public const int MaxNesting = 256;
 
-    private readonly record struct Unit(int Start, int End, int TooDeepAt = -1);
+    /// <summary>A work unit: where its tokens start and how many there are (it is re-scanned when parsed).</summary>
+    private readonly record struct Unit(PtxScanner.Cursor Start, int Tokens, SourceSpan TooDeepAt);
+
+    private sealed record Split(List<Unit> Units, int TokenCount, RawToken First);
 
     /// <summary>
-    /// Splits the token stream at top-level item boundaries (after ';' or a closing '}' at depth 0, and before
-    /// unterminated directives such as .version/.target/.file at depth 0), then groups small items into units.
+    /// Scans the file once without keeping its tokens, splitting it at top-level item boundaries (after ';' or a
+    /// closing '}' at depth 0, and before unterminated directives such as .version/.target/.file at depth 0) and
+    /// grouping small items into units of about <see cref="UnitTokens"/> tokens. Each unit is scanned again when
+    /// it is parsed, so memory holds the tokens of the units being parsed, never of the whole file.
     /// </summary>
-    private static List<Unit> SplitUnits(RawToken[] tokens, int count)
+    private static Split SplitUnits(string text)
     {
         var units = new List<Unit>();
-        int depth = 0;
-        int nest = 0;
-        int tooDeepAt = -1;
-        int unitStart = 0;
-        int lastBoundary = 0;
-        int eofIndex = count - 1;
-        for (int i = 0; i < eofIndex; i++)
+        var cursor = PtxScanner.Cursor.Start;
+        var unitStart = cursor;
+        var boundary = cursor;            // cursor at the last boundary
+        int boundaryIndex = 0;            // token index of the last boundary
+        int unitStartIndex = 0;
+        int depth = 0, nest = 0;
+        SourceSpan tooDeep = SourceSpan.None;
+        SourceSpan unitTooDeep = SourceSpan.None;
+        int index = 0;
+        RawToken first = default;
+        bool pendingBraceBoundary = false;
+        while (true)
         {
-            int type = tokens[i].Type;
-            bool boundaryAfter = false;
+            var before = cursor;
+            PtxScanner.Next(text, ref cursor, out var t);
+            if (index == 0) first = t;
+            int type = t.Type;
+            if (pendingBraceBoundary)
+            {
+                // a function or section body ended at the previous '}'; an initializer's '}' is followed by ';' or ','
+                pendingBraceBoundary = false;
+                if (type is not (T.SEMI or T.COMMA or T.Eof)) { boundary = before; boundaryIndex = index; }
+            }
+            if (type == T.Eof) break;
             if (type is T.LBRACE or T.LPAREN or T.LBRACK)
             {
-                if (++nest > MaxNesting && tooDeepAt < 0) tooDeepAt = i;
+                if (++nest > MaxNesting && tooDeep.IsEmpty)
+                    tooDeep = new SourceSpan(t.Line, t.Column + 1, t.Line, t.Column + 2);
             }
             else if (type is T.RBRACE or T.RPAREN or T.RBRACK)
             {
@@ -99,37 +107,41 @@ public static class PtxParserDriver
             else if (type == T.RBRACE)
             {
                 if (depth > 0) depth--;
-                // a function or section body ends here; an initializer's '}' is followed by ';' or ','
-                boundaryAfter = depth == 0 && i + 1 < eofIndex && tokens[i + 1].Type is not (T.SEMI or T.COMMA);
+                if (depth == 0) pendingBraceBoundary = true;
             }
             else if (depth == 0)
             {
-                if (type == T.SEMI) boundaryAfter = true;
-                else if (i > lastBoundary && type is T.VERSION or T.TARGET or T.ADDRESS_SIZE or T.FILE or T.SECTION or T.LOC)
-                    lastBoundary = i; // boundary before this token
+                if (type == T.SEMI) { boundary = cursor; boundaryIndex = index + 1; }
+                else if (index > boundaryIndex && type is T.VERSION or T.TARGET or T.ADDRESS_SIZE or T.FILE or T.SECTION or T.LOC)
+                {
+                    boundary = before;
+                    boundaryIndex = index;
+                }
             }
-            if (boundaryAfter) lastBoundary = i + 1;
-            if ((lastBoundary - unitStart >= UnitTokens || tooDeepAt >= 0) && depth == 0 && lastBoundary > unitStart)
+            index++;
+            if (depth == 0 && boundaryIndex > unitStartIndex && (boundaryIndex - unitStartIndex >= UnitTokens || !tooDeep.IsEmpty))
             {
-                units.Add(new Unit(unitStart, lastBoundary, tooDeepAt >= unitStart && tooDeepAt < lastBoundary ? tooDeepAt : -1));
-                if (tooDeepAt < lastBoundary) tooDeepAt = -1;
-                unitStart = lastBoundary;
+                units.Add(new Unit(unitStart, boundaryIndex - unitStartIndex, tooDeep));
+                tooDeep = SourceSpan.None;
+                unitStart = boundary;
+                unitStartIndex = boundaryIndex;
             }
         }
-        if (eofIndex > unitStart || units.Count == 0) units.Add(new Unit(unitStart, eofIndex, tooDeepAt >= unitStart ? tooDeepAt : -1));
-        return units;
+        if (index > unitStartIndex || units.Count == 0) units.Add(new Unit(unitStart, index - unitStartIndex, tooDeep));
+        _ = unitTooDeep;
+        return new Split(units, index + 1, first);
     }
 
-    private static UnitResult ParseUnit(PtxModule module, string text, RawToken[] tokens, Unit unit, string filePath, ParseOptions options)
+    private static UnitResult ParseUnit(PtxModule module, string text, Unit unit, string filePath, ParseOptions options)
     {
-        int start = unit.Start, end = unit.End;
-        if (unit.TooDeepAt >= 0)
+        if (!unit.TooDeepAt.IsEmpty)
         {
-            var t = tokens[unit.TooDeepAt];
-            var span = new SourceSpan(t.Line, t.Column + 1, t.Line, t.Column + 2);
             return new UnitResult(new List<Action<PtxModule>>(),
-                new List<SyntaxError> { new(span, $"braces, brackets or parentheses nested deeper than {MaxNesting} levels; this part of the file is not analyzed") });
+                new List<SyntaxError> { new(unit.TooDeepAt, $"braces, brackets or parentheses nested deeper than {MaxNesting} levels; this part of the file is not analyzed") });
         }
+        var cursor = unit.Start;
+        var tokens = PtxScanner.Scan(text, ref cursor, unit.Tokens, out int end);
+        int start = 0;
         var pool = new StringPool();
         if (!options.ForceAntlr)
         {

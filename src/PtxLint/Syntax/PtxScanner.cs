@@ -54,188 +54,195 @@ public static class PtxScanner
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsHex(char c) => (uint)(c - '0') <= 9 || (uint)((c | 0x20) - 'a') <= 'f' - 'a';
 
+    /// <summary>Where the scanner is: offset, 1-based line and the offset where that line starts. Resumable.</summary>
+    public struct Cursor
+    {
+        public int Offset;
+        public int Line;
+        public int LineStart;
+        public static Cursor Start => new() { Offset = 0, Line = 1, LineStart = 0 };
+    }
+
     /// <summary>Scans <paramref name="text"/> into default-channel tokens; the last token is EOF.</summary>
-    public static RawToken[] Scan(string text, out int count) => Scan(text, out count, pooled: false);
+    public static RawToken[] Scan(string text, out int count)
+    {
+        var c = Cursor.Start;
+        return Scan(text, ref c, int.MaxValue, out count);
+    }
 
     /// <summary>
-    /// Scans into an array rented from <see cref="System.Buffers.ArrayPool{T}"/> when <paramref name="pooled"/>
-    /// (return it with <see cref="Return"/>): large files then do not allocate a new large-object array each time.
+    /// Scans from <paramref name="cursor"/> up to <paramref name="maxTokens"/> tokens (an EOF token ends the array
+    /// when the text ends first; otherwise the array holds exactly <paramref name="maxTokens"/> tokens and the
+    /// cursor points after them).
     /// </summary>
-    public static RawToken[] Scan(string text, out int count, bool pooled)
+    public static RawToken[] Scan(string text, ref Cursor cursor, int maxTokens, out int count)
     {
-        int initial = Math.Max(16, text.Length / 4);
-        var tokens = pooled ? System.Buffers.ArrayPool<RawToken>.Shared.Rent(initial) : new RawToken[initial];
+        int initial = (int)Math.Min(maxTokens == int.MaxValue ? Math.Max(16, (text.Length - cursor.Offset) / 4) : maxTokens + 1, Math.Max(16, (text.Length - cursor.Offset) / 2 + 2));
+        var tokens = new RawToken[Math.Max(16, initial)];
         int n = 0;
-        int line = 1;
-        int lineStart = 0;
-        int i = 0;
-        int len = text.Length;
-        while (true)
+        while (n < maxTokens)
         {
-            // ---- trivia
-            while (i < len)
-            {
-                char c = text[i];
-                if (c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\uFEFF') { i++; continue; }
-                if (c == '\n') { i++; line++; lineStart = i; continue; }
-                if (c == '\r')
-                {
-                    i++;
-                    if (i < len && text[i] == '\n') i++;
-                    line++; lineStart = i; continue;
-                }
-                if (c == '/' && i + 1 < len)
-                {
-                    char d = text[i + 1];
-                    if (d == '/')
-                    {
-                        i += 2;
-                        while (i < len && text[i] != '\n' && text[i] != '\r') i++;
-                        continue;
-                    }
-                    if (d == '*')
-                    {
-                        int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                        if (close < 0) break; // unterminated: lexed as '/' '*' like the ANTLR lexer
-                        for (int k = i + 2; k < close; k++)
-                        {
-                            char e = text[k];
-                            if (e == '\n') { line++; lineStart = k + 1; }
-                            else if (e == '\r')
-                            {
-                                if (k + 1 < close && text[k + 1] == '\n') k++;
-                                line++; lineStart = k + 1;
-                            }
-                        }
-                        i = close + 2;
-                        continue;
-                    }
-                }
-                break;
-            }
-
-            if (n + 1 >= tokens.Length) tokens = Grow(tokens, pooled);
-            ref var t = ref tokens[n++];
-            t.Start = i;
-            t.Line = line;
-            t.Column = i - lineStart;
-            if (i >= len)
-            {
-                t.Type = T.Eof;
-                t.Stop = i - 1;
-                break;
-            }
-            char ch = text[i];
-            int start = i;
-            if (IsIdStart(ch) || ch == '%')
-            {
-                i++;
-                while (i < len && IsIdPart(text[i])) i++;
-                t.Type = T.IDENT;
-            }
-            else if (ch == '.')
-            {
-                if (i + 1 < len && IsIdPart(text[i + 1]))
-                {
-                    i += 2;
-                    while (i < len && IsIdPart(text[i])) i++;
-                    while (i + 2 < len && text[i] == ':' && text[i + 1] == ':' && IsIdPart(text[i + 2]))
-                    {
-                        i += 3;
-                        while (i < len && IsIdPart(text[i])) i++;
-                    }
-                    t.Type = KeywordLookup.TryGetValue(text.AsSpan(start, i - start), out var kw) ? kw : T.DOT_NAME;
-                }
-                else
-                {
-                    i++;
-                    t.Type = T.DOT;
-                }
-            }
-            else if (IsDigit(ch))
-            {
-                t.Type = ScanNumber(text, ref i);
-            }
-            else
-            {
-                i++;
-                switch (ch)
-                {
-                    case '{': t.Type = T.LBRACE; break;
-                    case '}': t.Type = T.RBRACE; break;
-                    case '(': t.Type = T.LPAREN; break;
-                    case ')': t.Type = T.RPAREN; break;
-                    case '[': t.Type = T.LBRACK; break;
-                    case ']': t.Type = T.RBRACK; break;
-                    case '<': t.Type = T.LT; break;
-                    case '>': t.Type = T.GT; break;
-                    case ',': t.Type = T.COMMA; break;
-                    case ';': t.Type = T.SEMI; break;
-                    case ':':
-                        if (i < len && text[i] == ':') { i++; t.Type = T.COLONCOLON; }
-                        else t.Type = T.COLON;
-                        break;
-                    case '@': t.Type = T.AT; break;
-                    case '!': t.Type = T.BANG; break;
-                    case '|': t.Type = T.PIPE; break;
-                    case '+': t.Type = T.PLUS; break;
-                    case '-': t.Type = T.MINUS; break;
-                    case '*': t.Type = T.STAR; break;
-                    case '/': t.Type = T.SLASH; break;
-                    case '~': t.Type = T.TILDE; break;
-                    case '&': t.Type = T.AMP; break;
-                    case '^': t.Type = T.CARET; break;
-                    case '=': t.Type = T.EQUALS; break;
-                    case '?': t.Type = T.QUESTION; break;
-                    case '"':
-                    {
-                        int k = i;
-                        bool ok = false;
-                        while (k < len)
-                        {
-                            char e = text[k];
-                            if (e == '"') { ok = true; break; }
-                            if (e == '\r' || e == '\n') break;
-                            if (e == '\\')
-                            {
-                                if (k + 1 >= len) break;
-                                k += 2;
-                                continue;
-                            }
-                            k++;
-                        }
-                        if (ok) { i = k + 1; t.Type = T.STRING; }
-                        else t.Type = T.ERROR_CHAR;
-                        break;
-                    }
-                    default:
-                        // A surrogate pair is one code point: one error token, as the ANTLR lexer does.
-                        if (char.IsHighSurrogate(ch) && i < len && char.IsLowSurrogate(text[i])) i++;
-                        t.Type = T.ERROR_CHAR;
-                        break;
-                }
-            }
-            t.Stop = i - 1;
+            if (n + 1 >= tokens.Length) Array.Resize(ref tokens, tokens.Length * 2);
+            Next(text, ref cursor, out tokens[n]);
+            if (tokens[n++].Type == T.Eof) break;
         }
         count = n;
         return tokens;
     }
 
-    private static RawToken[] Grow(RawToken[] tokens, bool pooled)
+    /// <summary>Scans the next default-channel token (EOF at the end of the text).</summary>
+    public static void Next(string text, ref Cursor cursor, out RawToken t)
     {
-        if (!pooled)
+        int i = cursor.Offset;
+        int line = cursor.Line;
+        int lineStart = cursor.LineStart;
+        int len = text.Length;
+        t = default;
+        // ---- trivia
+        while (i < len)
         {
-            Array.Resize(ref tokens, tokens.Length * 2);
-            return tokens;
+            char c = text[i];
+            if (c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\uFEFF') { i++; continue; }
+            if (c == '\n') { i++; line++; lineStart = i; continue; }
+            if (c == '\r')
+            {
+                i++;
+                if (i < len && text[i] == '\n') i++;
+                line++; lineStart = i; continue;
+            }
+            if (c == '/' && i + 1 < len)
+            {
+                char d = text[i + 1];
+                if (d == '/')
+                {
+                    i += 2;
+                    while (i < len && text[i] != '\n' && text[i] != '\r') i++;
+                    continue;
+                }
+                if (d == '*')
+                {
+                    int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                    if (close < 0) break; // unterminated: lexed as '/' '*' like the ANTLR lexer
+                    for (int k = i + 2; k < close; k++)
+                    {
+                        char e = text[k];
+                        if (e == '\n') { line++; lineStart = k + 1; }
+                        else if (e == '\r')
+                        {
+                            if (k + 1 < close && text[k + 1] == '\n') k++;
+                            line++; lineStart = k + 1;
+                        }
+                    }
+                    i = close + 2;
+                    continue;
+                }
+            }
+            break;
         }
-        var bigger = System.Buffers.ArrayPool<RawToken>.Shared.Rent(tokens.Length * 2);
-        Array.Copy(tokens, bigger, tokens.Length);
-        System.Buffers.ArrayPool<RawToken>.Shared.Return(tokens);
-        return bigger;
-    }
 
-    /// <summary>Returns an array from <see cref="Scan(string, out int, bool)"/> with pooled = true.</summary>
-    public static void Return(RawToken[] tokens) => System.Buffers.ArrayPool<RawToken>.Shared.Return(tokens);
+        t.Start = i;
+        t.Line = line;
+        t.Column = i - lineStart;
+        if (i >= len)
+        {
+            t.Type = T.Eof;
+            t.Stop = i - 1;
+            cursor.Offset = i; cursor.Line = line; cursor.LineStart = lineStart;
+            return;
+        }
+        char ch = text[i];
+        int start = i;
+        if (IsIdStart(ch) || ch == '%')
+        {
+            i++;
+            while (i < len && IsIdPart(text[i])) i++;
+            t.Type = T.IDENT;
+        }
+        else if (ch == '.')
+        {
+            if (i + 1 < len && IsIdPart(text[i + 1]))
+            {
+                i += 2;
+                while (i < len && IsIdPart(text[i])) i++;
+                while (i + 2 < len && text[i] == ':' && text[i + 1] == ':' && IsIdPart(text[i + 2]))
+                {
+                    i += 3;
+                    while (i < len && IsIdPart(text[i])) i++;
+                }
+                t.Type = KeywordLookup.TryGetValue(text.AsSpan(start, i - start), out var kw) ? kw : T.DOT_NAME;
+            }
+            else
+            {
+                i++;
+                t.Type = T.DOT;
+            }
+        }
+        else if (IsDigit(ch))
+        {
+            t.Type = ScanNumber(text, ref i);
+        }
+        else
+        {
+            i++;
+            switch (ch)
+            {
+                case '{': t.Type = T.LBRACE; break;
+                case '}': t.Type = T.RBRACE; break;
+                case '(': t.Type = T.LPAREN; break;
+                case ')': t.Type = T.RPAREN; break;
+                case '[': t.Type = T.LBRACK; break;
+                case ']': t.Type = T.RBRACK; break;
+                case '<': t.Type = T.LT; break;
+                case '>': t.Type = T.GT; break;
+                case ',': t.Type = T.COMMA; break;
+                case ';': t.Type = T.SEMI; break;
+                case ':':
+                    if (i < len && text[i] == ':') { i++; t.Type = T.COLONCOLON; }
+                    else t.Type = T.COLON;
+                    break;
+                case '@': t.Type = T.AT; break;
+                case '!': t.Type = T.BANG; break;
+                case '|': t.Type = T.PIPE; break;
+                case '+': t.Type = T.PLUS; break;
+                case '-': t.Type = T.MINUS; break;
+                case '*': t.Type = T.STAR; break;
+                case '/': t.Type = T.SLASH; break;
+                case '~': t.Type = T.TILDE; break;
+                case '&': t.Type = T.AMP; break;
+                case '^': t.Type = T.CARET; break;
+                case '=': t.Type = T.EQUALS; break;
+                case '?': t.Type = T.QUESTION; break;
+                case '"':
+                {
+                    int k = i;
+                    bool ok = false;
+                    while (k < len)
+                    {
+                        char e = text[k];
+                        if (e == '"') { ok = true; break; }
+                        if (e == '\r' || e == '\n') break;
+                        if (e == '\\')
+                        {
+                            if (k + 1 >= len) break;
+                            k += 2;
+                            continue;
+                        }
+                        k++;
+                    }
+                    if (ok) { i = k + 1; t.Type = T.STRING; }
+                    else t.Type = T.ERROR_CHAR;
+                    break;
+                }
+                default:
+                    // A surrogate pair is one code point: one error token, as the ANTLR lexer does.
+                    if (char.IsHighSurrogate(ch) && i < len && char.IsLowSurrogate(text[i])) i++;
+                    t.Type = T.ERROR_CHAR;
+                    break;
+            }
+        }
+        t.Stop = i - 1;
+        cursor.Offset = i; cursor.Line = line; cursor.LineStart = lineStart;
+}
 
     private static int ScanNumber(string text, ref int i)
     {
