@@ -116,12 +116,12 @@ public sealed class AnalysisEngine
             {
                 var info = new FileInfo(path);
                 length = info.Length;
-                var (limit, limitName) = MaxFileSizeFor(configs[i]);
+                var (limit, limitName, where) = MaxFileSizeFor(configs[i]);
                 if (limit > 0 && length > limit)
                 {
                     errors.Add(new InputError(path, "too large")
                     {
-                        Message = $"'{path}' is {InputReader.FormatSize(length)}, larger than {limitName} {InputReader.FormatSize(limit)}",
+                        Message = $"'{path}' is {InputReader.FormatSize(length)}, larger than {limitName} {InputReader.FormatSize(limit)}{where}",
                     });
                     return;
                 }
@@ -208,10 +208,10 @@ public sealed class AnalysisEngine
         return AnalyzeCore(path, text, bytes.Length, config, notifications ?? new List<ToolNotification>(), encoding).File;
     }
 
-    private (long Limit, string Name) MaxFileSizeFor(PtxLintConfig? config) =>
-        _options.MaxFileSize is { } cli ? (cli, "--max-file-size")
-        : config?.MaxFileSize is { } c ? (c, $"maxFileSize of '{config.FilePath}'")
-        : (InputReader.DefaultMaxFileSize, "--max-file-size");
+    private (long Limit, string Name, string Where) MaxFileSizeFor(PtxLintConfig? config) =>
+        _options.MaxFileSize is { } cli ? (cli, "--max-file-size", "")
+        : config?.MaxFileSize is { } c ? (c, "maxFileSize", $" (set in '{config.FilePath}')")
+        : (InputReader.DefaultMaxFileSize, "--max-file-size", "");
 
     private (AnalyzedFile File, long ParseTicks, long RuleTicks) AnalyzeCore(string path, string text, long length,
         PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding)
