@@ -47,10 +47,21 @@ public static class AnalyzeCommand
             DefaultValueFactory = _ => "ptx",
         };
         locations.AcceptOnlyFromAmong("ptx", "cuda");
+        var maxFileSize = new Option<string?>("--max-file-size")
+        {
+            Description = "Refuse input files bigger than SIZE (MB, or with a unit: 512MB, 1GB; 0: no limit) [default: 256 MB, or maxFileSize of ptxlint.json].",
+            HelpName = "SIZE",
+        };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = "Per-file time limit in seconds for parse + rules; a file over it is skipped and reported (exit 2); 0: no limit.",
+            DefaultValueFactory = _ => DefaultTimeoutSeconds,
+            HelpName = "SECONDS",
+        };
 
         var cmd = new Command("analyze", "Analyze PTX files and report findings.")
         {
-            paths, format, output, failLevel, srcroot, category, select, ignore, stats, config, baseline, locations,
+            paths, format, output, failLevel, srcroot, category, select, ignore, stats, config, baseline, locations, maxFileSize, timeout,
         };
         cmd.SetAction(parse => Run(ctx, new Request
         {
@@ -66,6 +77,8 @@ public static class AnalyzeCommand
             Config = parse.GetValue(config),
             Baseline = parse.GetValue(baseline),
             CudaPrimary = parse.GetValue(locations) == "cuda",
+            MaxFileSize = parse.GetValue(maxFileSize),
+            TimeoutSeconds = parse.GetValue(timeout),
         }));
         return cmd;
     }
@@ -84,7 +97,19 @@ public static class AnalyzeCommand
         public string? Config { get; init; }
         public string? Baseline { get; init; }
         public bool CudaPrimary { get; init; }
+        /// <summary><c>--max-file-size</c> as given (null: configuration or the default).</summary>
+        public string? MaxFileSize { get; init; }
+        public double TimeoutSeconds { get; init; } = DefaultTimeoutSeconds;
     }
+
+    /// <summary>The default of <c>--timeout</c>: one file's parse + rules may take this long.</summary>
+    public const double DefaultTimeoutSeconds = 60;
+
+    /// <summary>
+    /// Test hook (environment variable): <c>delay:MS</c> waits MS milliseconds after the report is written to the
+    /// temp file and before the rename (to kill a real process mid-write); <c>throw</c> fails there.
+    /// </summary>
+    public const string WriteFaultVariable = "PTXLINT_TEST_WRITE_FAULT";
 
     private static IReadOnlyList<string>? SplitIds(string[]? values) =>
         values is null || values.Length == 0
@@ -107,6 +132,14 @@ public static class AnalyzeCommand
         var srcRoot = Path.GetFullPath(req.SourceRoot ?? Directory.GetCurrentDirectory());
         if (!Directory.Exists(srcRoot)) throw new CliUsageException($"--srcroot '{req.SourceRoot}' is not a directory");
         if (req.Output is { } outPath && Directory.Exists(outPath)) throw new CliUsageException($"--output '{outPath}' is a directory");
+        long? maxSize = null;
+        if (req.MaxFileSize is { } ms)
+        {
+            if (!InputReader.TryParseSize(ms, out var b)) throw new CliUsageException($"invalid --max-file-size '{ms}' (a size in MB, or with a unit: 512MB, 1GB; 0: no limit)");
+            maxSize = b;
+        }
+        if (double.IsNaN(req.TimeoutSeconds) || req.TimeoutSeconds < 0 || req.TimeoutSeconds > int.MaxValue / 1000.0)
+            throw new CliUsageException($"invalid --timeout '{req.TimeoutSeconds}' (seconds, 0: no limit)");
 
         AnalysisResult result;
         Baseline? baseline = null;
@@ -124,6 +157,8 @@ public static class AnalyzeCommand
                 Ignore = ignore,
                 Config = resolver,
                 Progress = progress.Enabled ? progress.Report : null,
+                MaxFileSize = maxSize,
+                FileTimeout = req.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(req.TimeoutSeconds) : null,
             });
             result = engine.Analyze(req.Paths);
             progress.Dispose();
@@ -139,8 +174,11 @@ public static class AnalyzeCommand
             return ExitCodes.Usage;
         }
 
-        foreach (var n in result.Notifications.Where(n => n.Level == Level.Error))
-            ctx.Error.WriteLine($"ptxlint: error: {n.Message}");
+        foreach (var n in result.Notifications.Where(n => n.Level is Level.Error or Level.Warning))
+            ctx.Error.WriteLine($"ptxlint: {(n.Level == Level.Error ? "error" : "warning")}: {n.Message}");
+        if (ctx.Environment("PTXLINT_DEBUG") is not null)
+            foreach (var n in result.Notifications.Where(n => n.Exception is not null))
+                ctx.Error.WriteLine(n.Exception);
 
         var all = result.Findings.ToList();
         var paths = new SarifPaths(srcRoot);
@@ -188,7 +226,8 @@ public static class AnalyzeCommand
                 }
             }
 
-            if (req.Output is { } file) AtomicFile.Write(file, s => Emit(s, null));
+            var fault = ctx.Environment(WriteFaultVariable);
+            if (req.Output is { } file) AtomicFile.Write(file, s => { Emit(s, null); InjectWriteFault(fault, s); });
             else Emit(null, ctx.Out);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -207,7 +246,8 @@ public static class AnalyzeCommand
 
         if (req.Stats) WriteStats(ctx.Error, result.Stats);
 
-        if (result.InputErrors.Count > 0 || result.Notifications.Any(n => n.Level == Level.Error)) return ExitCodes.Usage;
+        // Unreadable or refused input, a timed-out file (an incomplete analysis) or an internal error: exit 2.
+        if (result.InputErrors.Count > 0 || result.TimedOut.Count > 0 || result.Notifications.Any(n => n.Level == Level.Error)) return ExitCodes.Usage;
         foreach (var f in result.Files)
         {
             var threshold = cliFail ?? f.Config?.FailLevel ?? Level.Warning;
@@ -217,6 +257,14 @@ public static class AnalyzeCommand
                     return ExitCodes.Findings;
         }
         return ExitCodes.Ok;
+    }
+
+    private static void InjectWriteFault(string? fault, Stream s)
+    {
+        if (string.IsNullOrEmpty(fault)) return;
+        s.Flush();
+        if (fault == "throw") throw new InvalidOperationException($"{WriteFaultVariable}=throw: injected failure while writing the report");
+        if (fault.StartsWith("delay:", StringComparison.Ordinal) && int.TryParse(fault.AsSpan(6), out var msDelay)) Thread.Sleep(msDelay);
     }
 
     private static FindingCounts Count(IReadOnlyList<AnalyzedFile> files, BaselineComparison? cmp)

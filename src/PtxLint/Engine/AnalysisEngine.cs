@@ -22,8 +22,19 @@ public sealed class AnalysisOptions
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
     /// <summary>Keep each file's IR in <see cref="AnalyzedFile.Module"/> (memory!); off by default.</summary>
     public bool KeepModules { get; init; }
+    /// <summary>
+    /// <c>--max-file-size</c> in bytes: bigger files are refused (an input error) before they are read. Null: the
+    /// <c>maxFileSize</c> of the file's <c>ptxlint.json</c>, else <see cref="InputReader.DefaultMaxFileSize"/>. 0: no limit.
+    /// </summary>
+    public long? MaxFileSize { get; init; }
     /// <summary>Called after each file with (files done, files to analyze), from the worker threads (the CLI's progress line).</summary>
     public Action<int, int>? Progress { get; init; }
+    /// <summary>
+    /// <c>--timeout</c>: the time budget of one file's parse + rules. A file over it is skipped and reported
+    /// (<see cref="AnalysisResult.TimedOut"/>); its worker is abandoned, not stopped (rules are not cancellable): it runs
+    /// on a background thread, so it never keeps the process alive. Null or zero: no limit.
+    /// </summary>
+    public TimeSpan? FileTimeout { get; init; }
 }
 
 /// <summary>
@@ -93,35 +104,83 @@ public sealed class AnalysisEngine
         var errors = new ConcurrentBag<InputError>(inputErrors);
         var notes = new ConcurrentBag<ToolNotification>();
         long parseTicks = 0, ruleTicks = 0, bytes = 0;
+
         int done = 0;
         var progress = _options.Progress;
         progress?.Invoke(0, kept.Count);
+        var timedOut = new ConcurrentBag<string>();
+        var timeout = _options.FileTimeout is { } ft && ft > TimeSpan.Zero ? ft : (TimeSpan?)null;
 
         Parallel.For(0, kept.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism) }, i =>
         {
-            var path = kept[i];
-            string text;
-            long length;
             try
             {
-                var info = new FileInfo(path);
-                length = info.Length;
-                text = File.ReadAllText(path); // UTF-8; a BOM is detected and dropped
+                var path = kept[i];
+                string text;
+                long length;
+                InputReader.EncodingProblem? encoding;
+                try
+                {
+                    var info = new FileInfo(path);
+                    length = info.Length;
+                    var (limit, limitName, where) = MaxFileSizeFor(configs[i]);
+                    if (limit > 0 && length > limit)
+                    {
+                        errors.Add(new InputError(path, "too large")
+                        {
+                            Message = $"'{path}' is {InputReader.FormatSize(length)}, larger than {limitName} {InputReader.FormatSize(limit)}{where}",
+                        });
+                        return;
+                    }
+                    text = InputReader.Read(path, out encoding);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+                {
+                    errors.Add(new InputError(path, e is UnauthorizedAccessException ? "Permission denied" : e.Message));
+                    return;
+                }
+                catch (OutOfMemoryException)
+                {
+                    errors.Add(new InputError(path, "out of memory while reading the file (lower --max-file-size)"));
+                    return;
+                }
+                Interlocked.Add(ref bytes, length);
+                var local = new List<ToolNotification>();
+                try
+                {
+                    var cfg = configs[i];
+                    (AnalyzedFile File, long Parse, long Rules) r;
+                    if (timeout is null) r = AnalyzeCore(path, text, length, cfg, local, encoding);
+                    else
+                    {
+                        // A dedicated background thread: an abandoned (timed-out) analysis never blocks the process exit.
+                        var task = Task.Factory.StartNew(() => AnalyzeCore(path, text, length, cfg, local, encoding),
+                            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                        if (!task.Wait(timeout.Value))
+                        {
+                            timedOut.Add(path);
+                            notes.Add(new ToolNotification(Level.Warning,
+                                $"'{path}' timed out after {timeout.Value.TotalSeconds:0.###} s; skipped", path));
+                            return;
+                        }
+                        r = task.Result;
+                    }
+                    foreach (var n in local) notes.Add(n);
+                    Interlocked.Add(ref parseTicks, r.Parse);
+                    Interlocked.Add(ref ruleTicks, r.Rules);
+                    results[i] = r.File;
+                }
+                catch (Exception e)
+                {
+                    var inner = e is AggregateException { InnerExceptions.Count: 1 } ae ? ae.InnerExceptions[0] : e;
+                    notes.Add(new ToolNotification(Level.Error,
+                        $"internal error: the analysis of '{path}' failed: {inner.GetType().Name}: {inner.Message}", path) { Exception = inner });
+                }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+            finally
             {
-                errors.Add(new InputError(path, e is UnauthorizedAccessException ? "Permission denied" : e.Message));
                 progress?.Invoke(Interlocked.Increment(ref done), kept.Count);
-                return;
             }
-            Interlocked.Add(ref bytes, length);
-            var local = new List<ToolNotification>();
-            var (file, parse, rules) = AnalyzeCore(path, text, length, configs[i], local);
-            foreach (var n in local) notes.Add(n);
-            Interlocked.Add(ref parseTicks, parse);
-            Interlocked.Add(ref ruleTicks, rules);
-            results[i] = file;
-            progress?.Invoke(Interlocked.Increment(ref done), kept.Count);
         });
 
         var analyzed = results.Where(r => r is not null).Select(r => r!).ToList();
@@ -130,6 +189,7 @@ public sealed class AnalysisEngine
         {
             Files = analyzed,
             InputErrors = errors.OrderBy(e => e.Path, StringComparer.Ordinal).ToList(),
+            TimedOut = timedOut.OrderBy(p => p, StringComparer.Ordinal).ToList(),
             Notifications = inputErrors.Count + errors.Count > 0 || !notes.IsEmpty
                 ? errors.OrderBy(e => e.Path, StringComparer.Ordinal)
                     .Select(e => new ToolNotification(Level.Error, e.ToString(), Path.IsPathRooted(e.Path) ? e.Path : null))
@@ -151,10 +211,22 @@ public sealed class AnalysisEngine
 
     /// <summary>Analyzes text already in memory (tests, editors); <paramref name="notifications"/> collects rule crashes.</summary>
     public AnalyzedFile AnalyzeText(string path, string text, PtxLintConfig? config = null, List<ToolNotification>? notifications = null) =>
-        AnalyzeCore(path, text, text.Length, config, notifications ?? new List<ToolNotification>()).File;
+        AnalyzeCore(path, text, text.Length, config, notifications ?? new List<ToolNotification>(), null).File;
+
+    /// <summary>Analyzes a file's bytes already in memory, decoded as <see cref="Analyze"/> decodes files (invalid UTF-8 reported).</summary>
+    public AnalyzedFile AnalyzeBytes(string path, ReadOnlySpan<byte> bytes, PtxLintConfig? config = null, List<ToolNotification>? notifications = null)
+    {
+        var text = InputReader.Decode(bytes, out var encoding);
+        return AnalyzeCore(path, text, bytes.Length, config, notifications ?? new List<ToolNotification>(), encoding).File;
+    }
+
+    private (long Limit, string Name, string Where) MaxFileSizeFor(PtxLintConfig? config) =>
+        _options.MaxFileSize is { } cli ? (cli, "--max-file-size", "")
+        : config?.MaxFileSize is { } c ? (c, "maxFileSize", $" (set in '{config.FilePath}')")
+        : (InputReader.DefaultMaxFileSize, "--max-file-size", "");
 
     private (AnalyzedFile File, long ParseTicks, long RuleTicks) AnalyzeCore(string path, string text, long length,
-        PtxLintConfig? config, List<ToolNotification> notes)
+        PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding)
     {
         long t0 = Stopwatch.GetTimestamp();
         PtxModule module;
@@ -164,13 +236,15 @@ public sealed class AnalysisEngine
         }
         catch (Exception e)
         {
-            notes.Add(new ToolNotification(Level.Error, $"internal error: the parser failed on '{path}': {e.GetType().Name}: {e.Message}", path, SyntaxErrorRule.Id));
+            notes.Add(new ToolNotification(Level.Error, $"internal error: the parser failed on '{path}': {e.GetType().Name}: {e.Message}", path, SyntaxErrorRule.Id) { Exception = e });
             module = new PtxModule(path, new SourceText(text));
         }
         long t1 = Stopwatch.GetTimestamp();
 
         var findings = new List<Finding>();
         var syntaxLevel = EffectiveLevel(SyntaxErrorRule.Descriptor, config);
+        if (syntaxLevel != Level.None && encoding is not null)
+            findings.Add(new Finding(SyntaxErrorRule.Descriptor, syntaxLevel, encoding.Message, module.LocationOf(encoding.Span)));
         if (syntaxLevel != Level.None)
             foreach (var err in module.Errors)
                 findings.Add(new Finding(SyntaxErrorRule.Descriptor, syntaxLevel, err.Message, module.LocationOf(err.Span)));
@@ -194,7 +268,7 @@ public sealed class AnalysisEngine
             catch (Exception e)
             {
                 notes.Add(new ToolNotification(Level.Error,
-                    $"internal error: rule {d.Id} ({d.Name}) failed on '{path}': {e.GetType().Name}: {e.Message}", path, d.Id));
+                    $"internal error: rule {d.Id} ({d.Name}) failed on '{path}': {e.GetType().Name}: {e.Message}", path, d.Id) { Exception = e });
             }
         }
 

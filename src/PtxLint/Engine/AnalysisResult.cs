@@ -27,12 +27,19 @@ public sealed class AnalyzedFile
 }
 
 /// <summary>A problem of the tool rather than of the input PTX: an unreadable file, a rule that threw, a cap.</summary>
-public sealed record ToolNotification(Level Level, string Message, string? FilePath = null, string? RuleId = null);
+public sealed record ToolNotification(Level Level, string Message, string? FilePath = null, string? RuleId = null)
+{
+    /// <summary>The exception behind an internal error (a rule or the parser threw), for the fuzzer and PTXLINT_DEBUG; never printed by default.</summary>
+    public Exception? Exception { get; init; }
+}
 
 /// <summary>A path the engine could not read (missing, permission, I/O error) or a glob that matched nothing.</summary>
 public sealed record InputError(string Path, string Reason)
 {
-    public override string ToString() => $"cannot read '{Path}': {Reason}";
+    /// <summary>The whole message when it is not "cannot read 'path': reason" (e.g. a file over the size limit).</summary>
+    public string? Message { get; init; }
+
+    public override string ToString() => Message ?? $"cannot read '{Path}': {Reason}";
 }
 
 /// <summary>Timing and size figures of one run (for <c>--stats</c>).</summary>
@@ -56,6 +63,8 @@ public sealed class AnalysisResult
     public required IReadOnlyList<InputError> InputErrors { get; init; }
     public required IReadOnlyList<ToolNotification> Notifications { get; init; }
     public required AnalysisStats Stats { get; init; }
+    /// <summary>Files whose analysis ran past the per-file time limit (<c>--timeout</c>): skipped, reported as warnings.</summary>
+    public IReadOnlyList<string> TimedOut { get; init; } = Array.Empty<string>();
     /// <summary>The rules that ran (engine rules PTX000/PTX900 included), for SARIF's rule metadata.</summary>
     public required IReadOnlyList<RuleDescriptor> Rules { get; init; }
 

@@ -36,6 +36,8 @@ public sealed class PtxLintConfig
     public required string FilePath { get; init; }
     public string Directory => Path.GetDirectoryName(FilePath)!;
     public Level? FailLevel { get; init; }
+    /// <summary><c>maxFileSize</c>: files bigger than this many bytes are refused (a number of MB, or a string such as "1GB"; 0: no limit).</summary>
+    public long? MaxFileSize { get; init; }
     public IReadOnlyList<string> Include { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
     /// <summary>By rule id.</summary>
@@ -53,7 +55,7 @@ public sealed class PtxLintConfig
         return !_exclude.Any(g => g.Matches(rel) || g.MatchesDirectoryOf(rel));
     }
 
-    private static readonly string[] TopKeys = { "$schema", "failLevel", "include", "exclude", "rules" };
+    private static readonly string[] TopKeys = { "$schema", "failLevel", "maxFileSize", "include", "exclude", "rules" };
 
     /// <summary>Reads and checks a configuration file against the known rules.</summary>
     public static PtxLintConfig Load(string path, IReadOnlyCollection<RuleDescriptor> knownRules)
@@ -84,6 +86,7 @@ public sealed class PtxLintConfig
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new ConfigException($"{path}: the configuration must be a JSON object");
             Level? fail = null;
+            long? maxFileSize = null;
             var include = new List<string>();
             var exclude = new List<string>();
             var rules = new Dictionary<string, RuleSetting>(StringComparer.Ordinal);
@@ -93,6 +96,7 @@ public sealed class PtxLintConfig
                 {
                     case "$schema": break;
                     case "failLevel": fail = ParseLevel(path, "failLevel", p.Value); break;
+                    case "maxFileSize": maxFileSize = ParseSize(path, "maxFileSize", p.Value); break;
                     case "include": include.AddRange(StringList(path, "include", p.Value)); break;
                     case "exclude": exclude.AddRange(StringList(path, "exclude", p.Value)); break;
                     case "rules":
@@ -108,7 +112,7 @@ public sealed class PtxLintConfig
                         throw new ConfigException($"{path}: unknown key '{p.Name}' (known keys: {string.Join(", ", TopKeys)})");
                 }
             }
-            return new PtxLintConfig { FilePath = path, FailLevel = fail, Include = include, Exclude = exclude, Rules = rules };
+            return new PtxLintConfig { FilePath = path, FailLevel = fail, MaxFileSize = maxFileSize, Include = include, Exclude = exclude, Rules = rules };
         }
     }
 
@@ -141,6 +145,18 @@ public sealed class PtxLintConfig
             }
         }
         return new RuleSetting { Level = level, Options = options };
+    }
+
+    private static long ParseSize(string path, string key, JsonElement v)
+    {
+        var text = v.ValueKind switch
+        {
+            JsonValueKind.Number => v.GetRawText(),
+            JsonValueKind.String => v.GetString()!,
+            _ => null,
+        };
+        if (text is not null && InputReader.TryParseSize(text, out var bytes)) return bytes;
+        throw new ConfigException($"{path}: '{key}' must be a size in MB (a number, or a string such as \"512MB\" or \"1GB\"; 0: no limit), got {v.GetRawText()}");
     }
 
     private static Level ParseLevel(string path, string key, JsonElement v)

@@ -96,7 +96,14 @@ public static class InputExpander
             }
             else if (Directory.Exists(raw))
             {
-                foreach (var f in Walk(Path.GetFullPath(raw), errors)) if (f.EndsWith(".ptx", StringComparison.OrdinalIgnoreCase)) Add(f);
+                int found = 0, errorsBefore = errors.Count;
+                foreach (var f in Walk(Path.GetFullPath(raw), errors))
+                    if (f.EndsWith(".ptx", StringComparison.OrdinalIgnoreCase)) { found++; Add(f); }
+                if (found == 0 && errors.Count == errorsBefore)
+                    errors.Add(new InputError(raw, "no *.ptx files")
+                    {
+                        Message = $"no *.ptx files in directory '{raw}' (directories are searched recursively for *.ptx; symbolic links to directories are not followed)",
+                    });
             }
             else if (File.Exists(raw)) Add(raw);
             else errors.Add(new InputError(raw, "No such file or directory"));

@@ -474,8 +474,13 @@ internal sealed class FastParser
                     int s = _pos;
                     var name = Text(_pos);
                     _pos += 2;
-                    fn.Labels[name] = fn.Instructions.Count;
-                    fn.LabelSpans[name] = Span(s, s + 1);
+                    var span = Span(s, s + 1);
+                    if (IrFactory.DuplicateLabel(fn, name, span) is { } dup) Actions.Add(m => m.Errors.Add(dup));
+                    else
+                    {
+                        fn.Labels[name] = fn.Instructions.Count;
+                        fn.LabelSpans[name] = span;
+                    }
                     st.PendingLabel = name;
                     return;
                 }

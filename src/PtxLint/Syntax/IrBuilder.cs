@@ -261,8 +261,13 @@ internal sealed class IrBuilder
             {
                 var name = l.label()?.IDENT()?.GetText();
                 if (name is null) break;
-                fn.Labels[name] = fn.Instructions.Count;
-                fn.LabelSpans[name] = SpanOf(l);
+                var span = SpanOf(l);
+                if (IrFactory.DuplicateLabel(fn, name, span) is { } dup) Actions.Add(m => m.Errors.Add(dup));
+                else
+                {
+                    fn.Labels[name] = fn.Instructions.Count;
+                    fn.LabelSpans[name] = span;
+                }
                 st.PendingLabel = name;
                 break;
             }

@@ -108,6 +108,12 @@ internal static class IrFactory
         return r;
     }
 
+    /// <summary>A syntax error when <paramref name="name"/> is already a label of the function (the first one stays).</summary>
+    internal static SyntaxError? DuplicateLabel(PtxFunction fn, string name, SourceSpan span) =>
+        fn.LabelSpans.TryGetValue(name, out var first)
+            ? new SyntaxError(span, $"duplicate label '{name}' in {fn.Name} (first defined at line {first.StartLine})")
+            : null;
+
     internal static RegisterOperand MakeRegister(string name, string? component, bool negated, SourceSpan span) =>
         new(name, negated) { IsSpecial = SpecialRegisters.IsSpecial(name), Component = component, Span = span };
 

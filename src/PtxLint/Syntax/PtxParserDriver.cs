@@ -77,7 +77,7 @@ public static class PtxParserDriver
         int unitStartIndex = 0;
         int depth = 0, nest = 0;
         SourceSpan tooDeep = SourceSpan.None;
-        SourceSpan unitTooDeep = SourceSpan.None;
+        int tooDeepIndex = -1;
         int index = 0;
         RawToken first = default;
         bool pendingBraceBoundary = false;
@@ -97,7 +97,10 @@ public static class PtxParserDriver
             if (type is T.LBRACE or T.LPAREN or T.LBRACK)
             {
                 if (++nest > MaxNesting && tooDeep.IsEmpty)
+                {
                     tooDeep = new SourceSpan(t.Line, t.Column + 1, t.Line, t.Column + 2);
+                    tooDeepIndex = index;
+                }
             }
             else if (type is T.RBRACE or T.RPAREN or T.RBRACK)
             {
@@ -119,16 +122,20 @@ public static class PtxParserDriver
                 }
             }
             index++;
-            if (depth == 0 && boundaryIndex > unitStartIndex && (boundaryIndex - unitStartIndex >= UnitTokens || !tooDeep.IsEmpty))
+            if (depth == 0 && boundaryIndex > unitStartIndex)
             {
-                units.Add(new Unit(unitStart, boundaryIndex - unitStartIndex, tooDeep));
-                tooDeep = SourceSpan.None;
-                unitStart = boundary;
-                unitStartIndex = boundaryIndex;
+                // the too-deep region belongs to the unit only when it lies before the boundary
+                bool deepInside = !tooDeep.IsEmpty && tooDeepIndex < boundaryIndex;
+                if (boundaryIndex - unitStartIndex >= UnitTokens || deepInside)
+                {
+                    units.Add(new Unit(unitStart, boundaryIndex - unitStartIndex, deepInside ? tooDeep : SourceSpan.None));
+                    if (deepInside) tooDeep = SourceSpan.None;
+                    unitStart = boundary;
+                    unitStartIndex = boundaryIndex;
+                }
             }
         }
         if (index > unitStartIndex || units.Count == 0) units.Add(new Unit(unitStart, index - unitStartIndex, tooDeep));
-        _ = unitTooDeep;
         return new Split(units, index + 1, first);
     }
 

@@ -16,7 +16,10 @@ public static class Repo
 
     public static string Root => RootLazy.Value;
     public static string Samples => Path.Combine(Root, "samples", "ptx");
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+    /// <summary>../shared beside the repository root, or <c>PTXLINT_SHARED</c> when set (git worktrees live elsewhere).</summary>
+    public static string Shared => Environment.GetEnvironmentVariable("PTXLINT_SHARED") is { Length: > 0 } env
+        ? Path.GetFullPath(env)
+        : Path.GetFullPath(Path.Combine(Root, "..", "shared"));
     public static string SharedCorpus => Path.Combine(Shared, "corpus");
     public static bool HasShared => Directory.Exists(SharedCorpus);
     public const string NoSharedReason = "../shared/corpus is absent (it ships beside the project on developer machines and CI, not in a user's clone)";

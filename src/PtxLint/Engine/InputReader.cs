@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+using PtxLint.Diagnostics;
+
+namespace PtxLint.Engine;
+
+/// <summary>
+/// Reads an input file into text. PTX is ASCII; the reader accepts UTF-8 (a BOM is dropped), UTF-16 with a BOM,
+/// and anything else as UTF-8 with every invalid sequence replaced by U+FFFD. The first invalid byte is reported
+/// (as a PTX000 finding at its line:column) so binary or Latin-1 files are not analyzed silently.
+/// </summary>
+public static class InputReader
+{
+    /// <summary>The default of <c>--max-file-size</c>: 256 MB (MiB).</summary>
+    public const long DefaultMaxFileSize = 256L * 1024 * 1024;
+
+    /// <summary>The first invalid UTF-8 byte of a file: where it is and a message for the PTX000 finding.</summary>
+    public sealed record EncodingProblem(SourceSpan Span, long ByteOffset, string Message);
+
+    public static string Read(string path, out EncodingProblem? problem)
+    {
+        var bytes = File.ReadAllBytes(path);
+        return Decode(bytes, out problem);
+    }
+
+    public static string Decode(ReadOnlySpan<byte> bytes, out EncodingProblem? problem)
+    {
+        problem = null;
+        if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE) return Encoding.Unicode.GetString(bytes[2..]);
+        if (bytes.Length >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF) return Encoding.BigEndianUnicode.GetString(bytes[2..]);
+        if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) bytes = bytes[3..];
+        if (!Utf8.IsValid(bytes)) problem = FirstInvalid(bytes);
+        return Encoding.UTF8.GetString(bytes); // replacement: invalid sequences become U+FFFD
+    }
+
+    private static EncodingProblem FirstInvalid(ReadOnlySpan<byte> bytes)
+    {
+        // Decode until the first invalid sequence (no replacement): bytesRead is its offset.
+        var buffer = ArrayPool<char>.Shared.Rent(Math.Min(bytes.Length, 1 << 16) + 4);
+        int offset = 0;
+        try
+        {
+            while (offset < bytes.Length)
+            {
+                var status = Utf8.ToUtf16(bytes[offset..], buffer, out int read, out _, replaceInvalidSequences: false, isFinalBlock: true);
+                offset += read;
+                if (status != System.Buffers.OperationStatus.DestinationTooSmall) break;
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+        offset = Math.Min(offset, bytes.Length - 1);
+
+        // Line and column as SourceText counts them: \n, \r\n and a lone \r end a line; columns are UTF-16 units.
+        int line = 1, lineStart = 0;
+        for (int i = 0; i < offset; i++)
+        {
+            byte b = bytes[i];
+            if (b == (byte)'\n') { line++; lineStart = i + 1; }
+            else if (b == (byte)'\r')
+            {
+                if (i + 1 < offset && bytes[i + 1] == (byte)'\n') i++;
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        int column = Encoding.UTF8.GetCharCount(bytes[lineStart..offset]) + 1;
+        var message = string.Create(CultureInfo.InvariantCulture,
+            $"invalid UTF-8: byte 0x{bytes[offset]:X2} at offset {offset} is not valid UTF-8 (PTX is ASCII text); the file was read with invalid bytes replaced by U+FFFD");
+        return new EncodingProblem(new SourceSpan(line, column, line, column + 1), offset, message);
+    }
+
+    /// <summary>Parses a size: a number of MB, or a number with a unit (<c>K</c>, <c>KB</c>, <c>M</c>, <c>MB</c>, <c>G</c>, <c>GB</c>, binary). 0: no limit.</summary>
+    public static bool TryParseSize(string text, out long bytes)
+    {
+        bytes = 0;
+        var t = text.Trim().ToUpperInvariant();
+        long unit = 1024 * 1024;
+        if (t.EndsWith('B')) t = t[..^1];
+        if (t.EndsWith('K')) { unit = 1024; t = t[..^1]; }
+        else if (t.EndsWith('M')) { unit = 1024 * 1024; t = t[..^1]; }
+        else if (t.EndsWith('G')) { unit = 1024L * 1024 * 1024; t = t[..^1]; }
+        if (!double.TryParse(t.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || double.IsNaN(v) || v * unit > long.MaxValue / 2)
+            return false;
+        bytes = (long)Math.Round(v * unit);
+        return true;
+    }
+
+    /// <summary>A size for messages: <c>500 MB</c>, <c>1.5 MB</c>, <c>12 KB</c>, <c>10 bytes</c>.</summary>
+    public static string FormatSize(long bytes) =>
+        bytes >= 1024 * 1024 ? (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + " MB"
+        : bytes >= 1024 ? (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KB"
+        : bytes + " bytes";
+}

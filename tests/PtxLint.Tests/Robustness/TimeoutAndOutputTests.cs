@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using PtxLint.Cli.Commands;
+using PtxLint.Diagnostics;
+using PtxLint.Engine;
+using PtxLint.Tests.Support;
+using static PtxLint.Tests.Robustness.RobustHost;
+
+namespace PtxLint.Tests.Robustness;
+
+/// <summary>A rule that blocks (up to a minute) on files containing "SLOW", until the test releases it.</summary>
+public sealed class SlowRule : IRule, IDisposable
+{
+    private readonly ManualResetEventSlim _release = new(false);
+    public RuleDescriptor Descriptor { get; } = Fakes.Descriptor("PTX991", "slow-thing");
+    public bool? RanOnBackgroundThread { get; private set; }
+
+    public void Check(RuleContext context)
+    {
+        if (!context.Module.Source.Text.Contains("SLOW", StringComparison.Ordinal)) return;
+        RanOnBackgroundThread = Thread.CurrentThread.IsBackground;
+        _release.Wait(TimeSpan.FromSeconds(60));
+    }
+
+    public void Dispose() => _release.Set();
+}
+
+public sealed class TimeoutTests
+{
+    private const string Header = ".version 8.0\n.target sm_90\n.address_size 64\n";
+
+    [Fact]
+    public void A_file_over_the_time_limit_is_reported_and_skipped_and_the_run_goes_on()
+    {
+        using var tmp = new TempDir();
+        using var slow = new SlowRule();
+        var slowFile = tmp.Write("a-slow.ptx", Header + "// SLOW\n");
+        tmp.Write("b-fast.ptx", Header + "SYNTAX\n");
+        var sarif = Path.Combine(tmp.Path, "out.sarif");
+        var sw = Stopwatch.StartNew();
+        var rc = RobustHost.Run(out var o, out var e, new IRule[] { slow }, null, "analyze", tmp.Path, "--timeout", "1", "--format", "sarif", "-o", sarif);
+        sw.Stop();
+        Assert.Equal(2, rc); // an incomplete analysis
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
+        Assert.Contains($"ptxlint: warning: '{slowFile}' timed out after 1 s; skipped", e);
+        Assert.True(slow.RanOnBackgroundThread, "the timed analysis must run on a background thread");
+        AssertNoStackTrace(e, o);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(sarif));
+        var run = doc.RootElement.GetProperty("runs")[0];
+        var note = run.GetProperty("invocations")[0].GetProperty("toolExecutionNotifications")[0];
+        Assert.Equal("warning", note.GetProperty("level").GetString());
+        Assert.Contains("timed out after 1 s; skipped", note.GetProperty("message").GetProperty("text").GetString());
+        var results = run.GetProperty("results").EnumerateArray().ToList();
+        Assert.Single(results); // b-fast's syntax error; nothing from the skipped file
+        Assert.Contains("b-fast.ptx", results[0].GetRawText());
+
+        // Text output: the other file is reported.
+        using var slow2 = new SlowRule();
+        Assert.Equal(2, RobustHost.Run(out o, out e, new IRule[] { slow2 }, null, "analyze", tmp.Path, "--timeout", "0.5"));
+        Assert.Contains("b-fast.ptx:4:1: error PTX000", o);
+        Assert.Contains("timed out after 0.5 s; skipped", e);
+    }
+
+    [Fact]
+    public void No_limit_with_timeout_0_and_bad_values_are_usage_errors()
+    {
+        using var tmp = new TempDir();
+        var f = tmp.Write("k.ptx", Header);
+        Assert.Equal(0, RobustHost.Run(out _, out var e, "analyze", f, "--timeout", "0"));
+        Assert.Equal("", e);
+        Assert.Equal(2, RobustHost.Run(out _, out e, "analyze", f, "--timeout", "-3"));
+        Assert.Contains("ptxlint: error: invalid --timeout", e);
+        Assert.Equal(2, RobustHost.Run(out _, out e, "analyze", f, "--timeout", "soon"));
+        Assert.StartsWith("ptxlint: error: ", e);
+    }
+}
+
+public sealed class OutputIntegrityTests
+{
+    private const string Header = ".version 8.0\n.target sm_90\n.address_size 64\n";
+
+    private static string[] TempFiles(string dir) => Directory.GetFiles(dir, "*.tmp").Select(Path.GetFileName).ToArray()!;
+
+    [Fact]
+    public void A_failure_while_writing_keeps_the_old_output_and_leaves_no_temp_file()
+    {
+        using var tmp = new TempDir();
+        var f = tmp.Write("src/k.ptx", Header + "SYNTAX\n");
+        var outFile = tmp.Write("out/report.sarif", "old report");
+        var env = new Dictionary<string, string> { [AnalyzeCommand.WriteFaultVariable] = "throw" };
+        Assert.Equal(2, RobustHost.Run(out var o, out var e, null, env, "analyze", f, "--format", "sarif", "-o", outFile));
+        Assert.Contains("ptxlint: internal error:", e);
+        Assert.DoesNotContain("   at ", e);
+        Assert.Equal("old report", File.ReadAllText(outFile));
+        Assert.Empty(TempFiles(Path.Combine(tmp.Path, "out")));
+    }
+
+    [Fact]
+    public void A_rule_that_throws_gives_a_complete_report_with_the_error_and_exit_2()
+    {
+        using var tmp = new TempDir();
+        var f = tmp.Write("k.ptx", Header + "SYNTAX\n");
+        var outFile = tmp.Write("report.sarif", "old report");
+        var rules = new IRule[] { new Fakes.ThrowingRule(Fakes.Descriptor("PTX992", "throwing-thing")) };
+        Assert.Equal(2, RobustHost.Run(out _, out var e, rules, null, "analyze", f, "--format", "sarif", "-o", outFile));
+        Assert.Contains("ptxlint: error: internal error: rule PTX992 (throwing-thing) failed on", e);
+        Assert.DoesNotContain("   at ", e);
+        using var doc = JsonDocument.Parse(File.ReadAllText(outFile)); // complete, valid JSON
+        var inv = doc.RootElement.GetProperty("runs")[0].GetProperty("invocations")[0];
+        Assert.False(inv.GetProperty("executionSuccessful").GetBoolean());
+        Assert.Single(doc.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray()); // the syntax error is still there
+        Assert.Empty(TempFiles(tmp.Path));
+    }
+
+    [Fact]
+    public void Normal_exits_leave_no_temp_files_and_inputs_are_never_modified()
+    {
+        using var tmp = new TempDir();
+        foreach (var s in Directory.GetFiles(Repo.Samples, "*.ptx").Take(6))
+            File.Copy(s, Path.Combine(tmp.Path, Path.GetFileName(s)));
+        tmp.Write("bad.ptx", Header + "SYNTAX\n");
+        File.WriteAllBytes(Path.Combine(tmp.Path, "latin1.ptx"), new byte[] { 0x2F, 0x2F, 0xE9, 0x0D, 0x0A, 0xEF, 0xBB });
+        var before = Hashes(tmp.Path);
+        foreach (var format in new[] { "text", "sarif", "json" })
+        {
+            var outFile = Path.Combine(tmp.Path, "report." + format); // written into the analyzed folder
+            var rc = RobustHost.Run(out _, out var e, "analyze", tmp.Path, "--format", format, "-o", outFile);
+            Assert.True(rc == 1, e);
+            Assert.True(new FileInfo(outFile).Length > 0);
+            Assert.Empty(TempFiles(tmp.Path));
+            File.Delete(outFile);
+        }
+        Assert.Equal(before, Hashes(tmp.Path));
+    }
+
+    private static Dictionary<string, string> Hashes(string dir) =>
+        Directory.GetFiles(dir).ToDictionary(Path.GetFileName, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))))!;
+
+    /// <summary>A real process killed while it writes the report (after the temp file exists, before the rename).</summary>
+    [UnixFact]
+    public void A_process_killed_mid_write_leaves_the_old_output_intact()
+    {
+        using var tmp = new TempDir();
+        var f = tmp.Write("src/k.ptx", Header + "SYNTAX\n");
+        var outDir = Path.Combine(tmp.Path, "out");
+        var outFile = tmp.Write("out/report.sarif", "old report");
+        var env = new Dictionary<string, string> { [AnalyzeCommand.WriteFaultVariable] = "delay:60000" };
+
+        foreach (var signal in new[] { "TERM", "INT", "KILL" })
+        {
+            using var p = Start(env, "analyze", f, "--format", "sarif", "-o", outFile);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (TempFiles(outDir).Length == 0 && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.True(TempFiles(outDir).Length > 0, $"SIG{signal}: the temp file never appeared; stderr: " + (p.HasExited ? p.StandardError.ReadToEnd() : ""));
+            Thread.Sleep(200); // the report is in the temp file; the process sleeps before the rename
+            Signal(p.Id, signal);
+            Assert.True(p.WaitForExit(30_000), $"SIG{signal}: the process did not end");
+            Assert.NotEqual(0, p.ExitCode);
+            Assert.Equal("old report", File.ReadAllText(outFile));
+            if (signal != "KILL")
+                Assert.True(TempFiles(outDir).Length == 0, $"SIG{signal} left " + string.Join(", ", TempFiles(outDir)));
+            else
+                foreach (var t in TempFiles(outDir)) // SIGKILL cannot be caught: the temp file stays, named after the report
+                {
+                    Assert.StartsWith(".report.sarif.", t);
+                    File.Delete(Path.Combine(outDir, t));
+                }
+        }
+    }
+}
