@@ -53,6 +53,11 @@ public static class PtxParserDriver
         return module;
     }
 
+    [ThreadStatic] private static RawToken[]? t_tokens;
+
+    /// <summary>A thread keeps its token buffer only up to this size (a giant single-function unit is not retained).</summary>
+    private const int MaxRetainedTokens = 1 << 20;
+
     /// <summary>Deepest nesting of braces, brackets and parentheses the parsers accept (both recurse per level).</summary>
     public const int MaxNesting = 256;
 
@@ -147,7 +152,10 @@ public static class PtxParserDriver
                 new List<SyntaxError> { new(unit.TooDeepAt, $"braces, brackets or parentheses nested deeper than {MaxNesting} levels; this part of the file is not analyzed") });
         }
         var cursor = unit.Start;
-        var tokens = PtxScanner.Scan(text, ref cursor, unit.Tokens, out int end);
+        // One token buffer per thread, reused by every unit it parses (units are parsed to completion on one thread):
+        // no large-object allocation per unit.
+        var tokens = PtxScanner.Scan(text, ref cursor, unit.Tokens, out int end, t_tokens);
+        t_tokens = tokens.Length <= MaxRetainedTokens ? tokens : null;
         int start = 0;
         var pool = new StringPool();
         if (!options.ForceAntlr)

@@ -75,10 +75,14 @@ public static class PtxScanner
     /// when the text ends first; otherwise the array holds exactly <paramref name="maxTokens"/> tokens and the
     /// cursor points after them).
     /// </summary>
-    public static RawToken[] Scan(string text, ref Cursor cursor, int maxTokens, out int count)
+    public static RawToken[] Scan(string text, ref Cursor cursor, int maxTokens, out int count, RawToken[]? buffer = null)
     {
-        int initial = (int)Math.Min(maxTokens == int.MaxValue ? Math.Max(16, (text.Length - cursor.Offset) / 4) : maxTokens + 1, Math.Max(16, (text.Length - cursor.Offset) / 2 + 2));
-        var tokens = new RawToken[Math.Max(16, initial)];
+        var tokens = buffer;
+        if (tokens is null || tokens.Length < 16)
+        {
+            long estimate = maxTokens == int.MaxValue ? (text.Length - cursor.Offset) / 4 : maxTokens + 1L;
+            tokens = new RawToken[(int)Math.Clamp(estimate, 16, Math.Max(16, (text.Length - cursor.Offset) / 2 + 2))];
+        }
         int n = 0;
         while (n < maxTokens)
         {
