@@ -7,5 +7,6 @@ public static class RuleRegistry
 {
     public static IReadOnlyList<IRule> All { get; } = new IRule[]
     {
+        new PTX005BarrierInDivergentControl(),
     };
 }
