@@ -7,6 +7,7 @@ public static class RuleRegistry
 {
     public static IReadOnlyList<IRule> All { get; } = new IRule[]
     {
+        new PTX002BatchedKernelIgnoresCtaidY(),
         new PTX005BarrierInDivergentControl(),
     };
 }
