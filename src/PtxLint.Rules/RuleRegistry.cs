@@ -8,6 +8,7 @@ public static class RuleRegistry
     public static IReadOnlyList<IRule> All { get; } = new IRule[]
     {
         new PTX002BatchedKernelIgnoresCtaidY(),
+        new PTX003IndirectPositionRead(),
         new PTX005BarrierInDivergentControl(),
     };
 }
