@@ -127,6 +127,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                     if (br.Guard is { } g2 && PassesThroughRuntimeDivision(_fa.Uniformity.Explain(br, g2))) continue;
                     bool isLoopExit = IsExitOfLoopAround(br, block);
                     if (!isLoopExit && !_reportEarlyExit && IsEarlyExitBoundsGuard(br, block)) continue;
+                    if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind)) continue;
                     candidates.Add((br, isLoopExit));
                 }
                 if (candidates.Count == 0) return;
@@ -190,6 +191,41 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 if (insn.Operands[2] is RegisterOperand d && !d.IsSpecial && u.OfUse(insn, d) == Uniformity.Uniform) return true;
             }
             return false;
+        }
+
+        /// <summary>
+        /// Whether threads on the two sides of the branch may meet at different barrier instructions: lanes of a warp
+        /// at different <c>bar.warp.sync</c> (sm_70+) or non-<c>.aligned</c> <c>barrier.sync</c>; whole warps at different
+        /// <c>bar.sync</c> when the branch is warp-uniform (<c>if (warp == 0) { ...; bar.sync 0; } else { ...; bar.sync 0; }</c>).
+        /// </summary>
+        private bool MayMatchElsewhere(Instruction barrier, BarrierKind kind, Instruction br)
+        {
+            if (kind == BarrierKind.Warp) return true;
+            if (barrier.Opcode == "barrier" && !barrier.Has(".aligned")) return true;
+            return _fa.Uniformity.OfBranch(br) == Uniformity.WarpUniform;
+        }
+
+        /// <summary>True when every path from every side of the branch to the exit passes a barrier of the same kind.</summary>
+        private bool EverySideReachesBarrier(Instruction br, BarrierKind kind)
+        {
+            foreach (var s in _fa.Cfg.BlockOf(br).Successors)
+            {
+                var seen = new HashSet<BasicBlock> { s };
+                var stack = new Stack<BasicBlock>();
+                stack.Push(s);
+                while (stack.Count > 0)
+                {
+                    var b = stack.Pop();
+                    if (b.IsExit) return false;
+                    bool hit = false;
+                    for (int k = b.Start; k < b.End && !hit; k++)
+                        hit = Classify(_fn.Instructions[k]) == kind && _fn.Instructions[k].Guard is null;
+                    if (hit) continue;
+                    foreach (var n in b.Successors)
+                        if (seen.Add(n)) stack.Push(n);
+                }
+            }
+            return true;
         }
 
         /// <summary>True when the branch decides whether a loop containing <paramref name="barrierBlock"/> runs again.</summary>
