@@ -455,6 +455,62 @@ public class PTX005Tests
         }
         """);
 
+    [Fact]
+    public void BarriersOnBothSidesOfWarpUniformBranch() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<3>;
+            mov.u32 %r1, %tid.x;
+            shr.u32 %r2, %r1, 5;
+            setp.eq.u32 %p1, %r2, 0;
+            @%p1 bra PRODUCER;
+            bar.sync 0;
+            ret;
+        PRODUCER:
+            bar.sync 0;
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void SyncwarpOnBothSidesOfLaneBranch() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<2>;
+            mov.u32 %r1, %laneid;
+            setp.lt.u32 %p1, %r1, 16;
+            @%p1 bra LOW;
+            bar.warp.sync -1;
+            ret;
+        LOW:
+            bar.warp.sync -1;
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void AlignedBarriersOnBothSidesOfThreadBranchAreReported()
+    {
+        // bar.sync is .aligned: the lanes of one warp must execute the same instruction
+        RuleTest.Verify(Rule, """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 16;
+                @%p1 bra LOW;
+                [|bar.sync 0;|]
+                ret;
+            LOW:
+                [|bar.sync 0;|]
+                ret;
+            }
+            """);
+    }
+
     // ---- uniformity facts the rule relies on
 
     [Fact]
