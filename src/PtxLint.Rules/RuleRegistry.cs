@@ -8,8 +8,10 @@ public static class RuleRegistry
     public static IReadOnlyList<IRule> All { get; } = new IRule[]
     {
         new PTX001SharedAddress64Bit(),
-        // PTX002, PTX003, PTX005
+        new PTX002BatchedKernelIgnoresCtaidY(),
+        new PTX003IndirectPositionRead(),
         new PTX004TmemAddressWithoutAllocBase(),
+        new PTX005BarrierInDivergentControl(),
         new PTX006SharedOutOfBounds(),
         new PTX007TmemAllocColumns(),
         new PTX008TmemLifecycle(),

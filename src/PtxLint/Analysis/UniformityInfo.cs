@@ -26,7 +26,8 @@ public static class UniformityExtensions
 /// <list type="bullet">
 /// <item>Sources: special registers (<see cref="SpecialRegisters.UniformityOf"/>); results of table rows with
 /// <c>VaryingResult</c>, unknown opcodes and calls (Varying); <c>ld.local</c> (Varying: per-thread storage);
-/// <c>redux</c> (WarpUniform at best). Immediates, symbols, kernel parameters are Uniform; parameters of a
+/// <c>redux</c>, <c>vote</c>, <c>match.all</c> and the last step of a full xor-butterfly all-reduce (<c>v = op(v, shfl.sync.bfly(v, k))</c>
+/// for k = 16, 8, 4, 2, 1 with a commutative op) are WarpUniform at best (every lane gets the same value). Immediates, symbols, kernel parameters are Uniform; parameters of a
 /// <c>.func</c> are Varying (the caller is not analyzed). Everything else is the meet of its uses, the guard included,
 /// so a load from a uniform address is uniform.</item>
 /// <item>Sync dependence (non-SSA merges): a use reached by two or more definitions takes the uniformity of every
@@ -69,8 +70,9 @@ public sealed class UniformityInfo
     private Uniformity BaseOf(Instruction insn)
     {
         var info = insn.Info;
+        if (IsWarpCollective(insn)) return Uniformity.WarpUniform;
         if (!info.Known || info.VaryingResult || info.Flow == FlowKind.Call) return Uniformity.Varying;
-        if (insn.Opcode == "redux") return Uniformity.WarpUniform;
+        if (ButterflyOffsets(insn, 0) == 31 || IsWarpIndex(insn)) return Uniformity.WarpUniform;
         if (info.Mem == MemKind.Load)
         {
             foreach (var m in insn.MemoryAccesses)
@@ -86,6 +88,63 @@ public sealed class UniformityInfo
             }
         }
         return Uniformity.Uniform;
+    }
+
+    /// <summary>Warp-collective results that every participating (active) lane receives identically: redux, vote (all/any/uni/ballot), match.all, activemask.</summary>
+    private static bool IsWarpCollective(Instruction insn) =>
+        insn.Opcode is "redux" or "vote" or "activemask" || insn.Opcode == "match" && insn.Has(".all");
+
+    private static readonly HashSet<string> CommutativeOps = new(StringComparer.Ordinal) { "add", "min", "max", "and", "or", "xor", "mul" };
+
+    /// <summary>
+    /// For <c>d = op(x, s)</c> with a commutative op and <c>s = shfl.sync.bfly(x, k, 31, -1)</c> of the same value of x: the
+    /// bit mask of the xor offsets k combined so far along the chain of such steps (0 when <paramref name="d"/> is not
+    /// one). 31 means every lane holds the reduction of the whole warp: the value is the same in every lane.
+    /// </summary>
+    private int ButterflyOffsets(Instruction d, int depth)
+    {
+        if (depth > 8 || d.Guard is not null || !CommutativeOps.Contains(d.Opcode) || d.Operands.Count != 3) return 0;
+        if (d.Operands[1] is not RegisterOperand a || d.Operands[2] is not RegisterOperand b || a.IsSpecial || b.IsSpecial) return 0;
+        foreach (var (x, sreg) in new[] { (a, b), (b, a) })
+        {
+            var sdefs = _defs.ReachingIndices(d, sreg.Name);
+            if (sdefs.Length != 1 || sdefs[0] < 0) continue;
+            var shfl = _fn.Instructions[sdefs[0]];
+            if (shfl.Opcode != "shfl" || !shfl.Has(".bfly") || shfl.Guard is not null || shfl.Operands.Count != 5) continue;
+            if (shfl.Operands[1] is not RegisterOperand src || src.Name != x.Name) continue;
+            if (shfl.Operands[2] is not ImmediateOperand k || k.Value is <= 0 or > 16 || (k.Value & (k.Value - 1)) != 0) continue;
+            if (shfl.Operands[3] is not ImmediateOperand c || c.Value != 31) continue;
+            if (shfl.Operands[4] is not ImmediateOperand m || m.Value != -1 && m.Value != 0xffffffffL) continue;
+            var xAtD = _defs.ReachingIndices(d, x.Name);
+            var xAtShfl = _defs.ReachingIndices(shfl, x.Name);
+            if (!xAtD.SequenceEqual(xAtShfl)) continue;
+            int prior = xAtD.Length == 1 && xAtD[0] >= 0 ? ButterflyOffsets(_fn.Instructions[xAtD[0]], depth + 1) : 0;
+            return prior | (int)k.Value;
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The warp index or warp base of a thread: <c>%tid.x &gt;&gt; k</c> (k &gt;= 5), <c>%tid.x / (32*m)</c>, <c>%tid.x &amp; ~31</c>.
+    /// The same for every lane of a warp when blockDim.x is a multiple of 32 (warps are formed along x first); assumed so.
+    /// </summary>
+    private bool IsWarpIndex(Instruction insn)
+    {
+        if (insn.Guard is not null || insn.Operands.Count != 3 || insn.Operands[2] is not ImmediateOperand k) return false;
+        bool ok = insn.Opcode switch
+        {
+            "shr" => k.Value >= 5 && k.Value < 32,
+            "div" => !insn.Has(".s32") && !insn.Has(".s64") && k.Value > 0 && k.Value % 32 == 0,
+            "and" => (k.Value & 31) == 0,
+            _ => false,
+        };
+        if (!ok || insn.Operands[1] is not RegisterOperand x) return false;
+        if (x.IsSpecial) return x.FullName == "%tid.x";
+        var d = _defs.ReachingIndices(insn, x.Name);
+        if (d.Length != 1 || d[0] < 0) return false;
+        var mov = _fn.Instructions[d[0]];
+        return mov.Opcode is "mov" or "cvt" && mov.Guard is null && mov.Operands.Count == 2
+               && mov.Operands[1] is RegisterOperand t && t.IsSpecial && t.FullName == "%tid.x";
     }
 
     private static Uniformity OfSpecial(RegisterOperand reg) => SpecialRegisters.UniformityOf(reg.Name) switch
@@ -216,7 +275,8 @@ public sealed class UniformityInfo
         if (v == Uniformity.Varying) return v;
         bool self = false;
         // redux.sync: every lane of the warp gets the same reduction, whatever the inputs; only the guard matters.
-        if (insn.Opcode == "redux") return insn.Guard is null ? v : v.Meet(UseValue(insn, insn.Guard, null, ref self));
+        if (IsWarpCollective(insn) || v == Uniformity.WarpUniform && (ButterflyOffsets(insn, 0) == 31 || IsWarpIndex(insn)))
+            return insn.Guard is null ? v : v.Meet(UseValue(insn, insn.Guard, null, ref self));
         foreach (var u in insn.Uses)
         {
             v = v.Meet(UseValue(insn, u, null, ref self));

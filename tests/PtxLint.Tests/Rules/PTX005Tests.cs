@@ -1,0 +1,566 @@
+using PtxLint.Analysis;
+using PtxLint.Rules;
+using PtxLint.Syntax;
+using PtxLint.Tests.Support;
+
+namespace PtxLint.Tests.Rules;
+
+public class PTX005Tests
+{
+    private static readonly PTX005BarrierInDivergentControl Rule = new();
+
+    // ---- bad: thread-dependent control around a barrier
+
+    [Fact]
+    public void StridedLoopWithBarrier()
+    {
+        // for (i = tid; i < n; i += ntid) { s[tid] = x[i]; __syncthreads(); }
+        var findings = RuleTest.Verify(Rule, """
+            .visible .entry k(.param .u64 x, .param .u32 n)
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<8>;
+                .reg .f32 %f<2>;
+                .reg .b64 %rd<4>;
+                .shared .align 4 .b8 s[1024];
+                ld.param.u64 %rd1, [x];
+                ld.param.u32 %r2, [n];
+                mov.u32 %r1, %tid.x;
+                mov.u32 %r3, %ntid.x;
+                setp.ge.s32 %p1, %r1, %r2;
+                @%p1 bra DONE;
+                mov.u32 %r4, %r1;
+            LOOP:
+                mul.wide.s32 %rd2, %r4, 4;
+                add.s64 %rd3, %rd1, %rd2;
+                ld.global.f32 %f1, [%rd3];
+                shl.b32 %r5, %r1, 2;
+                mov.u32 %r6, s;
+                add.s32 %r7, %r6, %r5;
+                st.shared.f32 [%r7], %f1;
+                [|bar.sync 0;|]
+                add.s32 %r4, %r4, %r3;
+                setp.lt.s32 %p2, %r4, %r2;
+                @%p2 bra LOOP;
+            DONE:
+                ret;
+            }
+            """);
+        var f = Assert.Single(findings);
+        Assert.Contains("inside a loop whose exit test `@%p2 bra LOOP`", f.Message);
+        Assert.Contains("`%tid.x`", f.Message);
+        Assert.Contains("base += blockDim.x", f.Message);
+        Assert.Equal(true, f.Properties["loopExit"]);
+    }
+
+    private const string Warp0Barrier = """
+        .visible .entry k(.param .u64 out)
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<4>;
+            .shared .align 4 .b8 s[128];
+            mov.u32 %r1, %tid.x;
+            setp.gt.u32 %p1, %r1, 31;
+            @%p1 bra DONE;
+            shl.b32 %r2, %r1, 2;
+            mov.u32 %r3, s;
+            st.shared.u32 [%r3], %r2;
+            [|bar.sync 0;|]
+        DONE:
+            ret;
+        }
+        """;
+
+    [Fact]
+    public void BarrierUnderTidLessThan32()
+    {
+        var f = Assert.Single(RuleTest.Verify(Rule, Warp0Barrier));
+        Assert.Contains("control dependent on `@%p1 bra DONE` (line 12)", f.Message);
+        Assert.Contains("Move the barrier out", f.Message);
+        // related: the divergent branch; code flow: %tid.x source -> setp -> branch -> barrier
+        var rel = Assert.Single(f.Related);
+        Assert.Equal(12, rel.Location.Span.StartLine);
+        var flow = Assert.Single(f.CodeFlows);
+        Assert.Equal(4, flow.Steps.Count);
+        Assert.Contains("mov.u32 %r1, %tid.x", flow.Steps[0].Message);
+        Assert.Contains("setp.gt.u32", flow.Steps[1].Message);
+        Assert.Contains("divergent branch", flow.Steps[2].Message);
+        Assert.Contains("barrier reached by only some threads", flow.Steps[3].Message);
+        Assert.Equal(16, flow.Steps[3].Location.Span.StartLine);
+    }
+
+    [Fact]
+    public void BarrierInsideIfWithCodeAfter()
+    {
+        RuleTest.Verify(Rule, """
+            .visible .entry k(.param .u64 out)
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<4>;
+                .reg .b64 %rd<2>;
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 32;
+                @!%p1 bra SKIP;
+                [|bar.sync 0;|]
+            SKIP:
+                ld.param.u64 %rd1, [out];
+                st.global.u32 [%rd1], %r1;
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void BarrierAlignedFormsAndBarRed()
+    {
+        RuleTest.Verify(Rule, """
+            .visible .entry k(.param .u32 n)
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<4>;
+                mov.u32 %r1, %tid.x;
+                setp.eq.u32 %p1, %r1, 0;
+                @!%p1 bra SKIP;
+                [|barrier.cta.sync.aligned 0;|]
+                [|barrier.sync 0;|]
+                [|bar.red.popc.u32 %r2, 0, %p1;|]
+            SKIP:
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void PredicatedBarrier()
+    {
+        var f = Assert.Single(RuleTest.Verify(Rule, """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 64;
+                [|@%p1 bar.sync 0;|]
+                ret;
+            }
+            """));
+        Assert.Contains("predicated on `%p1`", f.Message);
+    }
+
+    [Fact]
+    public void SyncwarpUnderLaneCondition()
+    {
+        var f = Assert.Single(RuleTest.Verify(Rule, """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<3>;
+                mov.u32 %r2, %tid.x;
+                and.b32 %r1, %r2, 31;
+                setp.gt.u32 %p1, %r1, 15;
+                @%p1 bra DONE;
+                [|bar.warp.sync -1;|]
+            DONE:
+                ret;
+            }
+            """));
+        Assert.Contains("__syncwarp()", f.Message);
+        Assert.Contains("all 32 lanes", f.Message);
+    }
+
+    [Fact]
+    public void SyncwarpUnderLaneidCondition()
+    {
+        RuleTest.Verify(Rule, """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %laneid;
+                setp.ne.u32 %p1, %r1, 0;
+                @%p1 bra DONE;
+                [|bar.warp.sync 0xffffffff;|]
+            DONE:
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void EarlyExitBoundsGuardIsReportedWhenOptionOn()
+    {
+        var opts = new Dictionary<string, string> { ["reportEarlyExit"] = "true" };
+        RuleTest.Verify(Rule, EarlyExitBoundsGuard.Replace("bar.sync 0;", "[|bar.sync 0;|]"), opts);
+    }
+
+    [Fact]
+    public void ThreadDependentBranchInFuncFromTid()
+    {
+        RuleTest.Verify(Rule, """
+            .func f(.param .u32 a)
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 32;
+                @!%p1 bra SKIP;
+                [|bar.sync 0;|]
+            SKIP:
+                ret;
+            }
+            """);
+    }
+
+    // ---- good: look-alikes that must stay quiet
+
+    [Fact]
+    public void UniformKLoopWithCtaidBound()
+    {
+        // GEMM k-loop: the bound comes from a parameter and %ctaid, the step is a constant: uniform trip count.
+        RuleTest.VerifyClean(Rule, """
+            .visible .entry k(.param .u32 K)
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<8>;
+                ld.param.u32 %r1, [K];
+                mov.u32 %r2, %ctaid.x;
+                mov.u32 %r6, %tid.x;
+                sub.s32 %r3, %r1, %r2;
+                mov.u32 %r4, 0;
+                setp.lt.s32 %p2, %r3, 1;
+                @%p2 bra DONE;
+            LOOP:
+                add.s32 %r7, %r6, %r4;
+                bar.sync 0;
+                add.s32 %r4, %r4, 32;
+                setp.lt.s32 %p1, %r4, %r3;
+                @%p1 bra LOOP;
+                bar.sync 0;
+            DONE:
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void UniformLoopWithBoundLoadedAtUniformAddressAndNtidStep()
+    {
+        // for (base = 0; base < *n_ptr; base += blockDim.x) { if (base + tid < n) ...; __syncthreads(); }
+        RuleTest.VerifyClean(Rule, """
+            .visible .entry k(.param .u64 nptr, .param .u64 out)
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<8>;
+                .reg .b64 %rd<4>;
+                ld.param.u64 %rd1, [nptr];
+                cvta.to.global.u64 %rd2, %rd1;
+                ld.global.u32 %r1, [%rd2];
+                mov.u32 %r2, %ntid.x;
+                mov.u32 %r3, %tid.x;
+                mov.u32 %r4, 0;
+            LOOP:
+                add.s32 %r5, %r4, %r3;
+                setp.ge.s32 %p1, %r5, %r1;
+                @%p1 bra SKIP;
+                ld.param.u64 %rd3, [out];
+                st.global.u32 [%rd3], %r5;
+            SKIP:
+                bar.sync 0;
+                add.s32 %r4, %r4, %r2;
+                setp.lt.s32 %p2, %r4, %r1;
+                @%p2 bra LOOP;
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void BarrierAfterMergeOfDivergentIf() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<3>;
+            .shared .align 4 .b8 s[128];
+            mov.u32 %r1, %tid.x;
+            setp.lt.u32 %p1, %r1, 32;
+            @!%p1 bra JOIN;
+            mov.u32 %r2, s;
+            st.shared.u32 [%r2], %r1;
+        JOIN:
+            bar.sync 0;
+            ret;
+        }
+        """);
+
+    private const string EarlyExitBoundsGuard = """
+        .visible .entry k(.param .u64 out, .param .u32 n)
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<6>;
+            .reg .b64 %rd<3>;
+            ld.param.u32 %r1, [n];
+            mov.u32 %r2, %ctaid.x;
+            mov.u32 %r3, %ntid.x;
+            mov.u32 %r4, %tid.x;
+            mad.lo.s32 %r5, %r2, %r3, %r4;
+            setp.ge.s32 %p1, %r5, %r1;
+            @%p1 bra DONE;
+            bar.sync 0;
+            ld.param.u64 %rd1, [out];
+            st.global.u32 [%rd1], %r5;
+        DONE:
+            ret;
+        }
+        """;
+
+    [Fact]
+    public void EarlyExitBoundsGuardIsQuietByDefault() => RuleTest.VerifyClean(Rule, EarlyExitBoundsGuard);
+
+    [Fact]
+    public void NamedBarrierWithThreadCountUnderWarpRole() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<3>;
+            mov.u32 %r1, %tid.x;
+            setp.lt.u32 %p1, %r1, 128;
+            @!%p1 bra CONSUMER;
+            bar.sync 1, 128;
+            bar.arrive 2, 256;
+            ret;
+        CONSUMER:
+            bar.sync 2, 256;
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void SyncwarpUnderWarpIndexBranch() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<3>;
+            mov.u32 %r1, %tid.x;
+            shr.u32 %r2, %r1, 5;
+            setp.ne.u32 %p1, %r2, 0;
+            @%p1 bra DONE;
+            bar.warp.sync -1;
+        DONE:
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void SyncwarpUnderVoteAndButterflyResult() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<4>;
+            .reg .b32 %r<14>;
+            mov.u32 %r1, %tid.x;
+            setp.lt.u32 %p1, %r1, 7;
+            vote.sync.any.pred %p2, %p1, -1;
+            @!%p2 bra NEXT;
+            bar.warp.sync -1;
+        NEXT:
+            shfl.sync.bfly.b32 %r2, %r1, 16, 31, -1;
+            max.s32 %r3, %r1, %r2;
+            shfl.sync.bfly.b32 %r4, %r3, 8, 31, -1;
+            max.s32 %r5, %r3, %r4;
+            shfl.sync.bfly.b32 %r6, %r5, 4, 31, -1;
+            max.s32 %r7, %r5, %r6;
+            shfl.sync.bfly.b32 %r8, %r7, 2, 31, -1;
+            max.s32 %r9, %r7, %r8;
+            shfl.sync.bfly.b32 %r10, %r9, 1, 31, -1;
+            max.s32 %r11, %r9, %r10;
+            setp.gt.s32 %p3, %r11, 100;
+            @%p3 bra DONE;
+            bar.warp.sync -1;
+        DONE:
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void PartialButterflyIsNotWarpUniform()
+    {
+        // only offsets 16 and 8: lanes hold different partial maxima
+        RuleTest.Verify(Rule, """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<6>;
+                mov.u32 %r1, %tid.x;
+                shfl.sync.bfly.b32 %r2, %r1, 16, 31, -1;
+                max.s32 %r3, %r1, %r2;
+                shfl.sync.bfly.b32 %r4, %r3, 8, 31, -1;
+                max.s32 %r5, %r3, %r4;
+                setp.gt.s32 %p1, %r5, 100;
+                @%p1 bra DONE;
+                [|bar.warp.sync -1;|]
+            DONE:
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void DeviceAssertPathIsNotDivergence() => RuleTest.VerifyClean(Rule, """
+        .extern .func __assertfail(.param .b64 a);
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<2>;
+            mov.u32 %r1, %tid.x;
+            setp.gt.u32 %p1, %r1, 1000;
+            @%p1 bra FAIL;
+            bar.sync 0;
+            ret;
+        FAIL:
+            {
+            .param .b64 param0;
+            st.param.b64 [param0], 0;
+            call.uni __assertfail, (param0);
+            }
+            trap;
+        }
+        """);
+
+    [Fact]
+    public void FuncBranchOnParameterIsNotReported() => RuleTest.VerifyClean(Rule, """
+        .func f(.param .u32 a)
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<2>;
+            ld.param.u32 %r1, [a];
+            setp.eq.u32 %p1, %r1, 0;
+            @%p1 bra SKIP;
+            bar.sync 0;
+        SKIP:
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void SyncwarpWithPartialMaskIsNotChecked() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<2>;
+            mov.u32 %r1, %laneid;
+            setp.gt.u32 %p1, %r1, 15;
+            @%p1 bra DONE;
+            bar.warp.sync 0xffff;
+        DONE:
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void BarriersOnBothSidesOfWarpUniformBranch() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<3>;
+            mov.u32 %r1, %tid.x;
+            shr.u32 %r2, %r1, 5;
+            setp.eq.u32 %p1, %r2, 0;
+            @%p1 bra PRODUCER;
+            bar.sync 0;
+            ret;
+        PRODUCER:
+            bar.sync 0;
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void SyncwarpOnBothSidesOfLaneBranch() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<2>;
+            .reg .b32 %r<2>;
+            mov.u32 %r1, %laneid;
+            setp.lt.u32 %p1, %r1, 16;
+            @%p1 bra LOW;
+            bar.warp.sync -1;
+            ret;
+        LOW:
+            bar.warp.sync -1;
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void AlignedBarriersOnBothSidesOfThreadBranchAreReported()
+    {
+        // bar.sync is .aligned: the lanes of one warp must execute the same instruction
+        RuleTest.Verify(Rule, """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 16;
+                @%p1 bra LOW;
+                [|bar.sync 0;|]
+                ret;
+            LOW:
+                [|bar.sync 0;|]
+                ret;
+            }
+            """);
+    }
+
+    // ---- uniformity facts the rule relies on
+
+    [Fact]
+    public void UniformityOfCtaidNtidParamsAndUniformLoads()
+    {
+        var m = PtxParserDriver.Parse("t.ptx", RuleTest.Header + """
+            .visible .entry k(.param .u64 p, .param .u32 n)
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<8>;
+                .reg .b64 %rd<3>;
+                ld.param.u64 %rd1, [p];
+                ld.param.u32 %r1, [n];
+                mov.u32 %r2, %ctaid.x;
+                mov.u32 %r3, %ntid.x;
+                ld.global.u32 %r4, [%rd1+8];
+                mad.lo.s32 %r5, %r2, %r3, %r4;
+                mov.u32 %r6, 0;
+            LOOP:
+                add.s32 %r6, %r6, %r3;
+                setp.lt.s32 %p1, %r6, %r5;
+                @%p1 bra LOOP;
+                ret;
+            }
+            """);
+        var fn = m.Functions[0];
+        var u = fn.Analyses.Uniformity;
+        foreach (var i in fn.Instructions.Where(i => i.Defs.Length > 0))
+            Assert.Equal(Uniformity.Uniform, u.OfDef(i));
+        var exit = fn.Instructions.Single(i => i.Opcode == "bra");
+        Assert.False(u.IsDivergentBranch(exit));
+    }
+
+    // ---- samples
+
+    [Fact]
+    public void BadSampleFiresOnEveryKernel()
+    {
+        var path = Path.Combine(Repo.Samples, "PTX005-barrier-in-divergent-control.bad.ptx");
+        var findings = RuleTest.Run(Rule, File.ReadAllText(path));
+        Assert.Equal(new[] { "block_sum_strided", "block_sum_strided", "warp0_barrier_sum", "broadcast_sum_spin", "warp_pair_sum_half" },
+            findings.Select(f => f.FunctionName).ToArray());
+        Assert.All(findings, f => Assert.Single(f.CodeFlows));
+        Assert.All(findings, f => Assert.NotNull(f.SourceLocation));
+    }
+
+    [Fact]
+    public void FixedSampleIsClean()
+    {
+        var path = Path.Combine(Repo.Samples, "PTX005-barrier-in-divergent-control.fixed.ptx");
+        Assert.Empty(RuleTest.Run(Rule, File.ReadAllText(path)));
+    }
+}
