@@ -33,10 +33,15 @@ public static class ConfirmCommand
         format.AcceptOnlyFromAmong("text", "sarif");
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the report to this file instead of stdout." };
         var noSanitizer = new Option<bool>("--no-sanitizer") { Description = "Do not use compute-sanitizer even when it is on PATH." };
+        var rule = new Option<string?>("--rule")
+        {
+            Description = "Also run this rule's experiment (e.g. PTX002) on every kernel (or the --kernel one) that has no finding of it: " +
+                          "shows that a fixed kernel comes out not-reproduced.",
+        };
 
         var cmd = new Command("confirm", "Confirm findings on a real GPU through the CUDA driver API: each verdict is confirmed, not-reproduced, unsupported or error, with evidence.")
         {
-            file, findings, kernel, spec, timeout, format, output, noSanitizer,
+            file, findings, kernel, spec, timeout, format, output, noSanitizer, rule,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -47,11 +52,15 @@ public static class ConfirmCommand
                 UseSanitizer = !parse.GetValue(noSanitizer),
                 Log = s => Console.Error.WriteLine("confirm: " + s),
             };
+            RequestedRule = parse.GetValue(rule);
             return await RunAsync(parse.GetValue(file)!, parse.GetValue(findings), parse.GetValue(spec), parse.GetValue(format) ?? "text",
                                   parse.GetValue(output), options, findingSource, ct);
         });
         return cmd;
     }
+
+    /// <summary>The --rule of the current invocation (one command line per process).</summary>
+    internal static string? RequestedRule { get; set; }
 
     internal static async Task<int> RunAsync(FileInfo file, FileInfo? findingsFile, FileInfo? specFile, string format, FileInfo? output,
                                              ConfirmOptions options, IFindingSource? source, CancellationToken ct, WorkerClient? client = null)
@@ -63,6 +72,7 @@ public static class ConfirmCommand
         try { specs = LaunchSpecFile.LoadFor(path, specFile?.FullName); }
         catch (Exception e) when (e is FormatException or IOException) { return Fail(e.Message); }
 
+        if (RequestedRule is { } enable && source is EngineFindingSource efs) efs.Enable(enable.Trim().ToUpperInvariant());
         PtxModule module;
         IReadOnlyList<Finding> found;
         SarifFindings? sarif = null;
@@ -82,6 +92,26 @@ public static class ConfirmCommand
         else
         {
             return Fail("this build has no analysis engine wired into `confirm`: pass --findings run.sarif (from `ptxlint analyze --format sarif`)");
+        }
+
+        if (RequestedRule is { } requested)
+        {
+            requested = requested.Trim().ToUpperInvariant();
+            if (!System.Text.RegularExpressions.Regex.IsMatch(requested, "^PTX\\d{3}$")) return Fail($"--rule {requested}: expected a rule id such as PTX002");
+            var descriptor = found.FirstOrDefault(f => f.Rule.Id == requested)?.Rule ?? new RuleDescriptor
+            {
+                Id = requested, Name = requested, ShortDescription = requested, FullDescription = requested,
+                DefaultLevel = Level.Note, HelpText = "", HelpMarkdown = "",
+            };
+            var extra = new List<Finding>(found);
+            foreach (var k in module.Kernels)
+            {
+                if (options.Kernel is not null && k.Name != options.Kernel) continue;
+                if (found.Any(f => f.Rule.Id == requested && f.FunctionName == k.Name)) continue;
+                extra.Add(new Finding(descriptor, Level.Note, $"{requested} experiment requested with --rule (no static finding in {k.Name})",
+                    module.LocationOf(k.NameSpan)) { FunctionName = k.Name });
+            }
+            found = extra;
         }
 
         var engine = new ConfirmationEngine(options, client);

@@ -163,7 +163,7 @@ public sealed class ConfirmationEngine
             "PTX002" => await Ptx002(module, fn, specs, ev, ct),
             "PTX003" => await Ptx003(module, fn, f, specs, ev, ct),
             "PTX005" => await Ptx005(module, fn, specs, ev, ct),
-            "PTX006" => await Ptx006(module, fn, specs, ev, ct),
+            "PTX006" => await Ptx006(module, fn, f, specs, ev, ct),
             "PTX009" => await Ptx009(module, fn, specs, ev, ct),
             "PTX010" => await Ptx010(module, fn, f, specs, ev, ct),
             "PTX004" or "PTX007" or "PTX008" => await TensorMemory(module, fn, rule, specs, device, ev, ct),
@@ -362,7 +362,7 @@ public sealed class ConfirmationEngine
 
     // ---- PTX006 --------------------------------------------------------------------------------------------------
 
-    private async Task<VerdictResult> Ptx006(PtxModule module, PtxFunction fn, LaunchSpecFile? specs, Evidence ev, CancellationToken ct)
+    private async Task<VerdictResult> Ptx006(PtxModule module, PtxFunction fn, Finding f, LaunchSpecFile? specs, Evidence ev, CancellationToken ct)
     {
         if (!SanitizerAvailable) return ExperimentVerdicts.Ptx006Verdict(false, null);
         var spec = Spec(fn, specs);
@@ -373,8 +373,42 @@ public sealed class ConfirmationEngine
         foreach (var s in o.Sanitizer?.Samples ?? []) ev.Line("  " + s);
         if (o.Kind == WorkerOutcomeKind.TimedOut) return new(Verdict.Error, "memcheck did not finish in time");
         // memcheck turns the bad access into a launch error; the summary still counts them.
-        if (o.Sanitizer is { HasSummary: true }) return ExperimentVerdicts.Ptx006Verdict(true, o.Sanitizer);
-        return o.Ok ? ExperimentVerdicts.Ptx006Verdict(true, o.Sanitizer) : Failure(o, ev);
+        VerdictResult mem = o.Sanitizer is { HasSummary: true } || o.Ok ? ExperimentVerdicts.Ptx006Verdict(true, o.Sanitizer) : Failure(o, ev);
+        if (mem.Verdict != Verdict.NotReproduced) return mem;
+        // memcheck only sees accesses outside the CTA's shared allocation; an overrun into a neighbouring variable is
+        // inside it. Rewrite-and-compare: enlarge the variable to cover the access and compare the outputs bit for bit.
+        return await Ptx006Enlarged(module, fn, f, spec, ev, mem, ct);
+    }
+
+    private async Task<VerdictResult> Ptx006Enlarged(PtxModule module, PtxFunction fn, Finding f, KernelLaunchSpec spec, Evidence ev, VerdictResult mem, CancellationToken ct)
+    {
+        if (f.Properties.GetValueOrDefault("symbol") is not string symbol
+            || f.Properties.GetValueOrDefault("offset") is not { } off || f.Properties.GetValueOrDefault("width") is not { } width)
+            return mem;
+        long end = Convert.ToInt64(off, System.Globalization.CultureInfo.InvariantCulture) + Convert.ToInt64(width, System.Globalization.CultureInfo.InvariantCulture);
+        var rewritten = PtxText.EnlargeSharedVariable(module.Source.Text, symbol, end, out var what);
+        if (rewritten is null) { ev.Line("rewrite: " + what); return mem; }
+        ev.Line("rewrite: " + what);
+        var observed = Parity.Observed(spec, out _);
+        Log($"PTX006 {fn.Name}: original vs {symbol} enlarged to {end} bytes");
+        var request = new WorkerRequest { Modules = { module.Source.Text, rewritten } };
+        request.Launches.Add(new WorkerLaunch { Label = "original", Module = 0, Spec = spec, ReturnAll = true });
+        request.Launches.Add(new WorkerLaunch { Label = "enlarged", Module = 1, Spec = spec, ReturnAll = true });
+        var o = await RunChecked(request, _options.Timeout, SanitizerTool.None, ct);
+        if (!o.Ok) return Failure(o, ev);
+        var a = o.Response!.Launches[0].Runs[0];
+        var b = o.Response.Launches[1].Runs[0];
+        foreach (var ba in ObservedBuffers(a, observed))
+        {
+            var bb = b.Buffers.First(x => x.Param == ba.Param);
+            if (ba.Sha256 != bb.Sha256)
+            {
+                ev.Line($"{ba.Name}: differs from the run with {symbol} enlarged");
+                return new(Verdict.Confirmed, $"{mem.Reason}, but the output changes when {symbol} is enlarged to {end} bytes: the out-of-bounds access corrupts a neighbouring shared variable");
+            }
+        }
+        ev.Line("outputs equal with the enlarged variable");
+        return new(Verdict.NotReproduced, $"{mem.Reason}, and the output is the same with {symbol} enlarged to {end} bytes");
     }
 
     // ---- PTX009 --------------------------------------------------------------------------------------------------
@@ -401,7 +435,13 @@ public sealed class ConfirmationEngine
     private async Task<VerdictResult> Ptx010(PtxModule module, PtxFunction fn, Finding f, LaunchSpecFile? specs, Evidence ev, CancellationToken ct)
     {
         var rewritten = PtxText.RewriteMulToRn(module.Source.Text, f.Location.Span.StartLine, out var what);
-        if (rewritten is null) return new(Verdict.Unsupported, "cannot rewrite the flagged mul: " + what);
+        if (rewritten is null)
+        {
+            // A kernel without an unrounded mul feeding an add (e.g. a fixed twin with mul.rn) has nothing to contract.
+            return f.Message.Contains("requested with --rule", StringComparison.Ordinal) && !PtxText.HasUnroundedFloatMul(module.Source.Text)
+                ? new(Verdict.NotReproduced, "no unrounded float mul in the file: nothing ptxas could contract (" + what + ")")
+                : new(Verdict.Unsupported, "cannot rewrite the flagged mul: " + what);
+        }
         var spec = Spec(fn, specs);
         var observed = Parity.Observed(spec, out var allObserved);
         ev.Spec("launch", spec);

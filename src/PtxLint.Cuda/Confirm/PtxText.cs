@@ -77,6 +77,30 @@ public static partial class PtxText
     /// points at the add), the nearest earlier mul defining one of the line's registers is rewritten.
     /// Returns null with <paramref name="description"/> saying why when there is nothing to rewrite.
     /// </summary>
+    /// <summary>
+    /// Rewrites the declaration of the shared variable <paramref name="symbol"/> so it holds at least
+    /// <paramref name="bytes"/> bytes (as a .b8 array, keeping its alignment): the mechanical fix of an
+    /// out-of-bounds access at a constant offset (PTX006). Null when the declaration is not found.
+    /// </summary>
+    public static string? EnlargeSharedVariable(string text, string symbol, long bytes, out string description)
+    {
+        var rx = new System.Text.RegularExpressions.Regex(
+            @"^(?<indent>[ \t]*)(?<link>(?:\.visible|\.weak)\s+)?\.shared(?<space>::cta)?\s+(?:\.align\s+(?<align>\d+)\s+)?(?:\.v(?<vec>\d+)\s+)?\.(?<type>[a-z0-9]+)\s+"
+            + System.Text.RegularExpressions.Regex.Escape(symbol) + @"\s*(?:\[\s*(?<n>\d*)\s*\])?\s*;",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        var m = rx.Match(text);
+        if (!m.Success) { description = $"the declaration of {symbol} was not found"; return null; }
+        int align = m.Groups["align"].Success ? int.Parse(m.Groups["align"].Value, System.Globalization.CultureInfo.InvariantCulture) : 4;
+        long rounded = (bytes + align - 1) / align * align;
+        var replacement = $"{m.Groups["indent"].Value}{m.Groups["link"].Value}.shared{m.Groups["space"].Value} .align {align} .b8 {symbol}[{rounded}];";
+        description = $"`{m.Value.Trim()}` -> `{replacement.Trim()}`";
+        return text[..m.Index] + replacement + text[(m.Index + m.Length)..];
+    }
+
+    /// <summary>True when some line holds a float mul without a rounding modifier (mul.f32/.f64, mul.ftz.f32 ...).</summary>
+    public static bool HasUnroundedFloatMul(string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, @"^\s*(@!?%?\w+\s+)?mul(\.ftz|\.sat)*\.f(32|64)\s", System.Text.RegularExpressions.RegexOptions.Multiline);
+
     public static string? RewriteMulToRn(string text, int line, out string description)
     {
         var lines = text.Split('\n');
