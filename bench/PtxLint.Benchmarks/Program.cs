@@ -9,6 +9,8 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 1 && args[0] == "profile") return Profile.Run(args[1]);
+        if (args.Length > 1 && args[0] == "scaling") return Scaling.Run(args[1]);
+        if (args.Length > 4 && args[0] == "tree") return Scaling.Tree(args[1], args[2], int.Parse(args[3]), double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
         if (args.Length > 1 && args[0] == "memory")
         {
             var text = File.ReadAllText(args[1]);
@@ -94,6 +96,75 @@ public static class Profile
             var parse = sw.Elapsed.TotalMilliseconds;
             Console.WriteLine($"{text.Length / 1e6:F1} MB, {n} tokens: scan {scan:F0} ms ({text.Length / 1e3 / scan:F1} MB/s), parse+IR {parse:F0} ms ({text.Length / 1e3 / parse:F1} MB/s), {m.Functions.Count} fns, {m.Errors.Count} errors, fallbacks {PtxParserDriver.FastPathFallbacks}, insns {m.Functions.Sum(f => f.Instructions.Count)}, GCs {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, user {Process.GetCurrentProcess().UserProcessorTime.TotalMilliseconds:F0} ms");
         }
+        return 0;
+    }
+}
+
+/// <summary>
+/// Scaling and throughput: builds synthetic modules from real PTX by repeating its functions under new names
+/// (1x, 10x, 100x) and times parse+IR and parse+IR+all rules; `tree DIR FILES MB` writes a synthetic build tree.
+/// </summary>
+public static class Scaling
+{
+    /// <summary>The module header and the functions of <paramref name="text"/>, with function names suffixed by <paramref name="copy"/>.</summary>
+    public static string Replicate(string text, int copies)
+    {
+        var m = PtxParserDriver.Parse("seed.ptx", text);
+        var lines = text.Split('\n');
+        int firstFn = m.Functions.Where(f => f.HasBody).Min(f => f.Span.StartLine);
+        // include linkage keywords on the same line
+        var header = string.Join('\n', lines.Take(firstFn - 1));
+        var body = string.Join('\n', lines.Skip(firstFn - 1));
+        var names = m.Functions.Where(f => f.HasBody).Select(f => f.Name).Distinct().OrderByDescending(n => n.Length).ToList();
+        var sb = new System.Text.StringBuilder(header.Length + body.Length * copies);
+        sb.Append(header).Append('\n');
+        for (int c = 0; c < copies; c++)
+        {
+            var b = body;
+            if (c > 0)
+                foreach (var n in names)
+                    b = System.Text.RegularExpressions.Regex.Replace(b, $@"(?<![\w$]){System.Text.RegularExpressions.Regex.Escape(n)}(?![\w$])", n + "_c" + c);
+            sb.Append(b).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    public static int Run(string seedFile)
+    {
+        var seed = File.ReadAllText(seedFile);
+        var engine = new PtxLint.Engine.AnalysisEngine(PtxLint.Rules.RuleRegistry.All);
+        Console.WriteLine("| size | MB | parse+IR ms | MB/s | parse+IR+rules ms | MB/s |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var k in new[] { 1, 10, 100 })
+        {
+            var text = Replicate(seed, k);
+            var m0 = PtxParserDriver.Parse("x.ptx", text);
+            if (m0.Errors.Count > 0) { Console.WriteLine($"{k}x: {m0.Errors[0].Span} {m0.Errors[0].Message}"); return 1; }
+            double best = double.MaxValue, bestAll = double.MaxValue;
+            for (int rep = 0; rep < 3; rep++)
+            {
+                var sw = Stopwatch.StartNew();
+                PtxParserDriver.Parse("x.ptx", text);
+                best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                engine.AnalyzeText("x.ptx", text);
+                bestAll = Math.Min(bestAll, sw.Elapsed.TotalMilliseconds);
+            }
+            double mb = text.Length / 1e6;
+            Console.WriteLine($"| {k}x | {mb:F1} | {best:F0} | {mb / best * 1000:F1} | {bestAll:F0} | {mb / bestAll * 1000:F1} |");
+        }
+        return 0;
+    }
+
+    /// <summary>Writes FILES synthetic .ptx files of about MB megabytes each, replicating the seed's functions.</summary>
+    public static int Tree(string seedFile, string dir, int files, double mbEach)
+    {
+        var seed = File.ReadAllText(seedFile);
+        int copies = Math.Max(1, (int)Math.Round(mbEach * 1e6 / seed.Length));
+        var text = Replicate(seed, copies);
+        Directory.CreateDirectory(dir);
+        for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(dir, $"k{i:D4}.ptx"), text);
+        Console.WriteLine($"{files} files x {text.Length / 1e6:F1} MB in {dir}");
         return 0;
     }
 }
