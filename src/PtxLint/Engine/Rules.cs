@@ -72,8 +72,9 @@ public static class SourceLocations
         var loc = insn.Loc;
         if (loc is null) return;
         var files = insn.Function.Module.Files;
+        // A .file name with NUL or line breaks is no usable path (seen in fuzzed input): no CUDA location then.
         Location? Map(DebugLoc d) =>
-            files.TryGetValue(d.File, out var path) && d.Line > 0
+            files.TryGetValue(d.File, out var path) && d.Line > 0 && path.Length > 0 && path.AsSpan().IndexOfAny('\0', '\n', '\r') < 0
                 ? new Location(path, new SourceSpan(d.Line, Math.Max(1, d.Column), d.Line, Math.Max(1, d.Column) + 1))
                 : null;
         f.SourceLocation = Map(loc);

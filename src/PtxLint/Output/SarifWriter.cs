@@ -405,6 +405,9 @@ public sealed class SarifPaths
 
     public ArtifactLocation ArtifactLocation(string path)
     {
+        // A path from a .file directive can hold anything (even NUL): such a path is not a file system path.
+        if (path.AsSpan().IndexOfAny('\0', '\n', '\r') >= 0)
+            return new ArtifactLocation { Uri = Escape(path.Replace('\\', '/').TrimStart('/')), UriBaseId = SarifWriter.SrcRoot };
         var rel = RelativeUri(path);
         return rel is not null
             ? new ArtifactLocation { Uri = rel, UriBaseId = SarifWriter.SrcRoot }

@@ -475,12 +475,7 @@ internal sealed class FastParser
                     var name = Text(_pos);
                     _pos += 2;
                     var span = Span(s, s + 1);
-                    if (IrFactory.DuplicateLabel(fn, name, span) is { } dup) Actions.Add(m => m.Errors.Add(dup));
-                    else
-                    {
-                        fn.Labels[name] = fn.Instructions.Count;
-                        fn.LabelSpans[name] = span;
-                    }
+                    if (st.DefineLabel(name, span) is { } dup) Actions.Add(m => m.Errors.Add(dup));
                     st.PendingLabel = name;
                     return;
                 }
@@ -492,14 +487,19 @@ internal sealed class FastParser
                 st.PendingLabel = null;
                 return;
             case T.LBRACE:
+            {
                 _pos++;
+                int first = fn.Instructions.Count;
+                st.EnterScope();
                 while (LA(1) != T.RBRACE)
                 {
                     if (LA(1) == T.Eof) throw Fail;
                     Statement(st);
                 }
+                st.ExitScope(first);
                 _pos++;
                 return;
+            }
             case T.LOC:
                 st.SetLoc(LocDirective());
                 return;
@@ -709,7 +709,7 @@ internal sealed class FastParser
             var span = Span(start, start);
             if (name == "_") return new SinkOperand { Span = span };
             if (st.IsRegisterName(name)) return st.Reg(name, null, false);
-            return new SymbolOperand(name) { Span = span };
+            return new SymbolOperand(st.ResolveLabel(name)) { Span = span };
         }
         if (la1 == T.INT && EndsOperand(LA(2)) && IrBuilder.TryParseInt(Text(start), out var iv))
         {
@@ -821,7 +821,7 @@ internal sealed class FastParser
                     if (name == "_") return new SinkOperand { Span = span };
                     string? comp = term.Comp >= 0 ? Text(term.Comp)[1..] : null;
                     if (st.IsRegisterName(name)) return st.Reg(name, comp, false);
-                    return new SymbolOperand(name) { Span = span };
+                    return new SymbolOperand(st.ResolveLabel(name)) { Span = span };
                 }
             }
         }

@@ -262,18 +262,18 @@ internal sealed class IrBuilder
                 var name = l.label()?.IDENT()?.GetText();
                 if (name is null) break;
                 var span = SpanOf(l);
-                if (IrFactory.DuplicateLabel(fn, name, span) is { } dup) Actions.Add(m => m.Errors.Add(dup));
-                else
-                {
-                    fn.Labels[name] = fn.Instructions.Count;
-                    fn.LabelSpans[name] = span;
-                }
+                if (st.DefineLabel(name, span) is { } dup) Actions.Add(m => m.Errors.Add(dup));
                 st.PendingLabel = name;
                 break;
             }
             case P.BlockStatementContext b:
+            {
+                int first = fn.Instructions.Count;
+                st.EnterScope();
                 foreach (var inner in b.statement()) BuildStatement(st, inner);
+                st.ExitScope(first);
                 break;
+            }
             case P.LocStatementContext loc:
                 st.SetLoc(BuildLoc(loc.locDirective()));
                 break;
@@ -399,7 +399,7 @@ internal sealed class IrBuilder
         var comp = component?.Text;
         if (comp is not null && comp.Length > 1) comp = comp[1..];
         if (IsRegisterName(st, name)) return MakeRegister(st, name, comp, false, span);
-        return new SymbolOperand(name) { Span = span };
+        return new SymbolOperand(st.ResolveLabel(name)) { Span = span };
     }
 
     private Operand BuildOperand(FunctionState st, P.OperandContext ctx)

@@ -14,6 +14,62 @@ internal static class IrFactory
         public readonly HashSet<string> RegPrefixes = new(StringComparer.Ordinal);
         public DebugLoc? CurrentLoc;
 
+        // ---- labels: a label declared inside a nested { } block is visible in that block only (inline asm repeats
+        // `waitLoop:` in every expansion). A label that collides with one already defined elsewhere in the function
+        // gets an internal unique name (`waitLoop%2`), and the block's references to it are bound to that name.
+        private List<Dictionary<string, string>>? _scopes;
+
+        public void EnterScope() => (_scopes ??= new()).Add(new Dictionary<string, string>(StringComparer.Ordinal));
+
+        /// <summary>Leaves a block: references inside it to a renamed label of the block (forward jumps) are rebound.</summary>
+        public void ExitScope(int firstInstruction)
+        {
+            var scope = _scopes![^1];
+            _scopes.RemoveAt(_scopes.Count - 1);
+            foreach (var (original, unique) in scope)
+            {
+                if (original == unique) continue;
+                for (int i = firstInstruction; i < Fn.Instructions.Count; i++)
+                {
+                    if (Fn.Instructions[i].Operands is not Operand[] ops) continue;
+                    for (int k = 0; k < ops.Length; k++)
+                        if (ops[k] is SymbolOperand { Offset: 0 } so && so.Name == original)
+                            ops[k] = new SymbolOperand(unique) { Span = so.Span };
+                }
+            }
+        }
+
+        /// <summary>The label a name refers to here: the innermost block's own label of that name, else the name.</summary>
+        public string ResolveLabel(string name)
+        {
+            if (_scopes is null) return name;
+            for (int i = _scopes.Count - 1; i >= 0; i--)
+                if (_scopes[i].TryGetValue(name, out var unique)) return unique;
+            return name;
+        }
+
+        /// <summary>Defines a label at the current instruction; a duplicate in the same scope is a syntax error (the first stays).</summary>
+        public SyntaxError? DefineLabel(string name, SourceSpan span)
+        {
+            var fn = Fn;
+            string unique = name;
+            if (_scopes is { Count: > 0 })
+            {
+                var scope = _scopes[^1];
+                if (scope.TryGetValue(name, out var existing))
+                    return new SyntaxError(span, $"duplicate label '{name}' in {fn.Name} (first defined at line {fn.LabelSpans[existing].StartLine})");
+                for (int k = 2; fn.Labels.ContainsKey(unique); k++) unique = $"{name}%{k}";
+                scope[name] = unique;
+            }
+            else if (fn.LabelSpans.TryGetValue(name, out var first))
+            {
+                return new SyntaxError(span, $"duplicate label '{name}' in {fn.Name} (first defined at line {first.StartLine})");
+            }
+            fn.Labels[unique] = fn.Instructions.Count;
+            fn.LabelSpans[unique] = span;
+            return null;
+        }
+
         private readonly Dictionary<string, RegisterOperand> _plainRegs = new(StringComparer.Ordinal);
         private Dictionary<(string, string?, bool), RegisterOperand>? _otherRegs;
 
@@ -107,12 +163,6 @@ internal static class IrFactory
         }
         return r;
     }
-
-    /// <summary>A syntax error when <paramref name="name"/> is already a label of the function (the first one stays).</summary>
-    internal static SyntaxError? DuplicateLabel(PtxFunction fn, string name, SourceSpan span) =>
-        fn.LabelSpans.TryGetValue(name, out var first)
-            ? new SyntaxError(span, $"duplicate label '{name}' in {fn.Name} (first defined at line {first.StartLine})")
-            : null;
 
     internal static RegisterOperand MakeRegister(string name, string? component, bool negated, SourceSpan span) =>
         new(name, negated) { IsSpecial = SpecialRegisters.IsSpecial(name), Component = component, Span = span };

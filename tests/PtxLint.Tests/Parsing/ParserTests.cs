@@ -298,3 +298,35 @@ public class NestingLimitTests
         Assert.NotNull(m.FindFunction("k2"));
     }
 }
+
+public class ScopedLabelTests
+{
+    [Fact]
+    public void Labels_in_nested_blocks_are_block_scoped_like_inline_asm_expansions()
+    {
+        const string wait = "{\n.reg .pred complete;\nwaitLoop:\nmbarrier.try_wait.parity.shared.b64 complete, [%r1], %r2;\n@!complete bra.uni waitLoop;\n}\n";
+        var text = ".version 8.0\n.target sm_90a\n.address_size 64\n.entry k()\n{\n.reg .b32 %r<4>;\n" + wait + "add.s32 %r1, %r1, 1;\n" + wait +
+                   "{\nbra done;\nmov.u32 %r3, 1;\ndone:\n}\nret;\n}\n";
+        var m = Corpus.Parse(text);
+        Assert.Empty(m.Errors);
+        Assert.Equal(IrDump.Dump(Corpus.Parse(text, antlr: true)), IrDump.Dump(m));
+        var fn = m.Functions[0];
+        var bras = fn.Instructions.Where(i => i.Opcode == "bra").ToList();
+        var targets = bras.Select(b => ((PtxLint.Ir.SymbolOperand)b.Operands[0]).Name).ToList();
+        Assert.Equal(3, targets.Distinct().Count());
+        // each loop branches back to its own label
+        Assert.Equal(bras[0].Index - 1, fn.Labels[targets[0]]);
+        Assert.Equal(bras[1].Index - 1, fn.Labels[targets[1]]);
+        var cfg = fn.Analyses.Cfg;
+        Assert.Contains(cfg.BlockOf(bras[1]), cfg.BlockOf(bras[1]).Successors);
+    }
+
+    [Fact]
+    public void A_duplicate_label_in_the_same_scope_is_an_error()
+    {
+        var m = Corpus.Parse(".version 8.0\n.target sm_90\n.entry k()\n{\nL1:\nret;\n{\nL2:\nL2:\nret;\n}\n}\n");
+        var e = Assert.Single(m.Errors);
+        Assert.Contains("duplicate label 'L2'", e.Message);
+        Assert.Equal(9, e.Span.StartLine);
+    }
+}
