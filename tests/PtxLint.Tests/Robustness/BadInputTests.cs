@@ -271,6 +271,20 @@ public sealed class BadInputTests
         AssertNoStackTrace(e, o);
     }
 
+    /// <summary>
+    /// The same unreadable-input path as root, where chmod cannot produce it: /proc/self/mem opens but every read at
+    /// offset 0 fails with an I/O error (Linux).
+    /// </summary>
+    [UnixFact]
+    public void A_file_whose_read_fails_is_exit_2_with_a_clear_message()
+    {
+        const string path = "/proc/self/mem";
+        if (!File.Exists(path)) { Assert.False(OperatingSystem.IsLinux(), "/proc/self/mem exists on Linux"); return; }
+        Assert.Equal(2, RobustHost.Run(out var o, out var e, "analyze", path));
+        Assert.Contains($"ptxlint: error: cannot read '{path}'", e);
+        AssertNoStackTrace(e, o);
+    }
+
     [NotRootFact]
     public void An_unreadable_file_is_exit_2_permission_denied()
     {
