@@ -391,13 +391,8 @@ public sealed class ConfirmationEngine
         ev.Line("rewrite: " + what);
         var observed = Parity.Observed(spec, out _);
         Log($"PTX006 {fn.Name}: original vs {symbol} enlarged to {end} bytes");
-        var request = new WorkerRequest { Modules = { module.Source.Text, rewritten } };
-        request.Launches.Add(new WorkerLaunch { Label = "original", Module = 0, Spec = spec, ReturnAll = true });
-        request.Launches.Add(new WorkerLaunch { Label = "enlarged", Module = 1, Spec = spec, ReturnAll = true });
-        var o = await RunChecked(request, _options.Timeout, SanitizerTool.None, ct);
-        if (!o.Ok) return Failure(o, ev);
-        var a = o.Response!.Launches[0].Runs[0];
-        var b = o.Response.Launches[1].Runs[0];
+        var (failure, a, b) = await RunOriginalAndRewritten(module, rewritten, "enlarged", spec, ev, ct);
+        if (failure is { } fail) return fail;
         foreach (var ba in ObservedBuffers(a, observed))
         {
             var bb = b.Buffers.First(x => x.Param == ba.Param);
@@ -409,6 +404,21 @@ public sealed class ConfirmationEngine
         }
         ev.Line("outputs equal with the enlarged variable");
         return new(Verdict.NotReproduced, $"{mem.Reason}, and the output is the same with {symbol} enlarged to {end} bytes");
+    }
+
+    /// <summary>
+    /// Rewrite-and-compare: launches the original module and <paramref name="rewritten"/> with the same spec in one
+    /// worker and returns the two runs (with their buffers), or the failure verdict.
+    /// </summary>
+    private async Task<(VerdictResult? Failure, RunResult Original, RunResult Rewritten)> RunOriginalAndRewritten(
+        PtxModule module, string rewritten, string label, KernelLaunchSpec spec, Evidence ev, CancellationToken ct)
+    {
+        var request = new WorkerRequest { Modules = { module.Source.Text, rewritten } };
+        request.Launches.Add(new WorkerLaunch { Label = "original", Module = 0, Spec = spec, ReturnAll = true });
+        request.Launches.Add(new WorkerLaunch { Label = label, Module = 1, Spec = spec, ReturnAll = true });
+        var o = await RunChecked(request, _options.Timeout, SanitizerTool.None, ct);
+        if (!o.Ok) return (Failure(o, ev), null!, null!);
+        return (null, o.Response!.Launches[0].Runs[0], o.Response.Launches[1].Runs[0]);
     }
 
     // ---- PTX009 --------------------------------------------------------------------------------------------------
@@ -448,13 +458,8 @@ public sealed class ConfirmationEngine
         ev.Line("rewrite: " + what);
         if (allObserved) ev.Line("no buffer marked output: every buffer is compared");
         Log($"PTX010 {fn.Name}: original vs mul.rn ({what})");
-        var request = new WorkerRequest { Modules = { module.Source.Text, rewritten } };
-        request.Launches.Add(new WorkerLaunch { Label = "original", Module = 0, Spec = spec, ReturnAll = true });
-        request.Launches.Add(new WorkerLaunch { Label = "mul.rn", Module = 1, Spec = spec, ReturnAll = true });
-        var o = await RunChecked(request, _options.Timeout, SanitizerTool.None, ct);
-        if (!o.Ok) return Failure(o, ev);
-        var a = o.Response!.Launches[0].Runs[0];
-        var b = o.Response.Launches[1].Runs[0];
+        var (failure, a, b) = await RunOriginalAndRewritten(module, rewritten, "mul.rn", spec, ev, ct);
+        if (failure is { } fail) return fail;
         foreach (var ba in ObservedBuffers(a, observed))
         {
             var bb = b.Buffers.First(x => x.Param == ba.Param);

@@ -808,7 +808,7 @@ internal sealed class FastParser
                         return new ImmediateOperand(sign * v, TextOf(start, _pos)) { Span = span };
                     break;
                 case PrimKind.FloatHex:
-                    return new FloatImmediateOperand(sign * ParseFloatHex(Text(term.Tok)), TextOf(start, _pos)) { Span = span };
+                    return new FloatImmediateOperand(sign * IrBuilder.ParseFloatHex(Text(term.Tok)), TextOf(start, _pos)) { Span = span };
                 case PrimKind.Float:
                     if (double.TryParse(Text(term.Tok), NumberStyles.Float, CultureInfo.InvariantCulture, out var dv))
                         return new FloatImmediateOperand(sign * dv, TextOf(start, _pos)) { Span = span };
@@ -893,13 +893,6 @@ internal sealed class FastParser
         var sb = new StringBuilder();
         for (int i = startTok; i < endTokExclusive; i++) sb.Append(_text, _t[i].Start, _t[i].Length);
         return sb.ToString();
-    }
-
-    private static double ParseFloatHex(string text)
-    {
-        var hex = text.AsSpan(2);
-        if (!ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bits)) return double.NaN;
-        return (text[1] | 0x20) == 'f' ? BitConverter.Int32BitsToSingle((int)(uint)bits) : BitConverter.Int64BitsToDouble((long)bits);
     }
 
     // ------------------------------------------------------------------ expressions

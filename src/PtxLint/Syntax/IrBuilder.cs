@@ -597,7 +597,8 @@ internal sealed class IrBuilder
         return false;
     }
 
-    private static double ParseFloatHex(string text)
+    /// <summary>The value of a <c>0fXXXXXXXX</c> (f32 bits) or <c>0dXXXXXXXXXXXXXXXX</c> (f64 bits) literal.</summary>
+    internal static double ParseFloatHex(string text)
     {
         var hex = text.AsSpan(2);
         if (!ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bits)) return double.NaN;
