@@ -28,6 +28,10 @@ public static class Program
             GC.KeepAlive(m);
             return 0;
         }
+        if (args.Length > 1 && args[0] == "alloc")
+            return AllocProfile.Run(args[1]);
+        if (args.Length > 1 && args[0] == "throughput")
+            return Throughput.Run(args.Skip(1).ToArray());
         if (args.Length > 0 && args[0] == "corpus")
             return CorpusRun.Run(args.Skip(1).ToArray());
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
@@ -88,13 +92,14 @@ public static class Profile
         for (int rep = 0; rep < 5; rep++)
         {
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+            var pause0 = GC.GetTotalPauseDuration();
             var sw = Stopwatch.StartNew();
             PtxScanner.Scan(text, out int n);
             var scan = sw.Elapsed.TotalMilliseconds;
             sw.Restart();
             var m = PtxParserDriver.Parse(file, text, new ParseOptions(Parallel: false));
             var parse = sw.Elapsed.TotalMilliseconds;
-            Console.WriteLine($"{text.Length / 1e6:F1} MB, {n} tokens: scan {scan:F0} ms ({text.Length / 1e3 / scan:F1} MB/s), parse+IR {parse:F0} ms ({text.Length / 1e3 / parse:F1} MB/s), {m.Functions.Count} fns, {m.Errors.Count} errors, fallbacks {PtxParserDriver.FastPathFallbacks}, insns {m.Functions.Sum(f => f.Instructions.Count)}, GCs {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, user {Process.GetCurrentProcess().UserProcessorTime.TotalMilliseconds:F0} ms");
+            Console.WriteLine($"{text.Length / 1e6:F1} MB, {n} tokens: scan {scan:F0} ms ({text.Length / 1e3 / scan:F1} MB/s), parse+IR {parse:F0} ms ({text.Length / 1e3 / parse:F1} MB/s), {m.Functions.Count} fns, {m.Errors.Count} errors, fallbacks {PtxParserDriver.FastPathFallbacks}, insns {m.Functions.Sum(f => f.Instructions.Count)}, GCs {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} paused {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms, user {Process.GetCurrentProcess().UserProcessorTime.TotalMilliseconds:F0} ms");
         }
         return 0;
     }
@@ -165,6 +170,106 @@ public static class Scaling
         Directory.CreateDirectory(dir);
         for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(dir, $"k{i:D4}.ptx"), text);
         Console.WriteLine($"{files} files x {text.Length / 1e6:F1} MB in {dir}");
+        return 0;
+    }
+}
+
+/// <summary>
+/// Parse + IR throughput, warm, the way `ptxlint analyze` parses: files in parallel (largest first), large files
+/// also split into units parsed in parallel. `throughput PATH... [--reps N] [--threads K]`: PATHs are .ptx/.ptx.gz
+/// files or directories; the texts are read into memory first, one untimed warm-up pass, then N timed passes.
+/// </summary>
+public static class Throughput
+{
+    public static int Run(string[] args)
+    {
+        int reps = 5, threads = Environment.ProcessorCount;
+        var paths = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--reps") reps = int.Parse(args[++i]);
+            else if (args[i] == "--threads") threads = int.Parse(args[++i]);
+            else paths.Add(args[i]);
+        }
+        var files = new List<(string Name, string Text)>();
+        foreach (var p in paths)
+        {
+            if (Directory.Exists(p)) files.AddRange(CorpusRun.Load(p));
+            else files.Add((p, p.EndsWith(".gz", StringComparison.Ordinal)
+                ? new StreamReader(new GZipStream(File.OpenRead(p), CompressionMode.Decompress)).ReadToEnd()
+                : File.ReadAllText(p)));
+        }
+        files = files.OrderByDescending(f => f.Text.Length).ToList();
+        long bytes = files.Sum(f => (long)f.Text.Length);
+        var options = new ParseOptions(Parallel: threads > 1, MaxDegreeOfParallelism: threads);
+        var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        var rates = new List<double>();
+        for (int rep = 0; rep <= reps; rep++)
+        {
+            int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+            var pause0 = GC.GetTotalPauseDuration();
+            long alloc0 = GC.GetTotalAllocatedBytes();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            long instructions = 0;
+            var sw = Stopwatch.StartNew();
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(files, loadBalance: true), po, f =>
+            {
+                var m = PtxParserDriver.Parse(f.Name, f.Text, options);
+                long n = 0;
+                foreach (var fn in m.Functions) n += fn.Instructions.Count;
+                Interlocked.Add(ref instructions, n);
+            });
+            sw.Stop();
+            double mbs = bytes / 1e6 / sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"{(rep == 0 ? "warm-up" : "rep " + rep)}: {files.Count} files, {bytes / 1e6:F1} MB, {instructions} instructions, " +
+                $"{sw.Elapsed.TotalMilliseconds:F0} ms = {mbs:F1} MB/s on {threads} thread(s); CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds:F0} ms; " +
+                $"allocated {(GC.GetTotalAllocatedBytes() - alloc0) / 1e6:F0} MB; GCs {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, " +
+                $"paused {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms");
+            if (rep > 0) rates.Add(mbs);
+        }
+        rates.Sort();
+        Console.WriteLine($"parse+IR: median {rates[rates.Count / 2]:F1} MB/s, min {rates[0]:F1}, max {rates[^1]:F1} over {reps} reps");
+        return 0;
+    }
+}
+
+/// <summary>`alloc FILE`: which types the parse allocates (sampled by the runtime's GC AllocationTick event, about one per 100 KB).</summary>
+public sealed class AllocProfile : System.Diagnostics.Tracing.EventListener
+{
+    private readonly Dictionary<string, long> _bytes = new();
+    private bool _on;
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (!_on || e.EventName is null || !e.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || e.Payload is null) return;
+        int ti = e.PayloadNames!.IndexOf("TypeName"), ai = e.PayloadNames.IndexOf("AllocationAmount64");
+        var type = ti >= 0 ? e.Payload[ti]?.ToString() ?? "?" : "?";
+        long amount = ai >= 0 ? Convert.ToInt64(e.Payload[ai]) : 100_000;
+        lock (_bytes) _bytes[type] = _bytes.GetValueOrDefault(type) + amount;
+    }
+
+    public static int Run(string file)
+    {
+        var text = File.ReadAllText(file);
+        PtxParserDriver.Parse(file, text);
+        using var l = new AllocProfile();
+        Thread.Sleep(500);
+        l._on = true;
+        long a0 = GC.GetTotalAllocatedBytes(true);
+        for (int i = 0; i < 3; i++) PtxParserDriver.Parse(file, text);
+        long total = GC.GetTotalAllocatedBytes(true) - a0;
+        l._on = false;
+        Thread.Sleep(500);
+        long sampled = l._bytes.Values.Sum();
+        Console.WriteLine($"allocated {total / 3 / 1e6:F1} MB per parse of {text.Length / 1e6:F1} MB; sampled {sampled / 3 / 1e6:F1} MB");
+        foreach (var (t, b) in l._bytes.OrderByDescending(kv => kv.Value).Take(30))
+            Console.WriteLine($"{100.0 * b / sampled,5:F1}%  {b / 3 / 1e6,7:F1} MB  {t}");
         return 0;
     }
 }

@@ -12,9 +12,9 @@ namespace PtxLint.Syntax;
 /// </summary>
 internal static class ModuleChecks
 {
-    public static void Run(PtxModule module, RawToken first, int count)
+    public static void Run(PtxModule module, RawToken first)
     {
-        if (count <= 1)
+        if (first.Type == T.Eof)
         {
             module.Errors.Add(new SyntaxError(new SourceSpan(1, 1, 1, 2), "empty file: a PTX module starts with a .version directive"));
             return;

@@ -16,11 +16,8 @@ namespace PtxLint.Syntax;
 /// </summary>
 public static class PtxParserDriver
 {
-    /// <summary>Units smaller than this many tokens are grouped together.</summary>
-    private const int UnitTokens = 16_384;
-
-    /// <summary>Files with fewer tokens than this are parsed on one thread.</summary>
-    private const int ParallelThresholdTokens = 200_000;
+    /// <summary>Files shorter than this many characters are parsed on one thread.</summary>
+    private const int ParallelThresholdChars = 1_000_000;
 
     /// <summary>Number of work units the fast parser handed to the ANTLR parser (diagnostics for --stats and tests).</summary>
     public static int FastPathFallbacks;
@@ -31,10 +28,9 @@ public static class PtxParserDriver
     {
         options ??= ParseOptions.Default;
         var module = new PtxModule(filePath, new SourceText(text));
-        var split = SplitUnits(text);
-        var units = split.Units;
+        var units = SplitUnits(text, options.UnitChars);
         var results = new UnitResult[units.Count];
-        if (options.Parallel && split.TokenCount > ParallelThresholdTokens && units.Count > 1)
+        if (options.Parallel && text.Length > ParallelThresholdChars && units.Count > 1)
         {
             Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
                 u => results[u] = ParseUnit(module, text, units[u], filePath, options));
@@ -46,7 +42,9 @@ public static class PtxParserDriver
         }
         foreach (var r in results)
             r.ApplyTo(module);
-        ModuleChecks.Run(module, split.First, split.TokenCount);
+        var firstCursor = PtxScanner.Cursor.Start;
+        PtxScanner.Next(text, ref firstCursor, out var first);
+        ModuleChecks.Run(module, first);
         module.Errors.Sort((a, b) => a.Span.StartLine != b.Span.StartLine
             ? a.Span.StartLine.CompareTo(b.Span.StartLine)
             : a.Span.StartColumn.CompareTo(b.Span.StartColumn));
@@ -61,87 +59,188 @@ public static class PtxParserDriver
     /// <summary>Deepest nesting of braces, brackets and parentheses the parsers accept (both recurse per level).</summary>
     public const int MaxNesting = 256;
 
-    /// <summary>A work unit: where its tokens start and how many there are (it is re-scanned when parsed).</summary>
-    private readonly record struct Unit(PtxScanner.Cursor Start, int Tokens, SourceSpan TooDeepAt);
+    /// <summary>A work unit: where it starts (a scanner cursor) and the offset where it ends; it is scanned when parsed.</summary>
+    private readonly record struct Unit(PtxScanner.Cursor Start, int End, SourceSpan TooDeepAt);
 
-    private sealed record Split(List<Unit> Units, int TokenCount, RawToken First);
+    /// <summary>The characters the splitter stops at: brackets, the item end, and the starts of strings and comments.</summary>
+    private static readonly System.Buffers.SearchValues<char> SplitStops = System.Buffers.SearchValues.Create("{}()[];\"/");
 
     /// <summary>
-    /// Scans the file once without keeping its tokens, splitting it at top-level item boundaries (after ';' or a
-    /// closing '}' at depth 0, and before unterminated directives such as .version/.target/.file at depth 0) and
-    /// grouping small items into units of about <see cref="UnitTokens"/> tokens. Each unit is scanned again when
-    /// it is parsed, so memory holds the tokens of the units being parsed, never of the whole file.
+    /// Splits the file at top-level item boundaries (after a ';' or a closing '}' at brace depth 0, unless an
+    /// initializer's '}' is followed by ';' or ',') into units of about <see cref="ParseOptions.UnitChars"/> characters, without
+    /// tokenizing: a vectorized search for brackets, ';' and the starts of strings and comments, which are skipped
+    /// exactly as the scanner skips them (so a boundary is always between two tokens). Each unit is scanned once,
+    /// when it is parsed. A region nested deeper than <see cref="MaxNesting"/> marks its unit as too deep.
     /// </summary>
-    private static Split SplitUnits(string text)
+    private static List<Unit> SplitUnits(string text, int unitChars)
     {
         var units = new List<Unit>();
-        var cursor = PtxScanner.Cursor.Start;
-        var unitStart = cursor;
-        var boundary = cursor;            // cursor at the last boundary
-        int boundaryIndex = 0;            // token index of the last boundary
-        int unitStartIndex = 0;
+        var lines = new LineCounter(text);
+        int unitStart = 0;
         int depth = 0, nest = 0;
-        SourceSpan tooDeep = SourceSpan.None;
-        int tooDeepIndex = -1;
-        int index = 0;
-        RawToken first = default;
-        bool pendingBraceBoundary = false;
+        int tooDeepAt = -1;
+        int len = text.Length;
+        int i = 0;
         while (true)
         {
-            var before = cursor;
-            PtxScanner.Next(text, ref cursor, out var t);
-            if (index == 0) first = t;
-            int type = t.Type;
-            if (pendingBraceBoundary)
+            int k = text.AsSpan(i).IndexOfAny(SplitStops);
+            if (k < 0) break;
+            i += k;
+            char c = text[i];
+            int boundary = -1;
+            switch (c)
             {
-                // a function or section body ended at the previous '}'; an initializer's '}' is followed by ';' or ','
-                pendingBraceBoundary = false;
-                if (type is not (T.SEMI or T.COMMA or T.Eof)) { boundary = before; boundaryIndex = index; }
+                case '{': depth++; goto case '(';
+                case '(':
+                case '[':
+                    if (++nest > MaxNesting && tooDeepAt < 0) tooDeepAt = i;
+                    i++;
+                    break;
+                case '}':
+                    if (depth > 0) depth--;
+                    if (nest > 0) nest--;
+                    i++;
+                    if (depth == 0)
+                    {
+                        // a function or section body ends here; an initializer's '}' is followed by ';' or ','
+                        int n = SkipTrivia(text, i);
+                        if (n < len && text[n] != ';' && text[n] != ',') boundary = i;
+                    }
+                    break;
+                case ')':
+                case ']':
+                    if (nest > 0) nest--;
+                    i++;
+                    break;
+                case ';':
+                    i++;
+                    if (depth == 0) boundary = i;
+                    break;
+                case '"':
+                    i = SkipString(text, i);
+                    break;
+                default: // '/'
+                    i = SkipComment(text, i);
+                    break;
             }
-            if (type == T.Eof) break;
-            if (type is T.LBRACE or T.LPAREN or T.LBRACK)
+            if (boundary < 0) continue;
+            bool deepInside = tooDeepAt >= 0;
+            if (boundary - unitStart >= unitChars || deepInside)
             {
-                if (++nest > MaxNesting && tooDeep.IsEmpty)
-                {
-                    tooDeep = new SourceSpan(t.Line, t.Column + 1, t.Line, t.Column + 2);
-                    tooDeepIndex = index;
-                }
-            }
-            else if (type is T.RBRACE or T.RPAREN or T.RBRACK)
-            {
-                if (nest > 0) nest--;
-            }
-            if (type == T.LBRACE) depth++;
-            else if (type == T.RBRACE)
-            {
-                if (depth > 0) depth--;
-                if (depth == 0) pendingBraceBoundary = true;
-            }
-            else if (depth == 0)
-            {
-                if (type == T.SEMI) { boundary = cursor; boundaryIndex = index + 1; }
-                else if (index > boundaryIndex && type is T.VERSION or T.TARGET or T.ADDRESS_SIZE or T.FILE or T.SECTION or T.LOC)
-                {
-                    boundary = before;
-                    boundaryIndex = index;
-                }
-            }
-            index++;
-            if (depth == 0 && boundaryIndex > unitStartIndex)
-            {
-                // the too-deep region belongs to the unit only when it lies before the boundary
-                bool deepInside = !tooDeep.IsEmpty && tooDeepIndex < boundaryIndex;
-                if (boundaryIndex - unitStartIndex >= UnitTokens || deepInside)
-                {
-                    units.Add(new Unit(unitStart, boundaryIndex - unitStartIndex, deepInside ? tooDeep : SourceSpan.None));
-                    if (deepInside) tooDeep = SourceSpan.None;
-                    unitStart = boundary;
-                    unitStartIndex = boundaryIndex;
-                }
+                units.Add(new Unit(lines.CursorAt(unitStart), boundary, deepInside ? lines.SpanAt(tooDeepAt) : SourceSpan.None));
+                tooDeepAt = -1;
+                unitStart = boundary;
             }
         }
-        if (index > unitStartIndex || units.Count == 0) units.Add(new Unit(unitStart, index - unitStartIndex, tooDeep));
-        return new Split(units, index + 1, first);
+        if (unitStart < len || units.Count == 0)
+            units.Add(new Unit(lines.CursorAt(unitStart), len, tooDeepAt >= 0 ? lines.SpanAt(tooDeepAt) : SourceSpan.None));
+        return units;
+    }
+
+    /// <summary>Past a string literal starting at <paramref name="i"/> (the scanner's rule: it ends at the line); an unterminated quote is one character.</summary>
+    private static int SkipString(string text, int i)
+    {
+        int k = i + 1, len = text.Length;
+        while (k < len)
+        {
+            char e = text[k];
+            if (e == '"') return k + 1;
+            if (e == '\r' || e == '\n') break;
+            if (e == '\\')
+            {
+                if (k + 1 >= len) break;
+                k += 2;
+                continue;
+            }
+            k++;
+        }
+        return i + 1;
+    }
+
+    /// <summary>Past a comment starting at <paramref name="i"/>; past the '/' alone when it starts none (or an unterminated block comment, as the scanner lexes it).</summary>
+    private static int SkipComment(string text, int i)
+    {
+        int len = text.Length;
+        if (i + 1 < len && text[i + 1] == '/')
+        {
+            int e = text.AsSpan(i + 2).IndexOfAny('\n', '\r');
+            return e < 0 ? len : i + 2 + e;
+        }
+        if (i + 1 < len && text[i + 1] == '*')
+        {
+            int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
+            if (close >= 0) return close + 2;
+        }
+        return i + 1;
+    }
+
+    /// <summary>The offset of the next character that is not whitespace or a comment.</summary>
+    private static int SkipTrivia(string text, int i)
+    {
+        int len = text.Length;
+        while (i < len)
+        {
+            char c = text[i];
+            if (c is ' ' or '\t' or '\f' or '\v' or '\n' or '\r' or '\uFEFF') { i++; continue; }
+            if (c == '/' && i + 1 < len && (text[i + 1] == '/' || text[i + 1] == '*'))
+            {
+                int j = SkipComment(text, i);
+                if (j == i + 1) return i;
+                i = j;
+                continue;
+            }
+            return i;
+        }
+        return i;
+    }
+
+    /// <summary>Line numbers for offsets that only grow (the scanner's line rule: \n, \r\n and a lone \r each end a line).</summary>
+    private struct LineCounter(string text)
+    {
+        private readonly bool _hasCr = text.Contains('\r');
+        private int _offset;
+        private int _line = 1;
+        private int _lineStart;
+
+        private void AdvanceTo(int offset)
+        {
+            if (!_hasCr)
+            {
+                var span = text.AsSpan(_offset, offset - _offset);
+                int n = span.Count('\n');
+                if (n > 0) { _line += n; _lineStart = _offset + span.LastIndexOf('\n') + 1; }
+            }
+            else
+            {
+                for (int k = _offset; k < offset; k++)
+                {
+                    char e = text[k];
+                    if (e == '\n') { _line++; _lineStart = k + 1; }
+                    else if (e == '\r')
+                    {
+                        if (k + 1 < text.Length && text[k + 1] == '\n')
+                        {
+                            if (k + 1 >= offset) break; // the pair ends beyond: count it when it is passed
+                            k++;
+                        }
+                        _line++; _lineStart = k + 1;
+                    }
+                }
+            }
+            _offset = offset;
+        }
+
+        public PtxScanner.Cursor CursorAt(int offset)
+        {
+            AdvanceTo(offset);
+            return new PtxScanner.Cursor { Offset = offset, Line = _line, LineStart = _lineStart };
+        }
+
+        public SourceSpan SpanAt(int offset)
+        {
+            var c = CursorAt(offset);
+            return new SourceSpan(c.Line, offset - c.LineStart + 1, c.Line, offset - c.LineStart + 2);
+        }
     }
 
     private static UnitResult ParseUnit(PtxModule module, string text, Unit unit, string filePath, ParseOptions options)
@@ -154,7 +253,7 @@ public static class PtxParserDriver
         var cursor = unit.Start;
         // One token buffer per thread, reused by every unit it parses (units are parsed to completion on one thread):
         // no large-object allocation per unit.
-        var tokens = PtxScanner.Scan(text, ref cursor, unit.Tokens, out int end, t_tokens);
+        var tokens = PtxScanner.ScanTo(text, ref cursor, unit.End, out int end, t_tokens);
         t_tokens = tokens.Length <= MaxRetainedTokens ? tokens : null;
         int start = 0;
         var pool = new StringPool();
@@ -222,6 +321,9 @@ public static class PtxParserDriver
 /// <param name="ForceAntlr">Parse with the ANTLR parser only (tests compare it with the fast path).</param>
 public sealed record ParseOptions(bool Parallel = true, int MaxDegreeOfParallelism = -1, bool ForceAntlr = false)
 {
+    /// <summary>Unit size for splitting (tests split at every item with 1, or not at all with int.MaxValue).</summary>
+    internal int UnitChars { get; init; } = 64 * 1024;
+
     public static readonly ParseOptions Default = new();
 }
 

@@ -94,6 +94,29 @@ public static class PtxScanner
         return tokens;
     }
 
+    /// <summary>
+    /// Scans from <paramref name="cursor"/> the tokens that start before <paramref name="endOffset"/> (and the EOF
+    /// token when the text ends first) into <paramref name="buffer"/>, growing it as needed.
+    /// </summary>
+    public static RawToken[] ScanTo(string text, ref Cursor cursor, int endOffset, out int count, RawToken[]? buffer = null)
+    {
+        var tokens = buffer;
+        if (tokens is null || tokens.Length < 16)
+            tokens = new RawToken[Math.Clamp((endOffset - cursor.Offset) / 4, 16, 1 << 16)];
+        int n = 0;
+        while (true)
+        {
+            if (n + 1 >= tokens.Length) Array.Resize(ref tokens, tokens.Length * 2);
+            Next(text, ref cursor, out tokens[n]);
+            ref var t = ref tokens[n];
+            if (t.Type == T.Eof) { n++; break; }
+            if (t.Start >= endOffset) break;
+            n++;
+        }
+        count = n;
+        return tokens;
+    }
+
     /// <summary>Scans the next default-channel token (EOF at the end of the text).</summary>
     public static void Next(string text, ref Cursor cursor, out RawToken t)
     {

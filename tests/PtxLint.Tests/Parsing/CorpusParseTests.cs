@@ -81,6 +81,59 @@ public class CorpusParseTests
         Assert.True(diffs.Count == 0, $"{diffs.Count} files differ:\n" + string.Join("\n", diffs.Take(20)));
     }
 
+    [SharedCorpusFact]
+    public void Splitting_at_every_item_gives_the_same_ir_and_errors_as_one_unit()
+    {
+        // The splitter finds item boundaries without tokenizing; a boundary in the wrong place (inside a string,
+        // a comment or an initializer) would change the IR or the errors.
+        var files = Corpus.Shared().Concat(Corpus.Own()).Where(f => f.Text.Length <= 1_500_000).ToList();
+        var diffs = new List<string>();
+        foreach (var f in files)
+        {
+            var whole = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: false) { UnitChars = int.MaxValue });
+            var items = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: true) { UnitChars = 1 });
+            if (whole.Errors.Count > 0 || items.Errors.Count > 0)
+            {
+                // invalid files: error recovery may build different partial IR, but the first error is the same
+                if (whole.Errors.Count == 0 || items.Errors.Count == 0 || whole.Errors[0].Span != items.Errors[0].Span)
+                    diffs.Add($"{f.Name}: first error {whole.Errors.FirstOrDefault()?.Span} as one unit, {items.Errors.FirstOrDefault()?.Span} split");
+                continue;
+            }
+            string a = IrDump.Dump(whole), b = IrDump.Dump(items);
+            if (a != b) diffs.Add($"{f.Name}: {FirstDifference(a, b)}");
+        }
+        Assert.True(diffs.Count == 0, $"{diffs.Count} files differ:\n" + string.Join("\n", diffs.Take(20)));
+    }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Strings_and_comments_with_braces_and_semicolons_do_not_split_items(string nl)
+    {
+        var text = string.Join(nl,
+            ".version 8.0", ".target sm_90", ".address_size 64",
+            "// a comment with } and ; and {",
+            "/* a block comment ; } { \" */",
+            ".file 1 \"dir/{odd};name.cu\"",
+            ".global .align 4 .b32 tbl[2] = {1, 2};",
+            ".visible .entry k(.param .u64 p)", "{",
+            "  .reg .b32 %r<3>; // } ;",
+            "  /* } */ mov.u32 %r1, 1; /* ; { */",
+            "  { .reg .b32 %t; mov.u32 %t, %r1; }",
+            "  ret;", "}",
+            ".visible .entry k2()", "{", "  mov.u32 %r1 %r2;", "  ret;", "}", "");
+        foreach (var unit in new[] { 1, int.MaxValue })
+        {
+            var m = PtxParserDriver.Parse("x.ptx", text, new ParseOptions(Parallel: false) { UnitChars = unit });
+            Assert.Equal(2, m.Functions.Count);
+            Assert.Equal("dir/{odd};name.cu", m.Files[1]);
+            Assert.Equal(3, m.Functions[0].Instructions.Count);
+            var e = Assert.Single(m.Errors);
+            Assert.Equal(17, e.Span.StartLine);
+        }
+    }
+
     [Fact]
     public void Fast_parser_and_antlr_parser_agree_on_samples()
     {
