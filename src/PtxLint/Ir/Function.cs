@@ -42,6 +42,9 @@ public sealed class PtxFunction
     /// <summary>Basic blocks, built on first use.</summary>
     public IReadOnlyList<BasicBlock> Blocks => Analyses.Cfg.Blocks;
 
+    private InstructionCaches? _caches;
+    internal InstructionCaches Caches => _caches ??= new InstructionCaches(this);
+
     private FunctionAnalyses? _analyses;
     /// <summary>Shared analyses (CFG, dominators, loops, def-use, uniformity, provenance), computed once and cached.</summary>
     public FunctionAnalyses Analyses => _analyses ??= new FunctionAnalyses(this);
@@ -111,33 +114,35 @@ public sealed class BasicBlock
 public sealed class Instruction
 {
     public Instruction(PtxFunction function, int index, string opcode, string[] modifiers, IReadOnlyList<Operand> operands)
-        : this(function, index, opcode, modifiers, operands, InstructionTable.Lookup(opcode, modifiers))
+        : this(function, index, new OpcodeForm(opcode, modifiers, InstructionTable.Lookup(opcode, modifiers)), operands)
     {
     }
 
-    /// <summary>With the table row already looked up (the parser caches it per distinct opcode text).</summary>
-    internal Instruction(PtxFunction function, int index, string opcode, string[] modifiers, IReadOnlyList<Operand> operands, OpcodeInfo info)
+    /// <summary>With a shared opcode form (the parser keeps one per distinct opcode text).</summary>
+    internal Instruction(PtxFunction function, int index, OpcodeForm form, IReadOnlyList<Operand> operands)
     {
         Function = function;
         Index = index;
-        Opcode = opcode;
-        Modifiers = modifiers;
+        _form = form;
         Operands = operands;
-        Info = info;
     }
+
+    // An instruction is kept small: the opcode, its modifiers and its table row are one shared object, and the
+    // lazily computed defs/uses/memory accesses live in per-function side tables (see PtxFunction).
+    private readonly OpcodeForm _form;
 
     public PtxFunction Function { get; }
     public int Index { get; }
     /// <summary>The base opcode, e.g. <c>ld</c>, <c>tcgen05.ld</c> is <c>tcgen05</c> with modifier <c>.ld</c>.</summary>
-    public string Opcode { get; }
+    public string Opcode => _form.Opcode;
     /// <summary>Modifiers in source order, with their dots: <c>.global</c>, <c>.v4</c>, <c>.f32</c>, <c>.shared::cluster</c>.</summary>
-    public string[] Modifiers { get; }
+    public string[] Modifiers => _form.Modifiers;
     public IReadOnlyList<Operand> Operands { get; }
     public RegisterOperand? Guard { get; init; }
     public SourceSpan Span { get; init; }
     public DebugLoc? Loc { get; init; }
     /// <summary>Semantics from the instruction table (conservative defaults for unknown opcodes).</summary>
-    public OpcodeInfo Info { get; }
+    public OpcodeInfo Info => _form.Info;
 
     /// <summary>The opcode with all modifiers, as written: <c>ld.global.v4.f32</c>.</summary>
     public string FullOpcode => Modifiers.Length == 0 ? Opcode : Opcode + string.Concat(Modifiers);
@@ -199,17 +204,13 @@ public sealed class Instruction
         }
     }
 
-    private RegisterOperand[]? _defs;
-    private RegisterOperand[]? _uses;
-
     /// <summary>Registers this instruction writes (from the instruction table).</summary>
-    public RegisterOperand[] Defs => _defs ??= OperandRoles.ComputeDefs(this);
+    public RegisterOperand[] Defs => Function.Caches.Defs(this);
     /// <summary>Registers (and special registers) this instruction reads, the guard included.</summary>
-    public RegisterOperand[] Uses => _uses ??= OperandRoles.ComputeUses(this);
+    public RegisterOperand[] Uses => Function.Caches.Uses(this);
 
     /// <summary>The memory address operands with their resolved state space and access direction.</summary>
-    public IReadOnlyList<MemoryAccess> MemoryAccesses => _mem ??= OperandRoles.ComputeMemoryAccesses(this);
-    private IReadOnlyList<MemoryAccess>? _mem;
+    public IReadOnlyList<MemoryAccess> MemoryAccesses => Function.Caches.MemoryAccesses(this);
 
     public Location Location => Function.LocationOf(Span);
 
@@ -218,6 +219,43 @@ public sealed class Instruction
         var g = Guard is null ? "" : "@" + Guard + " ";
         return g + FullOpcode + (Operands.Count > 0 ? " " + string.Join(", ", Operands) : "") + ";";
     }
+}
+
+/// <summary>An opcode as written (<c>ld</c> with <c>.global .v4 .f32</c>) and its table row; shared by every instruction with that text.</summary>
+internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo info)
+{
+    public readonly string Opcode = opcode;
+    public readonly string[] Modifiers = modifiers;
+    public readonly OpcodeInfo Info = info;
+}
+
+/// <summary>
+/// Per-function side tables for what an instruction computes on demand (defs, uses, memory accesses), indexed by
+/// <see cref="Instruction.Index"/>: they cost nothing until an analysis asks, and nothing per instruction in the IR.
+/// </summary>
+internal sealed class InstructionCaches(PtxFunction function)
+{
+    private RegisterOperand[]?[]? _defs;
+    private RegisterOperand[]?[]? _uses;
+    private IReadOnlyList<MemoryAccess>?[]? _mem;
+
+    private T Get<T>(ref T?[]? table, Instruction insn, Func<Instruction, T> compute) where T : class
+    {
+        int i = insn.Index;
+        var t = table;
+        if (t is null)
+        {
+            // only instructions of this function, at their index, are cached (the list is complete once parsed)
+            if (!ReferenceEquals(insn.Function, function)) return compute(insn);
+            t = table = new T?[function.Instructions.Count];
+        }
+        if ((uint)i >= (uint)t.Length || !ReferenceEquals(function.Instructions[i], insn)) return compute(insn);
+        return t[i] ??= compute(insn);
+    }
+
+    public RegisterOperand[] Defs(Instruction insn) => Get(ref _defs, insn, OperandRoles.ComputeDefs);
+    public RegisterOperand[] Uses(Instruction insn) => Get(ref _uses, insn, OperandRoles.ComputeUses);
+    public IReadOnlyList<MemoryAccess> MemoryAccesses(Instruction insn) => Get(ref _mem, insn, OperandRoles.ComputeMemoryAccesses);
 }
 
 public enum AccessKind { Read, Write, ReadWrite, None }

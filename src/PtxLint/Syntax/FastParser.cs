@@ -567,7 +567,7 @@ internal sealed class FastParser
             foreach (var d in decls)
             {
                 int? n = d.CountText is not null && IrBuilder.TryParseInt(d.CountText, out var c) ? (int)c : null;
-                if (n is null) st.SingleRegs.Add(d.Name); else st.RegPrefixes.Add(d.Name);
+                if (n is null) st.SingleRegs.Add(d.Name); else st.DeclareRange(d.Name, n.Value);
                 fn.RegisterDecls.Add(new RegisterDecl
                 {
                     Prefix = d.Name,
@@ -646,7 +646,7 @@ internal sealed class FastParser
         int opTok = Expect(T.IDENT);
         int modStart = _pos;
         while (IsDotName(LA(1))) _pos++;
-        var (opcode, mods, info) = OpcodeOf(opTok, modStart, _pos);
+        var form = OpcodeOf(opTok, modStart, _pos);
         Operand[] ops;
         if (LA(1) == T.SEMI) ops = Array.Empty<Operand>();
         else
@@ -667,7 +667,7 @@ internal sealed class FastParser
             Array.Clear(scratch, 0, n);
         }
         int semi = Expect(T.SEMI);
-        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, opcode, mods, ops, info)
+        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops)
         {
             Guard = guard,
             Span = Span(start, semi),
@@ -675,13 +675,13 @@ internal sealed class FastParser
         });
     }
 
-    private readonly Dictionary<string, (string Opcode, string[] Mods, OpcodeInfo Info)> _opcodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OpcodeForm> _opcodes = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The opcode, its modifier array and its table row, shared by every instruction with the same opcode text
     /// (modifier arrays are never mutated): fewer allocations and one table lookup per distinct opcode.
     /// </summary>
-    private (string Opcode, string[] Mods, OpcodeInfo Info) OpcodeOf(int opTok, int modStart, int modEnd)
+    private OpcodeForm OpcodeOf(int opTok, int modStart, int modEnd)
     {
         int from = _t[opTok].Start;
         int to = modEnd > modStart ? _t[modEnd - 1].Stop + 1 : _t[opTok].Stop + 1;
@@ -690,7 +690,7 @@ internal sealed class FastParser
         var opcode = Text(opTok);
         var mods = modEnd == modStart ? Array.Empty<string>() : new string[modEnd - modStart];
         for (int i = 0; i < mods.Length; i++) mods[i] = Text(modStart + i);
-        var entry = (opcode, mods, InstructionTable.Lookup(opcode, mods));
+        var entry = new OpcodeForm(opcode, mods, InstructionTable.Lookup(opcode, mods));
         _opcodes[_text.Substring(from, to - from)] = entry;
         return entry;
     }
@@ -705,6 +705,7 @@ internal sealed class FastParser
         if (la1 == T.IDENT && EndsOperand(LA(2)))
         {
             _pos++;
+            if (st.RangeReg(_text.AsSpan(_t[start].Start, _t[start].Length)) is { } ranged) return ranged;
             var name = Text(start);
             var span = Span(start, start);
             if (name == "_") return new SinkOperand { Span = span };
@@ -718,11 +719,14 @@ internal sealed class FastParser
         }
         if (la1 == T.LBRACK && LA(2) == T.IDENT && (LA(3) == T.RBRACK || (LA(3) == T.PLUS && LA(4) == T.INT && LA(5) == T.RBRACK)))
         {
-            var name = Text(start + 1);
-            RegisterOperand? reg = null;
+            RegisterOperand? reg = st.RangeReg(_text.AsSpan(_t[start + 1].Start, _t[start + 1].Length));
             string? sym = null;
-            if (st.IsRegisterName(name)) reg = st.Reg(name, null, false);
-            else sym = name;
+            if (reg is null)
+            {
+                var name = Text(start + 1);
+                if (st.IsRegisterName(name)) reg = st.Reg(name, null, false);
+                else sym = name;
+            }
             long offset = 0;
             if (LA(3) == T.PLUS)
             {

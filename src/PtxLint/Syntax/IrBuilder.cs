@@ -289,7 +289,7 @@ internal sealed class IrBuilder
                         if (dd.IDENT() is null) continue;
                         var name = dd.IDENT().GetText();
                         int? n = dd.INT() is { } cnt && TryParseInt(cnt.GetText(), out var c) ? (int)c : null;
-                        if (n is null) st.SingleRegs.Add(name); else st.RegPrefixes.Add(name);
+                        if (n is null) st.SingleRegs.Add(name); else st.DeclareRange(name, n.Value);
                         fn.RegisterDecls.Add(new RegisterDecl
                         {
                             Prefix = name,

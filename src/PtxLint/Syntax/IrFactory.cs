@@ -82,6 +82,7 @@ internal static class IrFactory
         {
             if (component is null && !negated)
             {
+                if (_ranges is not null && RangeReg(name) is { } ranged) return ranged;
                 if (!_plainRegs.TryGetValue(name, out var r))
                     _plainRegs[name] = r = MakeRegister(name, null, false, default);
                 return r;
@@ -92,6 +93,45 @@ internal static class IrFactory
                 _otherRegs[key] = o = MakeRegister(name, component, negated, default);
             return o;
         }
+        // ---- registers of declared ranges (.reg .b32 %r<120>;): found by prefix and number, no hashing of the whole
+        // name and no dictionary entry per register (nvcc's PTX defines a new register in almost every instruction).
+        private Dictionary<string, RegisterOperand?[]>? _ranges;
+        private Dictionary<string, RegisterOperand?[]>.AlternateLookup<ReadOnlySpan<char>> _rangeLookup;
+
+        /// <summary>Ranges longer than this are looked up by name like single registers.</summary>
+        private const int MaxRangeSlots = 1 << 18;
+
+        /// <summary>Records a <c>%r&lt;n&gt;</c> declaration: <paramref name="prefix"/> followed by 0..n-1 names a register.</summary>
+        public void DeclareRange(string prefix, int count)
+        {
+            RegPrefixes.Add(prefix);
+            if (count <= 0 || count > MaxRangeSlots) return;
+            if (_ranges is null)
+            {
+                _ranges = new Dictionary<string, RegisterOperand?[]>(StringComparer.Ordinal);
+                _rangeLookup = _ranges.GetAlternateLookup<ReadOnlySpan<char>>();
+            }
+            if (_ranges.TryGetValue(prefix, out var old) && old.Length >= count) return;
+            var slots = new RegisterOperand?[count];
+            if (old is not null) Array.Copy(old, slots, old.Length);
+            _ranges[prefix] = slots;
+        }
+
+        /// <summary>The shared operand of a register in a declared range (<c>%rd12</c>), or null.</summary>
+        public RegisterOperand? RangeReg(ReadOnlySpan<char> name)
+        {
+            if (_ranges is null) return null;
+            int end = name.Length;
+            while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
+            int digits = name.Length - end;
+            // "%r01" is not "%r1": a leading zero is a different name
+            if (digits == 0 || end == 0 || digits > 6 || (digits > 1 && name[end] == '0')) return null;
+            int n = 0;
+            for (int i = end; i < name.Length; i++) n = n * 10 + (name[i] - '0');
+            if (!_rangeLookup.TryGetValue(name[..end], out var slots) || n >= slots.Length) return null;
+            return slots[n] ??= MakeRegister(name.ToString(), null, false, default);
+        }
+
         public string? PendingLabel;
         private Dictionary<(int, int, int), DebugLoc>? _inlineContexts;
 

@@ -42,6 +42,27 @@ public static class PtxScanner
     private static readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> KeywordLookup =
         Keywords.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>
+    /// For each letter, a bit per length of the keywords that start with '.' and that letter: most dot-names
+    /// (<c>.u32</c>, <c>.global</c>, <c>.reg</c>) are ruled out without hashing.
+    /// </summary>
+    private static readonly ulong[] KeywordShapes = BuildKeywordShapes();
+
+    private static ulong[] BuildKeywordShapes()
+    {
+        var shapes = new ulong[26];
+        foreach (var k in Keywords.Keys)
+            shapes[k[1] - 'a'] |= 1UL << k.Length;
+        return shapes;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MayBeKeyword(string text, int start, int length)
+    {
+        uint c = (uint)(text[start + 1] - 'a');
+        return c < 26 && length < 64 && (KeywordShapes[c] >> length & 1) != 0;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsIdStart(char c) => (uint)((c | 0x20) - 'a') <= 'z' - 'a' || c == '_' || c == '$';
 
@@ -196,7 +217,7 @@ public static class PtxScanner
                     i += 3;
                     while (i < len && IsIdPart(text[i])) i++;
                 }
-                t.Type = KeywordLookup.TryGetValue(text.AsSpan(start, i - start), out var kw) ? kw : T.DOT_NAME;
+                t.Type = MayBeKeyword(text, start, i - start) && KeywordLookup.TryGetValue(text.AsSpan(start, i - start), out var kw) ? kw : T.DOT_NAME;
             }
             else
             {
