@@ -226,6 +226,11 @@ public static class Throughput
                 $"allocated {(GC.GetTotalAllocatedBytes() - alloc0) / 1e6:F0} MB; GCs {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, " +
                 $"paused {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms");
             if (rep > 0) rates.Add(mbs);
+            if (Environment.GetEnvironmentVariable("PTXLINT_BENCH_GC") is not null)
+            {
+                var gi = GC.GetGCMemoryInfo(GCKind.Any);
+                Console.WriteLine($"  last GC: gen{gi.Generation}, promoted {gi.PromotedBytes / 1e6:F0} MB, heap {gi.HeapSizeBytes / 1e6:F0} MB, pause {gi.PauseDurations[0].TotalMilliseconds:F0} ms, compacted {gi.Compacted}, concurrent {gi.Concurrent}");
+            }
         }
         rates.Sort();
         Console.WriteLine($"parse+IR: median {rates[rates.Count / 2]:F1} MB/s, min {rates[0]:F1}, max {rates[^1]:F1} over {reps} reps");

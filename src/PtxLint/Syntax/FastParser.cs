@@ -17,6 +17,25 @@ namespace PtxLint.Syntax;
 /// </summary>
 internal sealed class FastParser
 {
+    /// <summary>The decimal integers 0..999 with their text, shared.</summary>
+    private static class SmallInts
+    {
+        private static readonly string[] Texts = Enumerable.Range(0, 1000).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+        public static bool TryGet(ReadOnlySpan<char> s, out long value, out string text)
+        {
+            int v = 0;
+            foreach (var c in s)
+            {
+                if ((uint)(c - '0') > 9) { value = 0; text = ""; return false; }
+                v = v * 10 + (c - '0');
+            }
+            value = v;
+            text = Texts[v];
+            return true;
+        }
+    }
+
     internal sealed class Failure : Exception
     {
         public Failure() : base("fast parse failed") { }
@@ -30,7 +49,10 @@ internal sealed class FastParser
     private readonly int _end;
     private readonly StringPool _pool;
     private int _pos;
-    private Operand[]? _scratch;
+    /// <summary>Top-level operands of the instruction being parsed (a struct array: no covariance check per store).</summary>
+    private OperandSlot[]? _scratch;
+
+    private struct OperandSlot { public Operand Value; }
 
     public FastParser(PtxModule module, string text, RawToken[] tokens, int start, int end, StringPool pool)
     {
@@ -43,6 +65,9 @@ internal sealed class FastParser
     }
 
     public List<Action<PtxModule>> Actions { get; } = new();
+
+    /// <summary>Offset of a top-level '{' → number of ';' inside its body (large bodies only), from the splitter.</summary>
+    public IReadOnlyDictionary<int, int>? BodySizes { get; init; }
 
     // ------------------------------------------------------------------ token helpers
 
@@ -249,6 +274,9 @@ internal sealed class FastParser
         if (LA(1) == T.LBRACE)
         {
             fn.HasBody = true;
+            // the splitter counted the body's statements: one exact allocation for the instruction list
+            if (BodySizes is not null && BodySizes.TryGetValue(_t[_pos].Start, out int statements))
+                fn.Instructions.Capacity = statements;
             _pos++;
             while (LA(1) != T.RBRACE)
             {
@@ -652,19 +680,22 @@ internal sealed class FastParser
         else
         {
             // operands of nested vectors are parsed by recursion into their own lists; the top level uses a scratch buffer
-            var scratch = _scratch ??= new Operand[16];
+            var scratch = _scratch ??= new OperandSlot[16];
             int n = 0;
-            scratch[n++] = Operand(st);
+            scratch[n++].Value = Operand(st);
             while (Accept(T.COMMA))
             {
                 var op = Operand(st);
                 if (n == scratch.Length) Array.Resize(ref _scratch, n * 2);
                 scratch = _scratch!;
-                scratch[n++] = op;
+                scratch[n++].Value = op;
             }
             ops = new Operand[n];
-            Array.Copy(scratch, ops, n);
-            Array.Clear(scratch, 0, n);
+            for (int i = 0; i < n; i++)
+            {
+                ops[i] = scratch[i].Value;
+                scratch[i].Value = null!;
+            }
         }
         int semi = Expect(T.SEMI);
         fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops)
@@ -712,10 +743,21 @@ internal sealed class FastParser
             if (st.IsRegisterName(name)) return st.Reg(name, null, false);
             return new SymbolOperand(st.ResolveLabel(name)) { Span = span };
         }
-        if (la1 == T.INT && EndsOperand(LA(2)) && IrBuilder.TryParseInt(Text(start), out var iv))
+        if (la1 == T.INT && EndsOperand(LA(2)))
         {
-            _pos++;
-            return new ImmediateOperand(iv, Text(start)) { Span = Span(start, start) };
+            // small decimal integers (most immediates) need no pool lookup
+            var span = _text.AsSpan(_t[start].Start, _t[start].Length);
+            if (span.Length <= 3 && (span.Length == 1 || span[0] != '0') && SmallInts.TryGet(span, out var small, out var smallText))
+            {
+                _pos++;
+                return new ImmediateOperand(small, smallText) { Span = Span(start, start) };
+            }
+            var text = Text(start);
+            if (IrBuilder.TryParseInt(text, out var iv))
+            {
+                _pos++;
+                return new ImmediateOperand(iv, text) { Span = Span(start, start) };
+            }
         }
         if (la1 == T.LBRACK && LA(2) == T.IDENT && (LA(3) == T.RBRACK || (LA(3) == T.PLUS && LA(4) == T.INT && LA(5) == T.RBRACK)))
         {

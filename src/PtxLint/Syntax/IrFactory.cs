@@ -82,7 +82,7 @@ internal static class IrFactory
         {
             if (component is null && !negated)
             {
-                if (_ranges is not null && RangeReg(name) is { } ranged) return ranged;
+                if (_rangeCount > 0 && RangeReg(name) is { } ranged) return ranged;
                 if (!_plainRegs.TryGetValue(name, out var r))
                     _plainRegs[name] = r = MakeRegister(name, null, false, default);
                 return r;
@@ -95,8 +95,10 @@ internal static class IrFactory
         }
         // ---- registers of declared ranges (.reg .b32 %r<120>;): found by prefix and number, no hashing of the whole
         // name and no dictionary entry per register (nvcc's PTX defines a new register in almost every instruction).
-        private Dictionary<string, RegisterOperand?[]>? _ranges;
-        private Dictionary<string, RegisterOperand?[]>.AlternateLookup<ReadOnlySpan<char>> _rangeLookup;
+        // A function has a handful of prefixes (%r, %rd, %f, %fd, %p, %rs): a linear match on them beats hashing.
+        private string[] _rangePrefixes = Array.Empty<string>();
+        private RegisterOperand?[][] _rangeSlots = Array.Empty<RegisterOperand?[]>();
+        private int _rangeCount;
 
         /// <summary>Ranges longer than this are looked up by name like single registers.</summary>
         private const int MaxRangeSlots = 1 << 18;
@@ -106,30 +108,45 @@ internal static class IrFactory
         {
             RegPrefixes.Add(prefix);
             if (count <= 0 || count > MaxRangeSlots) return;
-            if (_ranges is null)
+            int k = Array.IndexOf(_rangePrefixes, prefix, 0, _rangeCount);
+            if (k >= 0)
             {
-                _ranges = new Dictionary<string, RegisterOperand?[]>(StringComparer.Ordinal);
-                _rangeLookup = _ranges.GetAlternateLookup<ReadOnlySpan<char>>();
+                var old = _rangeSlots[k];
+                if (old.Length >= count) return;
+                var grown = new RegisterOperand?[count];
+                Array.Copy(old, grown, old.Length);
+                _rangeSlots[k] = grown;
+                return;
             }
-            if (_ranges.TryGetValue(prefix, out var old) && old.Length >= count) return;
-            var slots = new RegisterOperand?[count];
-            if (old is not null) Array.Copy(old, slots, old.Length);
-            _ranges[prefix] = slots;
+            if (_rangeCount == _rangePrefixes.Length)
+            {
+                Array.Resize(ref _rangePrefixes, Math.Max(4, _rangeCount * 2));
+                Array.Resize(ref _rangeSlots, Math.Max(4, _rangeCount * 2));
+            }
+            _rangePrefixes[_rangeCount] = prefix;
+            _rangeSlots[_rangeCount++] = new RegisterOperand?[count];
         }
 
         /// <summary>The shared operand of a register in a declared range (<c>%rd12</c>), or null.</summary>
         public RegisterOperand? RangeReg(ReadOnlySpan<char> name)
         {
-            if (_ranges is null) return null;
+            if (_rangeCount == 0) return null;
             int end = name.Length;
             while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
             int digits = name.Length - end;
             // "%r01" is not "%r1": a leading zero is a different name
             if (digits == 0 || end == 0 || digits > 6 || (digits > 1 && name[end] == '0')) return null;
-            int n = 0;
-            for (int i = end; i < name.Length; i++) n = n * 10 + (name[i] - '0');
-            if (!_rangeLookup.TryGetValue(name[..end], out var slots) || n >= slots.Length) return null;
-            return slots[n] ??= MakeRegister(name.ToString(), null, false, default);
+            var prefix = name[..end];
+            for (int k = 0; k < _rangeCount; k++)
+            {
+                if (!prefix.SequenceEqual(_rangePrefixes[k])) continue;
+                int n = 0;
+                for (int i = end; i < name.Length; i++) n = n * 10 + (name[i] - '0');
+                var slots = _rangeSlots[k];
+                if (n >= slots.Length) return null;
+                return slots[n] ??= RegisterCache.Get(name, end, n);
+            }
+            return null;
         }
 
         public string? PendingLabel;
@@ -161,6 +178,33 @@ internal static class IrFactory
             int end = name.Length;
             while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
             return end < name.Length && RegPrefixes.Contains(name[..end]);
+        }
+    }
+
+    /// <summary>
+    /// Register operands without a span are immutable and mean the same in every function, so a thread keeps the
+    /// ones of declared ranges (<c>%r0</c> to <c>%r8191</c> of up to 16 prefixes) and hands the same object to every
+    /// function it parses: nvcc numbers registers from 1 in every kernel, so most functions create none. Bounded:
+    /// at most 16 x 8192 operands per thread.
+    /// </summary>
+    internal static class RegisterCache
+    {
+        private const int MaxNumbers = 8192;
+        private const int MaxPrefixes = 16;
+
+        [ThreadStatic] private static Dictionary<string, RegisterOperand?[]>? t_cache;
+
+        public static RegisterOperand Get(ReadOnlySpan<char> name, int prefixLength, int number)
+        {
+            if (number >= MaxNumbers) return MakeRegister(name.ToString(), null, false, default);
+            var cache = t_cache ??= new Dictionary<string, RegisterOperand?[]>(StringComparer.Ordinal);
+            var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(name[..prefixLength], out var slots))
+            {
+                if (cache.Count >= MaxPrefixes) return MakeRegister(name.ToString(), null, false, default);
+                cache[name[..prefixLength].ToString()] = slots = new RegisterOperand?[MaxNumbers];
+            }
+            return slots[number] ??= MakeRegister(name.ToString(), null, false, default);
         }
     }
 

@@ -28,17 +28,17 @@ public static class PtxParserDriver
     {
         options ??= ParseOptions.Default;
         var module = new PtxModule(filePath, new SourceText(text));
-        var units = SplitUnits(text, options.UnitChars);
+        var units = SplitUnits(text, options.UnitChars, out var bodySizes);
         var results = new UnitResult[units.Count];
         if (options.Parallel && text.Length > ParallelThresholdChars && units.Count > 1)
         {
             Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
-                u => results[u] = ParseUnit(module, text, units[u], filePath, options));
+                u => results[u] = ParseUnit(module, text, units[u], filePath, options, bodySizes));
         }
         else
         {
             for (int u = 0; u < units.Count; u++)
-                results[u] = ParseUnit(module, text, units[u], filePath, options);
+                results[u] = ParseUnit(module, text, units[u], filePath, options, bodySizes);
         }
         foreach (var r in results)
             r.ApplyTo(module);
@@ -62,6 +62,9 @@ public static class PtxParserDriver
     /// <summary>A work unit: where it starts (a scanner cursor) and the offset where it ends; it is scanned when parsed.</summary>
     private readonly record struct Unit(PtxScanner.Cursor Start, int End, SourceSpan TooDeepAt);
 
+    /// <summary>Bodies with fewer statements than this are not counted (a list grows cheaply that far).</summary>
+    private const int MinCountedBody = 256;
+
     /// <summary>The characters the splitter stops at: brackets, the item end, and the starts of strings and comments.</summary>
     private static readonly System.Buffers.SearchValues<char> SplitStops = System.Buffers.SearchValues.Create("{}()[];\"/");
 
@@ -72,9 +75,11 @@ public static class PtxParserDriver
     /// exactly as the scanner skips them (so a boundary is always between two tokens). Each unit is scanned once,
     /// when it is parsed. A region nested deeper than <see cref="MaxNesting"/> marks its unit as too deep.
     /// </summary>
-    private static List<Unit> SplitUnits(string text, int unitChars)
+    private static List<Unit> SplitUnits(string text, int unitChars, out Dictionary<int, int>? bodySizes)
     {
         var units = new List<Unit>();
+        bodySizes = null;
+        int bodyStart = -1, bodySemis = 0;
         var lines = new LineCounter(text);
         int unitStart = 0;
         int depth = 0, nest = 0;
@@ -90,7 +95,9 @@ public static class PtxParserDriver
             int boundary = -1;
             switch (c)
             {
-                case '{': depth++; goto case '(';
+                case '{':
+                    if (depth++ == 0) { bodyStart = i; bodySemis = 0; }
+                    goto case '(';
                 case '(':
                 case '[':
                     if (++nest > MaxNesting && tooDeepAt < 0) tooDeepAt = i;
@@ -100,6 +107,11 @@ public static class PtxParserDriver
                     if (depth > 0) depth--;
                     if (nest > 0) nest--;
                     i++;
+                    if (depth == 0 && bodyStart >= 0)
+                    {
+                        if (bodySemis >= MinCountedBody) (bodySizes ??= new())[bodyStart] = bodySemis;
+                        bodyStart = -1;
+                    }
                     if (depth == 0)
                     {
                         // a function or section body ends here; an initializer's '}' is followed by ';' or ','
@@ -115,6 +127,7 @@ public static class PtxParserDriver
                 case ';':
                     i++;
                     if (depth == 0) boundary = i;
+                    else bodySemis++;
                     break;
                 case '"':
                     i = SkipString(text, i);
@@ -243,7 +256,7 @@ public static class PtxParserDriver
         }
     }
 
-    private static UnitResult ParseUnit(PtxModule module, string text, Unit unit, string filePath, ParseOptions options)
+    private static UnitResult ParseUnit(PtxModule module, string text, Unit unit, string filePath, ParseOptions options, Dictionary<int, int>? bodySizes)
     {
         if (!unit.TooDeepAt.IsEmpty)
         {
@@ -256,10 +269,10 @@ public static class PtxParserDriver
         var tokens = PtxScanner.ScanTo(text, ref cursor, unit.End, out int end, t_tokens);
         t_tokens = tokens.Length <= MaxRetainedTokens ? tokens : null;
         int start = 0;
-        var pool = new StringPool();
+        var pool = StringPool.ForThread();
         if (!options.ForceAntlr)
         {
-            var fast = new FastParser(module, text, tokens, start, end, pool);
+            var fast = new FastParser(module, text, tokens, start, end, pool) { BodySizes = bodySizes };
             try
             {
                 fast.ParseModule();

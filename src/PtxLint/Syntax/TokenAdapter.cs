@@ -37,9 +37,25 @@ internal sealed class PtxToken : IWritableToken
     public override string ToString() => $"[@{TokenIndex},{StartIndex}:{StopIndex}='{Text}',<{Type}>,{Line}:{Column}]";
 }
 
-/// <summary>A pool of short strings (opcodes, modifiers, register names) so repeated tokens share one string.</summary>
+/// <summary>
+/// A pool of token strings (opcodes, modifiers, labels, immediates, symbol names) so repeated tokens share one
+/// string. Each thread keeps one (<see cref="ForThread"/>) across units and files: labels and immediates repeat
+/// in every function. Bounded: it starts over after <see cref="MaxEntries"/> strings.
+/// </summary>
 internal sealed class StringPool
 {
+    private const int MaxEntries = 1 << 16;
+
+    [ThreadStatic] private static StringPool? t_pool;
+
+    /// <summary>This thread's pool.</summary>
+    public static StringPool ForThread()
+    {
+        var p = t_pool ??= new StringPool();
+        if (p._map.Count > MaxEntries) t_pool = p = new StringPool();
+        return p;
+    }
+
     private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
@@ -47,7 +63,7 @@ internal sealed class StringPool
 
     public string Get(string text, int start, int length)
     {
-        if (length > 32) return text.Substring(start, length);
+        if (length > 512) return text.Substring(start, length);
         var span = text.AsSpan(start, length);
         if (_lookup.TryGetValue(span, out var s)) return s;
         s = span.ToString();
