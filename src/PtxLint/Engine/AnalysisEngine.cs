@@ -282,7 +282,9 @@ public sealed class AnalysisEngine
 
         findings.Sort(FindingOrder.Instance);
         long t2 = Stopwatch.GetTimestamp();
-        var file = new AnalyzedFile(path, module.Source, findings, length)
+        // The text is kept for the writers (source lines, fingerprints) only where there is something to show: a run
+        // over a build tree does not hold every clean file's text until the end.
+        var file = new AnalyzedFile(path, findings.Count > 0 || _options.KeepModules ? module.Source : null, findings, length)
         {
             Module = _options.KeepModules ? module : null,
             Config = config,

@@ -119,6 +119,7 @@ public static class PtxScanner
     /// Scans from <paramref name="cursor"/> the tokens that start before <paramref name="endOffset"/> (and the EOF
     /// token when the text ends first) into <paramref name="buffer"/>, growing it as needed.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static RawToken[] ScanTo(string text, ref Cursor cursor, int endOffset, out int count, RawToken[]? buffer = null)
     {
         var tokens = buffer;
@@ -139,6 +140,7 @@ public static class PtxScanner
     }
 
     /// <summary>Scans the next default-channel token (EOF at the end of the text).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Next(string text, ref Cursor cursor, out RawToken t)
     {
         int i = cursor.Offset;
