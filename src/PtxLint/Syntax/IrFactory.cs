@@ -127,6 +127,15 @@ internal static class IrFactory
             _rangeSlots[_rangeCount++] = new RegisterOperand?[count];
         }
 
+        private static bool SamePrefix(ReadOnlySpan<char> a, string b)
+        {
+            // prefixes are two or three characters: a plain loop beats the vectorized comparison's setup
+            if (a.Length != b.Length) return false;
+            for (int i = 0; i < a.Length; i++)
+                if (a[i] != b[i]) return false;
+            return true;
+        }
+
         /// <summary>The shared operand of a register in a declared range (<c>%rd12</c>), or null.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public RegisterOperand? RangeReg(ReadOnlySpan<char> name)
@@ -140,7 +149,7 @@ internal static class IrFactory
             var prefix = name[..end];
             for (int k = 0; k < _rangeCount; k++)
             {
-                if (!prefix.SequenceEqual(_rangePrefixes[k])) continue;
+                if (!SamePrefix(prefix, _rangePrefixes[k])) continue;
                 int n = 0;
                 for (int i = end; i < name.Length; i++) n = n * 10 + (name[i] - '0');
                 var slots = _rangeSlots[k];
