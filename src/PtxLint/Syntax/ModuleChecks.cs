@@ -12,7 +12,7 @@ namespace PtxLint.Syntax;
 /// </summary>
 internal static class ModuleChecks
 {
-    public static void Run(PtxModule module, RawToken first)
+    public static void Run(PtxModule module, RawToken first, int maxDegreeOfParallelism = 1)
     {
         if (first.Type == T.Eof)
         {
@@ -28,21 +28,32 @@ internal static class ModuleChecks
         {
             if (fn.IsEntry && fn.Performance.NoReturn)
                 module.Errors.Add(new SyntaxError(fn.NameSpan, $".noreturn is allowed on .func only, not on the kernel (.entry) {fn.Name}"));
-            if (!fn.HasBody) continue;
-            CheckLabels(module, fn);
         }
+        // Label checks walk every instruction: functions in parallel when the module is large (the errors are sorted later).
+        var fns = module.Functions;
+        var found = new List<SyntaxError>?[fns.Count];
+        if (maxDegreeOfParallelism != 1 && fns.Count > 1)
+            Parallel.For(0, fns.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, i => found[i] = CheckLabels(fns[i]));
+        else
+            for (int i = 0; i < fns.Count; i++) found[i] = CheckLabels(fns[i]);
+        foreach (var list in found)
+            if (list is not null) module.Errors.AddRange(list);
     }
 
-    private static void CheckLabels(PtxModule module, PtxFunction fn)
+    private static List<SyntaxError>? CheckLabels(PtxFunction fn)
     {
+        if (!fn.HasBody) return null;
+        List<SyntaxError>? errors = null;
         foreach (var insn in fn.Instructions)
         {
             if (insn.Info.Flow != FlowKind.Branch) continue;
-            foreach (var op in insn.Operands)
+            var ops = insn.Operands;
+            for (int k = 0; k < ops.Count; k++)
             {
-                if (op is SymbolOperand s && !fn.Labels.ContainsKey(s.Name))
-                    module.Errors.Add(new SyntaxError(op.Span, $"branch to undefined label '{s.Name}' in {fn.Name}"));
+                if (ops[k] is SymbolOperand s && !fn.Labels.ContainsKey(s.Name))
+                    (errors ??= new()).Add(new SyntaxError(s.Span, $"branch to undefined label '{s.Name}' in {fn.Name}"));
             }
         }
+        return errors;
     }
 }

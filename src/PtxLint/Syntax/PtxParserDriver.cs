@@ -30,7 +30,8 @@ public static class PtxParserDriver
         var module = new PtxModule(filePath, new SourceText(text));
         var units = SplitUnits(text, options.UnitChars, out var bodySizes);
         var results = new UnitResult[units.Count];
-        if (options.Parallel && text.Length > ParallelThresholdChars && units.Count > 1)
+        bool parallel = options.Parallel && text.Length > ParallelThresholdChars;
+        if (parallel && units.Count > 1)
         {
             Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
                 u => results[u] = ParseUnit(module, text, units[u], filePath, options, bodySizes));
@@ -44,7 +45,7 @@ public static class PtxParserDriver
             r.ApplyTo(module);
         var firstCursor = PtxScanner.Cursor.Start;
         PtxScanner.Next(text, ref firstCursor, out var first);
-        ModuleChecks.Run(module, first);
+        ModuleChecks.Run(module, first, parallel ? options.MaxDegreeOfParallelism : 1);
         module.Errors.Sort((a, b) => a.Span.StartLine != b.Span.StartLine
             ? a.Span.StartLine.CompareTo(b.Span.StartLine)
             : a.Span.StartColumn.CompareTo(b.Span.StartColumn));
