@@ -234,7 +234,7 @@ internal sealed class FastParser
 
     // ------------------------------------------------------------------ functions
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     private void FunctionDecl(List<string> linkage)
     {
         int kindTok = _pos++;
@@ -491,7 +491,7 @@ internal sealed class FastParser
 
     // ------------------------------------------------------------------ statements
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     private void Statement(FunctionState st)
     {
         var fn = st.Fn;
@@ -661,7 +661,7 @@ internal sealed class FastParser
 
     // ------------------------------------------------------------------ instructions
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     private void Instruction(FunctionState st)
     {
         var fn = st.Fn;
@@ -715,7 +715,7 @@ internal sealed class FastParser
     /// The opcode, its modifier array and its table row, shared by every instruction with the same opcode text
     /// (modifier arrays are never mutated): fewer allocations and one table lookup per distinct opcode.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     private OpcodeForm OpcodeOf(int opTok, int modStart, int modEnd)
     {
         int from = _t[opTok].Start;
@@ -732,7 +732,7 @@ internal sealed class FastParser
 
     private static bool EndsOperand(int type) => type is T.COMMA or T.SEMI or T.RBRACE or T.RPAREN or T.RBRACK;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     private Operand Operand(FunctionState st)
     {
         int start = _pos;

@@ -137,7 +137,7 @@ internal static class IrFactory
         }
 
         /// <summary>The shared operand of a register in a declared range (<c>%rd12</c>), or null.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
         public RegisterOperand? RangeReg(ReadOnlySpan<char> name)
         {
             if (_rangeCount == 0) return null;

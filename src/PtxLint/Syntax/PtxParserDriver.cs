@@ -76,7 +76,7 @@ public static class PtxParserDriver
     /// exactly as the scanner skips them (so a boundary is always between two tokens). Each unit is scanned once,
     /// when it is parsed. A region nested deeper than <see cref="MaxNesting"/> marks its unit as too deep.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     private static List<Unit> SplitUnits(string text, int unitChars, out Dictionary<int, int>? bodySizes)
     {
         var units = new List<Unit>();

@@ -119,7 +119,7 @@ public static class PtxScanner
     /// Scans from <paramref name="cursor"/> the tokens that start before <paramref name="endOffset"/> (and the EOF
     /// token when the text ends first) into <paramref name="buffer"/>, growing it as needed.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     public static RawToken[] ScanTo(string text, ref Cursor cursor, int endOffset, out int count, RawToken[]? buffer = null)
     {
         var tokens = buffer;
@@ -140,7 +140,7 @@ public static class PtxScanner
     }
 
     /// <summary>Scans the next default-channel token (EOF at the end of the text).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     public static void Next(string text, ref Cursor cursor, out RawToken t)
     {
         int i = cursor.Offset;
