@@ -98,12 +98,17 @@ internal static class IrFactory
         // A function has a handful of prefixes (%r, %rd, %f, %fd, %p, %rs): a linear match on them beats hashing.
         private string[] _rangePrefixes = Array.Empty<string>();
         private RegisterOperand?[][] _rangeSlots = Array.Empty<RegisterOperand?[]>();
+        private int[] _rangeLimits = Array.Empty<int>();
         private int _rangeCount;
 
         /// <summary>Ranges longer than this are looked up by name like single registers.</summary>
         private const int MaxRangeSlots = 1 << 18;
 
-        /// <summary>Records a <c>%r&lt;n&gt;</c> declaration: <paramref name="prefix"/> followed by 0..n-1 names a register.</summary>
+        /// <summary>
+        /// Records a <c>%r&lt;n&gt;</c> declaration: <paramref name="prefix"/> followed by 0..n-1 names a register.
+        /// The slot array grows with the registers actually used, not with the declared count (a declaration of a
+        /// huge range costs nothing until its registers appear).
+        /// </summary>
         public void DeclareRange(string prefix, int count)
         {
             RegPrefixes.Add(prefix);
@@ -111,20 +116,19 @@ internal static class IrFactory
             int k = Array.IndexOf(_rangePrefixes, prefix, 0, _rangeCount);
             if (k >= 0)
             {
-                var old = _rangeSlots[k];
-                if (old.Length >= count) return;
-                var grown = new RegisterOperand?[count];
-                Array.Copy(old, grown, old.Length);
-                _rangeSlots[k] = grown;
+                _rangeLimits[k] = Math.Max(_rangeLimits[k], count);
                 return;
             }
             if (_rangeCount == _rangePrefixes.Length)
             {
-                Array.Resize(ref _rangePrefixes, Math.Max(4, _rangeCount * 2));
-                Array.Resize(ref _rangeSlots, Math.Max(4, _rangeCount * 2));
+                int size = Math.Max(4, _rangeCount * 2);
+                Array.Resize(ref _rangePrefixes, size);
+                Array.Resize(ref _rangeSlots, size);
+                Array.Resize(ref _rangeLimits, size);
             }
             _rangePrefixes[_rangeCount] = prefix;
-            _rangeSlots[_rangeCount++] = new RegisterOperand?[count];
+            _rangeLimits[_rangeCount] = count;
+            _rangeSlots[_rangeCount++] = new RegisterOperand?[Math.Min(count, 64)];
         }
 
         private static bool SamePrefix(ReadOnlySpan<char> a, string b)
@@ -153,7 +157,12 @@ internal static class IrFactory
                 int n = 0;
                 for (int i = end; i < name.Length; i++) n = n * 10 + (name[i] - '0');
                 var slots = _rangeSlots[k];
-                if (n >= slots.Length) return null;
+                if (n >= slots.Length)
+                {
+                    if (n >= _rangeLimits[k]) return null;
+                    Array.Resize(ref _rangeSlots[k], (int)Math.Min(_rangeLimits[k], Math.Max(2L * slots.Length, n + 1L)));
+                    slots = _rangeSlots[k];
+                }
                 return slots[n] ??= RegisterCache.Get(name, end, n);
             }
             return null;

@@ -111,7 +111,9 @@ public static class PtxParserDriver
                     i++;
                     if (depth == 0 && bodyStart >= 0)
                     {
-                        if (bodySemis >= MinCountedBody) (bodySizes ??= new())[bodyStart] = bodySemis;
+                        // a hint, bounded by the body's length: a body of empty statements (";;;;") allocates no more than its text
+                        int statements = Math.Min(bodySemis, (i - bodyStart) / 4);
+                        if (statements >= MinCountedBody) (bodySizes ??= new())[bodyStart] = statements;
                         bodyStart = -1;
                     }
                     if (depth == 0)

@@ -232,6 +232,32 @@ public class ParserTests
     }
 
     [Fact]
+    public void Registers_of_declared_ranges_are_shared_by_name_and_exact_about_numbers()
+    {
+        var text = H + ".visible .entry k()\n{\n.reg .b32 %r<200000>;\n.reg .b32 %r01;\n" +
+            "mov.b32 %r150000, 1;\nadd.s32 %r150000, %r150000, %r7;\nmov.b32 %r01, %r1;\nmov.b32 %r200001, %r0;\nret;\n}\n" +
+            ".visible .entry k2()\n{\n.reg .b32 %r<8>;\nmov.b32 %r7, 2;\nret;\n}\n";
+        foreach (var antlr in new[] { false, true })
+        {
+            var m = PtxLint.Syntax.PtxParserDriver.Parse("r.ptx", text, new PtxLint.Syntax.ParseOptions(ForceAntlr: antlr));
+            Assert.Empty(m.Errors);
+            var k = m.Functions[0].Instructions;
+            var def = (RegisterOperand)k[0].Operands[0];
+            Assert.Equal("%r150000", def.Name);
+            Assert.Same(def, k[1].Operands[0]);
+            Assert.Same(def, k[1].Operands[1]);
+            Assert.Equal("%r7", ((RegisterOperand)k[1].Operands[2]).Name);
+            // a leading zero makes another register; a number past the range is still a register, by name
+            Assert.Equal("%r01", ((RegisterOperand)k[2].Operands[0]).Name);
+            Assert.Equal("%r1", ((RegisterOperand)k[2].Operands[1]).Name);
+            Assert.Equal("%r200001", ((RegisterOperand)k[3].Operands[0]).Name);
+            Assert.Equal(new[] { "%r150000" }, k[0].Defs.Select(r => r.Name));
+            // the same name in another function means the same (immutable) thing
+            Assert.Equal("%r7", ((RegisterOperand)m.Functions[1].Instructions[0].Operands[0]).Name);
+        }
+    }
+
+    [Fact]
     public void Large_files_are_split_and_parsed_in_parallel_with_the_same_result()
     {
         var fn = string.Concat(Enumerable.Range(0, 400).Select(n =>
