@@ -55,7 +55,7 @@ public static class PtxParserDriver
     [ThreadStatic] private static RawToken[]? t_tokens;
 
     /// <summary>A thread keeps its token buffer only up to this size (a giant single-function unit is not retained).</summary>
-    private const int MaxRetainedTokens = 1 << 20;
+    private const int MaxRetainedTokens = 1 << 18;
 
     /// <summary>Deepest nesting of braces, brackets and parentheses the parsers accept (both recurse per level).</summary>
     public const int MaxNesting = 256;
