@@ -82,6 +82,7 @@ public static class PtxParserDriver
         var units = new List<Unit>();
         bodySizes = null;
         int bodyStart = -1, bodySemis = 0;
+        int blockCloseLimit = 0, stringFailEnd = 0;
         var lines = new LineCounter(text);
         int unitStart = 0;
         int depth = 0, nest = 0;
@@ -119,7 +120,7 @@ public static class PtxParserDriver
                     if (depth == 0)
                     {
                         // a function or section body ends here; an initializer's '}' is followed by ';' or ','
-                        int n = SkipTrivia(text, i);
+                        int n = SkipTrivia(text, i, ref blockCloseLimit);
                         if (n < len && text[n] != ';' && text[n] != ',') boundary = i;
                     }
                     break;
@@ -134,29 +135,31 @@ public static class PtxParserDriver
                     else bodySemis++;
                     break;
                 case '"':
-                    i = SkipString(text, i);
+                    i = SkipString(text, i, ref stringFailEnd);
                     break;
                 default: // '/'
-                    i = SkipComment(text, i);
+                    i = SkipComment(text, i, ref blockCloseLimit);
                     break;
             }
             if (boundary < 0) continue;
             bool deepInside = tooDeepAt >= 0;
             if (boundary - unitStart >= unitChars || deepInside)
             {
-                units.Add(new Unit(lines.CursorAt(unitStart), boundary, deepInside ? lines.SpanAt(tooDeepAt) : SourceSpan.None));
+                units.Add(new Unit(lines.CursorAt(unitStart, blockCloseLimit), boundary, deepInside ? lines.SpanAt(tooDeepAt) : SourceSpan.None));
                 tooDeepAt = -1;
                 unitStart = boundary;
             }
         }
         if (unitStart < len || units.Count == 0)
-            units.Add(new Unit(lines.CursorAt(unitStart), len, tooDeepAt >= 0 ? lines.SpanAt(tooDeepAt) : SourceSpan.None));
+            units.Add(new Unit(lines.CursorAt(unitStart, blockCloseLimit), len, tooDeepAt >= 0 ? lines.SpanAt(tooDeepAt) : SourceSpan.None));
         return units;
     }
 
     /// <summary>Past a string literal starting at <paramref name="i"/> (the scanner's rule: it ends at the line); an unterminated quote is one character.</summary>
-    private static int SkipString(string text, int i)
+    /// <param name="failEnd">Where an earlier string ran unterminated: a quote before it is unterminated too (see the scanner).</param>
+    private static int SkipString(string text, int i, ref int failEnd)
     {
+        if (i < failEnd) return i + 1;
         int k = i + 1, len = text.Length;
         while (k < len)
         {
@@ -171,11 +174,14 @@ public static class PtxParserDriver
             }
             k++;
         }
+        failEnd = k;
         return i + 1;
     }
 
     /// <summary>Past a comment starting at <paramref name="i"/>; past the '/' alone when it starts none (or an unterminated block comment, as the scanner lexes it).</summary>
-    private static int SkipComment(string text, int i)
+    /// <param name="blockCloseLimit">The scanner's <see cref="PtxScanner.Cursor.BlockCloseLimit"/>: 0 until the first
+    /// block comment looks it up, then the last "*/" plus 2 (a later "/*" is unterminated without a search).</param>
+    private static int SkipComment(string text, int i, ref int blockCloseLimit)
     {
         int len = text.Length;
         if (i + 1 < len && text[i + 1] == '/')
@@ -185,14 +191,14 @@ public static class PtxParserDriver
         }
         if (i + 1 < len && text[i + 1] == '*')
         {
-            int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
-            if (close >= 0) return close + 2;
+            if (blockCloseLimit == 0) blockCloseLimit = text.LastIndexOf("*/", StringComparison.Ordinal) + 2;
+            if (i + 2 <= blockCloseLimit - 2) return text.IndexOf("*/", i + 2, StringComparison.Ordinal) + 2;
         }
         return i + 1;
     }
 
     /// <summary>The offset of the next character that is not whitespace or a comment.</summary>
-    private static int SkipTrivia(string text, int i)
+    private static int SkipTrivia(string text, int i, ref int blockCloseLimit)
     {
         int len = text.Length;
         while (i < len)
@@ -201,7 +207,7 @@ public static class PtxParserDriver
             if (c is ' ' or '\t' or '\f' or '\v' or '\n' or '\r' or '\uFEFF') { i++; continue; }
             if (c == '/' && i + 1 < len && (text[i + 1] == '/' || text[i + 1] == '*'))
             {
-                int j = SkipComment(text, i);
+                int j = SkipComment(text, i, ref blockCloseLimit);
                 if (j == i + 1) return i;
                 i = j;
                 continue;
@@ -247,10 +253,10 @@ public static class PtxParserDriver
             _offset = offset;
         }
 
-        public PtxScanner.Cursor CursorAt(int offset)
+        public PtxScanner.Cursor CursorAt(int offset, int blockCloseLimit = 0)
         {
             AdvanceTo(offset);
-            return new PtxScanner.Cursor { Offset = offset, Line = _line, LineStart = _lineStart };
+            return new PtxScanner.Cursor { Offset = offset, Line = _line, LineStart = _lineStart, BlockCloseLimit = blockCloseLimit };
         }
 
         public SourceSpan SpanAt(int offset)

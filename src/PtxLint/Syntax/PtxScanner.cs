@@ -81,6 +81,13 @@ public static class PtxScanner
         public int Offset;
         public int Line;
         public int LineStart;
+        /// <summary>
+        /// Where the text's last <c>*/</c> is, plus 2 (1: there is none; 0: not looked up yet). A <c>/*</c> after
+        /// it is unterminated without a search to the end of the text, so a file full of them scans in linear time.
+        /// </summary>
+        internal int BlockCloseLimit;
+        /// <summary>End of the stretch where a string ran unterminated (a later quote before it is unterminated too).</summary>
+        internal int StringFailEnd;
         public static Cursor Start => new() { Offset = 0, Line = 1, LineStart = 0 };
     }
 
@@ -171,8 +178,10 @@ public static class PtxScanner
                 }
                 if (d == '*')
                 {
+                    if (cursor.BlockCloseLimit == 0) cursor.BlockCloseLimit = text.LastIndexOf("*/", StringComparison.Ordinal) + 2;
+                    // unterminated (no "*/" after it): lexed as '/' '*' like the ANTLR lexer
+                    if (i + 2 > cursor.BlockCloseLimit - 2) break;
                     int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                    if (close < 0) break; // unterminated: lexed as '/' '*' like the ANTLR lexer
                     for (int k = i + 2; k < close; k++)
                     {
                         char e = text[k];
@@ -266,7 +275,11 @@ public static class PtxScanner
                 {
                     int k = i;
                     bool ok = false;
-                    while (k < len)
+                    // A quote inside the stretch where an earlier string ran unterminated is unterminated too: that
+                    // scan stepped over it as an escaped character, so its own scan would follow the same path to
+                    // the same end. Knowing it keeps a line full of such quotes linear.
+                    bool known = i - 1 < cursor.StringFailEnd;
+                    while (!known && k < len)
                     {
                         char e = text[k];
                         if (e == '"') { ok = true; break; }
@@ -280,7 +293,11 @@ public static class PtxScanner
                         k++;
                     }
                     if (ok) { i = k + 1; t.Type = T.STRING; }
-                    else t.Type = T.ERROR_CHAR;
+                    else
+                    {
+                        t.Type = T.ERROR_CHAR;
+                        if (!known) cursor.StringFailEnd = k;
+                    }
                     break;
                 }
                 default:

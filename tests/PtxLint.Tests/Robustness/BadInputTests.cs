@@ -108,6 +108,31 @@ public sealed class BadInputTests
         AssertNoStackTrace(e, o);
     }
 
+    /// <summary>
+    /// Unterminated block comments and quotes by the hundred thousand: each used to search to the end of the text
+    /// (or line) again, so 2 MB of "/*" ran past a minute. Scanner and splitter remember what the first search found.
+    /// </summary>
+    [Fact]
+    public void Unterminated_comments_and_quotes_by_the_hundred_thousand_are_linear()
+    {
+        using var tmp = new TempDir();
+        var inputs = new Dictionary<string, string>
+        {
+            ["comments"] = Header + string.Concat(Enumerable.Repeat("/* x ", 400_000)),
+            ["mixed"] = Header + ".entry k()\n{\n" + string.Concat(Enumerable.Repeat("ret; /* x */ ", 100_000)) + "\n}\n" + string.Concat(Enumerable.Repeat("/* y ", 200_000)),
+            ["quotes"] = Header + string.Concat(Enumerable.Repeat("\"\\", 400_000)) + "\n",
+        };
+        foreach (var (name, text) in inputs)
+        {
+            var f = tmp.Write(name + ".ptx", text);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(1, RobustHost.Run(out var o, out var e, "analyze", f));
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"{name}: took {sw.Elapsed}");
+            Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(f)}:\d+:\d+: error PTX000: ", o);
+            AssertNoStackTrace(e, o);
+        }
+    }
+
     [Fact]
     public void One_megabyte_single_line_is_analyzed_with_the_right_column()
     {
