@@ -26,18 +26,22 @@ internal static class IrFactory
         {
             var scope = _scopes![^1];
             _scopes.RemoveAt(_scopes.Count - 1);
+            bool renamed = false;
             foreach (var (original, unique) in scope)
+                if (original != unique) { renamed = true; break; }
+            if (!renamed) return;
+            // one pass over the block's instructions (not one per renamed label: a block with thousands of them stays linear)
+            for (int i = firstInstruction; i < Fn.Instructions.Count; i++)
             {
-                if (original == unique) continue;
-                for (int i = firstInstruction; i < Fn.Instructions.Count; i++)
-                {
-                    if (Fn.Instructions[i].Operands is not Operand[] ops) continue;
-                    for (int k = 0; k < ops.Length; k++)
-                        if (ops[k] is SymbolOperand { Offset: 0 } so && so.Name == original)
-                            ops[k] = new SymbolOperand(unique) { Span = so.Span };
-                }
+                if (Fn.Instructions[i].Operands is not Operand[] ops) continue;
+                for (int k = 0; k < ops.Length; k++)
+                    if (ops[k] is SymbolOperand { Offset: 0 } so && scope.TryGetValue(so.Name, out var unique) && unique != so.Name)
+                        ops[k] = new SymbolOperand(unique) { Span = so.Span };
             }
         }
+
+        /// <summary>The next suffix to try for a label name that collides (<c>waitLoop%2</c>, <c>%3</c> ...): no rescans from 2.</summary>
+        private Dictionary<string, int>? _nextSuffix;
 
         /// <summary>The label a name refers to here: the innermost block's own label of that name, else the name.</summary>
         public string ResolveLabel(string name)
@@ -58,7 +62,13 @@ internal static class IrFactory
                 var scope = _scopes[^1];
                 if (scope.TryGetValue(name, out var existing))
                     return new SyntaxError(span, $"duplicate label '{name}' in {fn.Name} (first defined at line {fn.LabelSpans[existing].StartLine})");
-                for (int k = 2; fn.Labels.ContainsKey(unique); k++) unique = $"{name}%{k}";
+                if (fn.Labels.ContainsKey(unique))
+                {
+                    _nextSuffix ??= new(StringComparer.Ordinal);
+                    int k = _nextSuffix.GetValueOrDefault(name, 2);
+                    do unique = $"{name}%{k++}"; while (fn.Labels.ContainsKey(unique));
+                    _nextSuffix[name] = k;
+                }
                 scope[name] = unique;
             }
             else if (fn.LabelSpans.TryGetValue(name, out var first))

@@ -348,6 +348,24 @@ public class ScopedLabelTests
     }
 
     [Fact]
+    public void Many_blocks_with_the_same_label_each_branch_to_their_own()
+    {
+        var text = ".version 8.0\n.target sm_90a\n.address_size 64\n.entry k()\n{\n" + string.Concat(Enumerable.Repeat("{ L: bra L; }\n", 2000)) + "ret;\n}\n";
+        foreach (var antlr in new[] { false, true })
+        {
+            var m = PtxLint.Syntax.PtxParserDriver.Parse("l.ptx", text, new PtxLint.Syntax.ParseOptions(ForceAntlr: antlr));
+            Assert.Empty(m.Errors);
+            var fn = m.Functions[0];
+            Assert.Equal(2000, fn.Labels.Count);
+            for (int i = 0; i < 2000; i++)
+            {
+                var target = ((SymbolOperand)fn.Instructions[i].Operands[0]).Name;
+                Assert.Equal(i, fn.Labels[target]);
+            }
+        }
+    }
+
+    [Fact]
     public void A_duplicate_label_in_the_same_scope_is_an_error()
     {
         var m = Corpus.Parse(".version 8.0\n.target sm_90\n.entry k()\n{\nL1:\nret;\n{\nL2:\nL2:\nret;\n}\n}\n");

@@ -111,9 +111,10 @@ public sealed class BadInputTests
     /// <summary>
     /// Unterminated block comments and quotes by the hundred thousand: each used to search to the end of the text
     /// (or line) again, so 2 MB of "/*" ran past a minute. Scanner and splitter remember what the first search found.
+    /// Also tens of thousands of blocks that define the same label (inline asm expanded many times).
     /// </summary>
     [Fact]
-    public void Unterminated_comments_and_quotes_by_the_hundred_thousand_are_linear()
+    public void Unterminated_comments_quotes_and_repeated_block_labels_by_the_ten_thousand_are_linear()
     {
         using var tmp = new TempDir();
         var inputs = new Dictionary<string, string>
@@ -121,6 +122,9 @@ public sealed class BadInputTests
             ["comments"] = Header + string.Concat(Enumerable.Repeat("/* x ", 400_000)),
             ["mixed"] = Header + ".entry k()\n{\n" + string.Concat(Enumerable.Repeat("ret; /* x */ ", 100_000)) + "\n}\n" + string.Concat(Enumerable.Repeat("/* y ", 200_000)),
             ["quotes"] = Header + string.Concat(Enumerable.Repeat("\"\\", 400_000)) + "\n",
+            // 50,000 inline-asm-style blocks defining the same label, plus one error: renaming each block's label
+            // used to try every earlier suffix again (30,000 blocks took 43 s)
+            ["labels"] = Header + ".entry k()\n{\n" + string.Concat(Enumerable.Repeat("{ L: bra L; }\n", 50_000)) + "mov ,, ;\n}\n",
         };
         foreach (var (name, text) in inputs)
         {
