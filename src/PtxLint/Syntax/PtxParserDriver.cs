@@ -120,8 +120,11 @@ public static class PtxParserDriver
                     if (depth == 0)
                     {
                         // a function or section body ends here; an initializer's '}' is followed by ';' or ','
-                        int n = SkipTrivia(text, i, ref blockCloseLimit);
-                        if (n < len && text[n] != ';' && text[n] != ',') boundary = i;
+                        // (the scanner finds the next token, with its own rules for whitespace and comments)
+                        var after = new PtxScanner.Cursor { Offset = i, Line = 1, BlockCloseLimit = blockCloseLimit };
+                        PtxScanner.Next(text, ref after, out var next);
+                        blockCloseLimit = after.BlockCloseLimit;
+                        if (next.Type is not (T.SEMI or T.COMMA or T.Eof)) boundary = i;
                     }
                     break;
                 case ')':
@@ -135,8 +138,11 @@ public static class PtxParserDriver
                     else bodySemis++;
                     break;
                 case '"':
-                    i = SkipString(text, i, ref stringFailEnd);
+                {
+                    int close = PtxScanner.StringClose(text, i, ref stringFailEnd);
+                    i = close >= 0 ? close + 1 : i + 1;
                     break;
+                }
                 default: // '/'
                     i = SkipComment(text, i, ref blockCloseLimit);
                     break;
@@ -155,32 +161,7 @@ public static class PtxParserDriver
         return units;
     }
 
-    /// <summary>Past a string literal starting at <paramref name="i"/> (the scanner's rule: it ends at the line); an unterminated quote is one character.</summary>
-    /// <param name="failEnd">Where an earlier string ran unterminated: a quote before it is unterminated too (see the scanner).</param>
-    private static int SkipString(string text, int i, ref int failEnd)
-    {
-        if (i < failEnd) return i + 1;
-        int k = i + 1, len = text.Length;
-        while (k < len)
-        {
-            char e = text[k];
-            if (e == '"') return k + 1;
-            if (e == '\r' || e == '\n') break;
-            if (e == '\\')
-            {
-                if (k + 1 >= len) break;
-                k += 2;
-                continue;
-            }
-            k++;
-        }
-        failEnd = k;
-        return i + 1;
-    }
-
     /// <summary>Past a comment starting at <paramref name="i"/>; past the '/' alone when it starts none (or an unterminated block comment, as the scanner lexes it).</summary>
-    /// <param name="blockCloseLimit">The scanner's <see cref="PtxScanner.Cursor.BlockCloseLimit"/>: 0 until the first
-    /// block comment looks it up, then the last "*/" plus 2 (a later "/*" is unterminated without a search).</param>
     private static int SkipComment(string text, int i, ref int blockCloseLimit)
     {
         int len = text.Length;
@@ -191,30 +172,10 @@ public static class PtxParserDriver
         }
         if (i + 1 < len && text[i + 1] == '*')
         {
-            if (blockCloseLimit == 0) blockCloseLimit = text.LastIndexOf("*/", StringComparison.Ordinal) + 2;
-            if (i + 2 <= blockCloseLimit - 2) return text.IndexOf("*/", i + 2, StringComparison.Ordinal) + 2;
+            int close = PtxScanner.BlockCommentClose(text, i, ref blockCloseLimit);
+            if (close >= 0) return close + 2;
         }
         return i + 1;
-    }
-
-    /// <summary>The offset of the next character that is not whitespace or a comment.</summary>
-    private static int SkipTrivia(string text, int i, ref int blockCloseLimit)
-    {
-        int len = text.Length;
-        while (i < len)
-        {
-            char c = text[i];
-            if (c is ' ' or '\t' or '\f' or '\v' or '\n' or '\r' or '\uFEFF') { i++; continue; }
-            if (c == '/' && i + 1 < len && (text[i + 1] == '/' || text[i + 1] == '*'))
-            {
-                int j = SkipComment(text, i, ref blockCloseLimit);
-                if (j == i + 1) return i;
-                i = j;
-                continue;
-            }
-            return i;
-        }
-        return i;
     }
 
     /// <summary>Line numbers for offsets that only grow (the scanner's line rule: \n, \r\n and a lone \r each end a line).</summary>

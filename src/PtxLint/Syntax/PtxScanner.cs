@@ -178,10 +178,8 @@ public static class PtxScanner
                 }
                 if (d == '*')
                 {
-                    if (cursor.BlockCloseLimit == 0) cursor.BlockCloseLimit = text.LastIndexOf("*/", StringComparison.Ordinal) + 2;
-                    // unterminated (no "*/" after it): lexed as '/' '*' like the ANTLR lexer
-                    if (i + 2 > cursor.BlockCloseLimit - 2) break;
-                    int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                    int close = BlockCommentClose(text, i, ref cursor.BlockCloseLimit);
+                    if (close < 0) break; // unterminated: lexed as '/' '*' like the ANTLR lexer
                     for (int k = i + 2; k < close; k++)
                     {
                         char e = text[k];
@@ -273,31 +271,9 @@ public static class PtxScanner
                 case '?': t.Type = T.QUESTION; break;
                 case '"':
                 {
-                    int k = i;
-                    bool ok = false;
-                    // A quote inside the stretch where an earlier string ran unterminated is unterminated too: that
-                    // scan stepped over it as an escaped character, so its own scan would follow the same path to
-                    // the same end. Knowing it keeps a line full of such quotes linear.
-                    bool known = i - 1 < cursor.StringFailEnd;
-                    while (!known && k < len)
-                    {
-                        char e = text[k];
-                        if (e == '"') { ok = true; break; }
-                        if (e == '\r' || e == '\n') break;
-                        if (e == '\\')
-                        {
-                            if (k + 1 >= len) break;
-                            k += 2;
-                            continue;
-                        }
-                        k++;
-                    }
-                    if (ok) { i = k + 1; t.Type = T.STRING; }
-                    else
-                    {
-                        t.Type = T.ERROR_CHAR;
-                        if (!known) cursor.StringFailEnd = k;
-                    }
+                    int close = StringClose(text, i - 1, ref cursor.StringFailEnd);
+                    if (close >= 0) { i = close + 1; t.Type = T.STRING; }
+                    else t.Type = T.ERROR_CHAR;
                     break;
                 }
                 default:
@@ -310,6 +286,45 @@ public static class PtxScanner
         t.Stop = i - 1;
         cursor.Offset = i; cursor.Line = line; cursor.LineStart = lineStart;
 }
+
+    /// <summary>
+    /// The offset of the <c>*/</c> that closes the block comment opened at <paramref name="open"/>, or -1 when it
+    /// is unterminated. <paramref name="limit"/> is <see cref="Cursor.BlockCloseLimit"/>: the text's last <c>*/</c> is
+    /// looked up once, so a text full of unterminated comments is not searched to its end again for each one.
+    /// </summary>
+    internal static int BlockCommentClose(string text, int open, ref int limit)
+    {
+        if (limit == 0) limit = text.LastIndexOf("*/", StringComparison.Ordinal) + 2;
+        return open + 2 > limit - 2 ? -1 : text.IndexOf("*/", open + 2, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The offset of the quote that closes the string literal opened at <paramref name="quote"/>, or -1 when it runs
+    /// unterminated (to a line end or the end of the text; a backslash escapes the next character).
+    /// <paramref name="failEnd"/> is <see cref="Cursor.StringFailEnd"/>: a quote inside the stretch where an earlier
+    /// string ran unterminated is unterminated too (that scan stepped over it as an escaped character, so its own
+    /// scan would follow the same path to the same end), which keeps a line full of such quotes linear.
+    /// </summary>
+    internal static int StringClose(string text, int quote, ref int failEnd)
+    {
+        if (quote < failEnd) return -1;
+        int k = quote + 1, len = text.Length;
+        while (k < len)
+        {
+            char e = text[k];
+            if (e == '"') return k;
+            if (e == '\r' || e == '\n') break;
+            if (e == '\\')
+            {
+                if (k + 1 >= len) break;
+                k += 2;
+                continue;
+            }
+            k++;
+        }
+        failEnd = k;
+        return -1;
+    }
 
     private static int ScanNumber(string text, ref int i)
     {
