@@ -42,19 +42,20 @@ public static class Program
 /// <summary>Quick whole-corpus pass: parse every file, print errors and throughput.</summary>
 public static class CorpusRun
 {
+    /// <summary>A .ptx file's text, or a .ptx.gz file's decompressed text.</summary>
+    public static string ReadText(string path)
+    {
+        if (!path.EndsWith(".gz", StringComparison.Ordinal)) return File.ReadAllText(path);
+        using var r = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
+        return r.ReadToEnd();
+    }
+
     public static IEnumerable<(string Name, string Text)> Load(string dir)
     {
         foreach (var f in Directory.EnumerateFiles(dir, "*.ptx*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            string text;
-            if (f.EndsWith(".gz", StringComparison.Ordinal))
-            {
-                using var gz = new GZipStream(File.OpenRead(f), CompressionMode.Decompress);
-                using var r = new StreamReader(gz);
-                text = r.ReadToEnd();
-            }
-            else if (f.EndsWith(".ptx", StringComparison.Ordinal)) text = File.ReadAllText(f);
-            else continue;
+            if (!f.EndsWith(".gz", StringComparison.Ordinal) && !f.EndsWith(".ptx", StringComparison.Ordinal)) continue;
+            var text = ReadText(f);
             yield return (Path.GetRelativePath(dir, f), text);
         }
     }
@@ -195,9 +196,7 @@ public static class Throughput
         foreach (var p in paths)
         {
             if (Directory.Exists(p)) files.AddRange(CorpusRun.Load(p));
-            else files.Add((p, p.EndsWith(".gz", StringComparison.Ordinal)
-                ? new StreamReader(new GZipStream(File.OpenRead(p), CompressionMode.Decompress)).ReadToEnd()
-                : File.ReadAllText(p)));
+            else files.Add((p, CorpusRun.ReadText(p)));
         }
         files = files.OrderByDescending(f => f.Text.Length).ToList();
         long bytes = files.Sum(f => (long)f.Text.Length);
