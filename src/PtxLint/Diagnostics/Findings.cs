@@ -89,6 +89,15 @@ public sealed class Finding
     public List<RelatedLocation> Related { get; } = new();
     public List<CodeFlow> CodeFlows { get; } = new();
 
+    /// <summary>
+    /// Explanations behind the headline <see cref="Message"/> (why it matters, what the verdict assumes): printed as
+    /// <c>note:</c> lines in text output. The headline itself is one short sentence.
+    /// </summary>
+    public List<string> Notes { get; } = new();
+
+    /// <summary>How to fix this occurrence, when it says more than the rule's help: printed as a <c>help:</c> line.</summary>
+    public string? Help { get; set; }
+
     /// <summary>Extra facts for SARIF result properties (e.g. confirmation verdicts).</summary>
     public Dictionary<string, object?> Properties { get; } = new();
 

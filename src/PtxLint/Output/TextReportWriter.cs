@@ -102,6 +102,10 @@ public static class TextReportWriter
         foreach (var r in f.Related)
             sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(DisplayLocation(r.Location, o.BaseDirectory))
               .Append(": ").Append(r.Message).Append('\n');
+        foreach (var n in f.Notes)
+            sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(n).Append('\n');
+        if (f.Help is { Length: > 0 } help)
+            sb.Append("    ").Append(C(Bold + Green, "help:")).Append(' ').Append(help).Append('\n');
     }
 
     /// <summary>The caret line under <paramref name="line"/>: tabs kept so the caret lines up, <c>^~~~</c> over the span.</summary>
