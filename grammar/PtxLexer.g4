@@ -68,10 +68,21 @@ DOT_NAME        : '.' IDSTART IDPART* ('::' IDPART+)*
 // Identifiers: PTX allows [a-zA-Z][a-zA-Z0-9_$]* and [_$%][a-zA-Z0-9_$]+ ; '%' names are
 // registers and special registers. TornadoVM emits registers without '%'.
 IDENT           : IDSTART IDPART*
-                | '%' IDPART*
+                | '%' IDPART+
                 ;
 
 // ---- punctuation ----
+// Operators of constant expressions (PTX ISA "Constant Expressions"); none of them occurs elsewhere in PTX.
+SHL             : '<<';
+SHR             : '>>';
+LE              : '<=';
+GE              : '>=';
+EQEQ            : '==';
+NEQ             : '!=';
+ANDAND          : '&&';
+OROR            : '||';
+// A '%' not followed by a name character is the remainder operator; '%r1' is an IDENT.
+PERCENT         : '%';
 LBRACE          : '{';
 RBRACE          : '}';
 LPAREN          : '(';

@@ -187,22 +187,62 @@ dotName
     | perfKeyword
     ;
 
-// Constant expressions (immediates, symbol+offset, label differences). Registers appear here
-// as identifiers; %tid.x style names are IDENT followed by a DOT_NAME component.
+// Constant expressions (PTX ISA "Constant Expressions"): immediates, symbol+offset, label differences,
+// with C's operators and precedence (highest last): ?: || && | ^ & == != < > <= >= << >> + - * / %
+// and the unary + - ! ~ and the casts (.s64) (.u64). Registers appear here as identifiers; %tid.x style
+// names are IDENT followed by a DOT_NAME component. What an expression evaluates to is the IR builder's
+// business, not the grammar's.
 expression
-    : additive
+    : conditionalExpr
+    ;
+
+conditionalExpr
+    : logicalOrExpr (QUESTION expression COLON conditionalExpr)?
+    ;
+
+logicalOrExpr
+    : logicalAndExpr (OROR logicalAndExpr)*
+    ;
+
+logicalAndExpr
+    : bitOrExpr (ANDAND bitOrExpr)*
+    ;
+
+bitOrExpr
+    : bitXorExpr (PIPE bitXorExpr)*
+    ;
+
+bitXorExpr
+    : bitAndExpr (CARET bitAndExpr)*
+    ;
+
+bitAndExpr
+    : equalityExpr (AMP equalityExpr)*
+    ;
+
+equalityExpr
+    : relationalExpr ((EQEQ | NEQ) relationalExpr)*
+    ;
+
+relationalExpr
+    : shiftExpr ((LT | GT | LE | GE) shiftExpr)*
+    ;
+
+shiftExpr
+    : additive ((SHL | SHR) additive)*
     ;
 
 additive
-    : multiplicative ((PLUS | MINUS | AMP | CARET) multiplicative)*
+    : multiplicative ((PLUS | MINUS) multiplicative)*
     ;
 
 multiplicative
-    : unary ((STAR | SLASH) unary)*
+    : unary ((STAR | SLASH | PERCENT) unary)*
     ;
 
 unary
-    : (MINUS | TILDE | PLUS) unary
+    : (MINUS | PLUS | TILDE | BANG) unary
+    | LPAREN DOT_NAME RPAREN unary    // (.s64) x, (.u64) x
     | primary
     ;
 

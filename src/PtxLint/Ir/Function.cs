@@ -36,6 +36,14 @@ public sealed class PtxFunction
     public Dictionary<string, SourceSpan> LabelSpans { get; } = new(StringComparer.Ordinal);
     /// <summary><c>.branchtargets</c> lists by name.</summary>
     public Dictionary<string, List<string>> BranchTargets { get; } = new(StringComparer.Ordinal);
+    /// <summary><c>.calltargets</c> lists by name.</summary>
+    public Dictionary<string, List<string>> CallTargets { get; } = new(StringComparer.Ordinal);
+    /// <summary>The labels of <c>.callprototype</c> statements (what an indirect call names), with their spans.</summary>
+    public Dictionary<string, SourceSpan> CallPrototypes { get; } = new(StringComparer.Ordinal);
+    /// <summary>Every variable declared in the body in source order, repeated names included (<see cref="LocalSymbols"/> keeps the last).</summary>
+    public List<VariableSymbol> LocalDeclarations { get; } = new();
+    /// <summary>The nested <c>{ }</c> blocks of the body, in the order they open.</summary>
+    public List<BlockScope> Scopes { get; } = new();
     public SourceSpan Span { get; set; }
     public SourceSpan NameSpan { get; set; }
 

@@ -68,6 +68,8 @@ public sealed class VariableSymbol
     public SourceSpan Span { get; init; }
     /// <summary>The function that declares it, or null at module scope.</summary>
     public PtxFunction? Owner { get; init; }
+    /// <summary>The initializer's values (<c>= {1, 2}</c>), evaluated as constant expressions; null when there is none.</summary>
+    public Initializer? Initializer { get; init; }
     public override string ToString() => $"{Space} {TypeName} {Name}" + (ElementCount is null ? "[]" : ElementCount == 1 ? "" : $"[{ElementCount}]");
 }
 
@@ -88,6 +90,8 @@ public sealed class Parameter
     public StateSpace PointeeSpace { get; init; }
     /// <summary>.param (kernel/func params) or .reg (old-style func params).</summary>
     public StateSpace Space { get; init; } = StateSpace.Param;
+    /// <summary>True for an array parameter without a size (<c>.param .b8 p[]</c>).</summary>
+    public bool IsIncompleteArray { get; init; }
     public SourceSpan Span { get; init; }
     public override string ToString() => $"{TypeName} {Name}";
 }
@@ -102,6 +106,20 @@ public sealed class RegisterDecl
     /// <summary>Width in bits (.pred = 1, .b32 = 32, .v2.b32 = 64 ...).</summary>
     public int Bits { get; init; }
     public SourceSpan Span { get; init; }
+    /// <summary>The nested { } block that declares it (visible there only); null for a function-level declaration.</summary>
+    public BlockScope? Scope { get; init; }
+}
+
+/// <summary>A nested <c>{ }</c> block of a function body; its instructions are <see cref="Start"/> to <see cref="End"/> - 1.</summary>
+public sealed class BlockScope(int start, BlockScope? parent, SourceSpan brace)
+{
+    public int Start { get; } = start;
+    public int End { get; internal set; } = int.MaxValue;
+    public BlockScope? Parent { get; } = parent;
+    /// <summary>Where its opening brace is.</summary>
+    public SourceSpan Span { get; } = brace;
+    /// <summary>True when the instruction with this index is inside the block (so the block's declarations are visible to it).</summary>
+    public bool Contains(int instructionIndex) => instructionIndex >= Start && instructionIndex < End;
 }
 
 /// <summary>A PTX module: one file.</summary>
@@ -124,6 +142,16 @@ public sealed class PtxModule
     public int AddressSize { get; set; } = 64;
     public bool HasAddressSizeDirective { get; set; }
     public Dictionary<string, VariableSymbol> Globals { get; } = new(StringComparer.Ordinal);
+    /// <summary>Every module-scope variable declaration in source order, repeated names included (<see cref="Globals"/> keeps the last).</summary>
+    public List<VariableSymbol> GlobalDeclarations { get; } = new();
+    /// <summary>Where each <c>.version</c> directive is (a module has exactly one).</summary>
+    public List<SourceSpan> VersionDirectives { get; } = new();
+    /// <summary>Where each <c>.target</c> directive is (a module has exactly one).</summary>
+    public List<SourceSpan> TargetDirectives { get; } = new();
+    /// <summary>The first character outside ASCII (ptxas rejects it, comments included); empty when there is none.</summary>
+    public SourceSpan FirstNonAscii { get; set; }
+    /// <summary>How many lines have a character outside ASCII.</summary>
+    public int NonAsciiLines { get; set; }
     public List<PtxFunction> Functions { get; } = new();
     /// <summary><c>.file</c> index to path.</summary>
     public Dictionary<int, string> Files { get; } = new();

@@ -49,7 +49,10 @@ public sealed class ImmediateOperand : Operand
 {
     public ImmediateOperand(long value, string text) { Value = value; Text = text; }
     public override OperandKind Kind => OperandKind.Immediate;
+    /// <summary>The 64 bits of the constant (a constant expression is evaluated: <c>(256 &gt;&gt; 4) &lt;&lt; 32</c>).</summary>
     public long Value { get; }
+    /// <summary>True when the constant is unsigned by the ISA's rules (a <c>U</c> suffix, too large for .s64, ~ or % ...).</summary>
+    public bool IsUnsigned { get; init; }
     public string Text { get; }
     public override string ToString() => Text;
 }
@@ -166,6 +169,8 @@ public sealed class ExpressionOperand : Operand
     public ExpressionOperand(string text, IReadOnlyList<RegisterOperand> registers) { Text = text; Regs = registers; }
     public override OperandKind Kind => OperandKind.Expression;
     public string Text { get; }
+    /// <summary>Why the expression is not a valid constant expression (division by zero ...), or null.</summary>
+    public string? Problem { get; init; }
     public IReadOnlyList<RegisterOperand> Regs { get; }
     public override IEnumerable<RegisterOperand> Registers() => Regs;
     public override string ToString() => Text;

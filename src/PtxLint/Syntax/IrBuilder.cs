@@ -1,544 +1,771 @@
-using System.Globalization;
-using Antlr4.Runtime;
-using Antlr4.Runtime.Tree;
+using System.Text;
 using PtxLint.Diagnostics;
 using PtxLint.Ir;
 using PtxLint.Semantics;
-using PtxLint.Syntax.Generated;
-using P = PtxLint.Syntax.Generated.PtxParser;
-using FunctionState = PtxLint.Syntax.IrFactory.FunctionState;
+using T = PtxLint.Syntax.Generated.PtxLexer;
 
 namespace PtxLint.Syntax;
 
+/// <summary>A declaration as the parsers recognize it (grammar rules <c>variableDecl</c> and <c>paramDecl</c>), by token index.</summary>
+internal sealed class DeclSyntax
+{
+    /// <summary>The declaration specifiers: the directive name token and its integer argument token (or -1).</summary>
+    public readonly List<(int Name, int Arg)> Specs = new(4);
+    public readonly List<DeclaratorSyntax> Declarators = new(1);
+    public int First, Last;
+}
+
+/// <summary>One declarator: <c>name&lt;count&gt;[dim]... = initializer</c>.</summary>
+internal sealed class DeclaratorSyntax
+{
+    public int Name;
+    /// <summary>The <c>&lt;N&gt;</c> count token of a register range, or -1.</summary>
+    public int Count = -1;
+    /// <summary>Array dimensions; a null entry is an empty <c>[]</c>.</summary>
+    public List<ExprNode?>? Dims;
+    public InitSyntax? Init;
+    public int First, Last;
+}
+
+/// <summary>An initializer: an expression, a brace list, or a sampler field (<c>addr_mode_0 = clamp_to_border</c>).</summary>
+internal sealed class InitSyntax
+{
+    public ExprNode? Expr;
+    public List<InitSyntax>? List;
+    public int Field = -1, FieldValue = -1;
+}
+
 /// <summary>
-/// Builds IR from the parse tree of one work unit. Functions are built completely here; module-level effects
-/// (.version, globals, adding the function) are recorded as actions applied in source order by the driver.
-/// The builder tolerates trees with syntax errors (missing children are skipped).
+/// The one place that turns recognized PTX syntax into IR. Both parsers call it: the fast recursive-descent
+/// <see cref="FastParser"/> as it reads the tokens, and <see cref="AntlrTreeWalker"/> over an ANTLR parse tree
+/// (the grammar is the specification and reports the syntax errors). Everything that gives syntax a meaning lives
+/// here: string unquoting, declaration specifiers, parameters, variables and their initializers, registers and
+/// their scopes, labels, <c>.loc</c>, operands, address decomposition and the evaluation of constant expressions.
+/// Tokens are indices into the unit's scanned token array, which both parsers share.
+/// Module-level effects are recorded as <see cref="Actions"/> that the driver applies in source order.
 /// </summary>
 internal sealed class IrBuilder
 {
     private readonly PtxModule _module;
     private readonly string _text;
+    private readonly RawToken[] _t;
+    private readonly StringPool _pool;
 
-    public IrBuilder(PtxModule module, string text)
+    public IrBuilder(PtxModule module, string text, RawToken[] tokens, StringPool pool)
     {
         _module = module;
         _text = text;
+        _t = tokens;
+        _pool = pool;
     }
 
     public List<Action<PtxModule>> Actions { get; } = new();
 
-    // ------------------------------------------------------------------ spans
+    /// <summary>Offset of a top-level '{' → number of ';' inside its body (large bodies only), from the splitter.</summary>
+    public IReadOnlyDictionary<int, int>? BodySizes { get; init; }
 
-    private static SourceSpan SpanOf(IToken start, IToken stop)
+    // ------------------------------------------------------------------ tokens and spans
+
+    public string Text(int i) => _pool.Get(_text, _t[i].Start, _t[i].Length);
+
+    public int TypeOf(int i) => _t[i].Type;
+
+    public SourceSpan Span(int startTok, int stopTok)
     {
-        if (start is null) return SourceSpan.None;
-        stop ??= start;
-        int endLine = stop.Line;
-        int endCol = stop.Column + 1 + Math.Max(1, stop.StopIndex - stop.StartIndex + 1);
-        if (stop.Type == TokenConstants.EOF) { endLine = start.Line; endCol = start.Column + 2; }
-        return new SourceSpan(start.Line, start.Column + 1, endLine, endCol);
+        ref var a = ref _t[startTok];
+        ref var b = ref _t[stopTok];
+        return new SourceSpan(a.Line, a.Column + 1, b.Line, b.Column + 1 + Math.Max(1, b.Length));
     }
 
-    private static SourceSpan SpanOf(ParserRuleContext ctx) => SpanOf(ctx.Start, ctx.Stop);
-    private static SourceSpan SpanOf(IToken tok) => SpanOf(tok, tok);
-
-    // ------------------------------------------------------------------ module
-
-    public void BuildModule(P.ModuleContext tree)
+    /// <summary>The tokens' texts concatenated (no whitespace): the text of an expression operand.</summary>
+    public string TextOf(int first, int last)
     {
-        foreach (var item in tree.moduleItem())
-        {
-            try
-            {
-                BuildModuleItem(item);
-            }
-            catch (NullReferenceException) when (item.exception is not null || HasErrorNode(item))
-            {
-                // malformed item: already reported as a syntax error
-            }
-        }
-    }
-
-    private static bool HasErrorNode(IParseTree t)
-    {
-        if (t is IErrorNode) return true;
-        for (int i = 0; i < t.ChildCount; i++)
-            if (HasErrorNode(t.GetChild(i))) return true;
-        return false;
-    }
-
-    private void BuildModuleItem(P.ModuleItemContext item)
-    {
-        switch (item)
-        {
-            case P.VersionDirectiveContext v:
-            {
-                var text = v.versionNumber()?.GetText();
-                var span = SpanOf(v);
-                if (text is not null && Version.TryParse(text.Contains('.') ? text : text + ".0", out var ver))
-                    Actions.Add(m => { m.PtxVersion ??= ver; if (m.VersionSpan.IsEmpty) m.VersionSpan = span; });
-                break;
-            }
-            case P.TargetDirectiveContext t:
-            {
-                var targets = t.IDENT().Select(x => x.GetText()).ToList();
-                var span = SpanOf(t);
-                Actions.Add(m => { m.Targets.AddRange(targets); if (m.TargetSpan.IsEmpty) m.TargetSpan = span; });
-                break;
-            }
-            case P.AddressSizeDirectiveContext a:
-            {
-                if (a.INT() is { } n && TryParseInt(n.GetText(), out var size))
-                    Actions.Add(m => { m.AddressSize = (int)size; m.HasAddressSizeDirective = true; });
-                break;
-            }
-            case P.ModuleFileContext f:
-                AddFile(f.fileDirective());
-                break;
-            case P.FunctionItemContext fi:
-                BuildFunction(fi.functionDecl(), fi.linkage());
-                break;
-            case P.VariableItemContext vi:
-            {
-                var linkage = vi.linkage().Select(l => l.GetText()).ToArray();
-                foreach (var sym in BuildVariables(vi.variableDecl(), linkage, owner: null))
-                {
-                    var s = sym;
-                    Actions.Add(m => m.Globals[s.Name] = s);
-                }
-                break;
-            }
-        }
-    }
-
-    private void AddFile(P.FileDirectiveContext? f)
-    {
-        if (f?.INT() is null || f.STRING() is null) return;
-        if (!TryParseInt(f.INT(0).GetText(), out var idx)) return;
-        var path = Unquote(f.STRING().GetText());
-        Actions.Add(m => m.Files[(int)idx] = path);
+        if (first == last) return Text(first);
+        var sb = new StringBuilder();
+        for (int i = first; i <= last; i++) sb.Append(_text, _t[i].Start, _t[i].Length);
+        return sb.ToString();
     }
 
     private static string Unquote(string s) =>
         s.Length >= 2 && s[0] == '"' && s[^1] == '"' ? s[1..^1].Replace("\\\\", "\\").Replace("\\\"", "\"") : s;
 
+    internal static bool TryParseInt(string text, out long value) => ConstantExpressions.TryParseInt(text, out value);
+
+    // ------------------------------------------------------------------ module directives
+
+    public void Version(int dirTok, int numTok)
+    {
+        var text = Text(numTok);
+        var span = Span(dirTok, numTok);
+        bool ok = System.Version.TryParse(text.Contains('.') ? text : text + ".0", out var ver);
+        Actions.Add(m =>
+        {
+            m.VersionDirectives.Add(span);
+            if (!ok) return;
+            m.PtxVersion ??= ver;
+            if (m.VersionSpan.IsEmpty) m.VersionSpan = span;
+        });
+    }
+
+    public void Target(int dirTok, List<int> names)
+    {
+        var targets = names.Select(Text).ToList();
+        var span = Span(dirTok, names.Count > 0 ? names[^1] : dirTok);
+        Actions.Add(m =>
+        {
+            m.TargetDirectives.Add(span);
+            m.Targets.AddRange(targets);
+            if (m.TargetSpan.IsEmpty) m.TargetSpan = span;
+        });
+    }
+
+    public void AddressSize(int numTok)
+    {
+        if (TryParseInt(Text(numTok), out var size))
+            Actions.Add(m => { m.AddressSize = (int)size; m.HasAddressSizeDirective = true; });
+    }
+
+    public void File(int indexTok, int pathTok)
+    {
+        if (!TryParseInt(Text(indexTok), out var i)) return;
+        var p = Unquote(Text(pathTok));
+        Actions.Add(m => m.Files[(int)i] = p);
+    }
+
+    /// <summary>A <c>.pragma "a", "b";</c>: the strings go to the function's pragmas (module-level pragmas are not kept).</summary>
+    public void Pragma(FunctionState? st, List<int> strings)
+    {
+        if (st is null) return;
+        foreach (var s in strings) st.Fn.Performance.Pragmas.Add(Unquote(Text(s)));
+    }
+
+    public void ModuleVariables(DeclSyntax d, List<int> linkage)
+    {
+        foreach (var v in Variables(d, linkage, null))
+        {
+            var sym = v;
+            Actions.Add(m => { m.Globals[sym.Name] = sym; m.GlobalDeclarations.Add(sym); });
+        }
+    }
+
     // ------------------------------------------------------------------ functions
 
-    private void BuildFunction(P.FunctionDeclContext decl, P.LinkageContext[] linkage)
+    public FunctionState BeginFunction(int kindTok, int nameTok, List<int> linkage)
     {
-        if (decl?.name is null || decl.kind is null) return;
-        var fn = new PtxFunction(_module, decl.name.Text, decl.kind.Type == PtxLexer.ENTRY)
-        {
-            Span = SpanOf(decl),
-            NameSpan = SpanOf(decl.name),
-        };
+        var fn = new PtxFunction(_module, Text(nameTok), _t[kindTok].Type == T.ENTRY) { NameSpan = Span(nameTok, nameTok) };
         foreach (var l in linkage)
         {
-            switch (l.GetText())
+            switch (_t[l].Type)
             {
-                case ".visible": fn.IsVisible = true; break;
-                case ".extern": fn.IsExtern = true; break;
-                case ".weak": fn.IsWeak = true; break;
+                case T.VISIBLE: fn.IsVisible = true; break;
+                case T.EXTERN: fn.IsExtern = true; break;
+                case T.WEAK: fn.IsWeak = true; break;
             }
         }
-        var st = new FunctionState { Fn = fn };
-        if (decl.returnParams() is { } rp)
-            foreach (var p in rp.paramDecl())
-                AddParameter(st, fn.ReturnParameters, p);
-        if (decl.paramList() is { } pl)
-            foreach (var p in pl.paramDecl())
-                AddParameter(st, fn.Parameters, p);
-        foreach (var pd in decl.performanceDirective())
+        return new FunctionState { Fn = fn };
+    }
+
+    public void Parameter(FunctionState st, bool isReturn, DeclSyntax p)
+    {
+        var specs = ReadSpecs(p);
+        var list = isReturn ? st.Fn.ReturnParameters : st.Fn.Parameters;
+        foreach (var d in p.Declarators)
         {
-            if (pd.pragma() is { } pr) fn.Performance.Pragmas.AddRange(pr.STRING().Select(s => Unquote(s.GetText())));
-            else if (pd.perfKeyword() is { } kw) ApplyPerf(fn, kw.GetText(), pd.perfArg());
+            long count = 1;
+            bool incomplete = false;
+            if (d.Dims is not null)
+                foreach (var dim in d.Dims)
+                {
+                    var n = Dimension(dim);
+                    if (dim is null) incomplete = true;
+                    count *= n ?? 1;
+                }
+            var name = Text(d.Name);
+            var span = Span(p.First, p.Last);
+            list.Add(new Parameter
+            {
+                Name = name,
+                Index = list.Count,
+                TypeName = specs.Type,
+                ElementSize = Types.ByteSize(specs.Type) * specs.Vector,
+                ElementCount = count,
+                Alignment = specs.Align,
+                IsPointerAttr = specs.Ptr,
+                PointeeSpace = specs.PointeeSpace,
+                Space = specs.Space == StateSpace.Reg ? StateSpace.Reg : StateSpace.Param,
+                IsIncompleteArray = incomplete,
+                Span = span,
+            });
+            if (specs.Space == StateSpace.Reg)
+            {
+                st.DeclareSingle(name);
+                st.Fn.RegisterDecls.Add(new RegisterDecl { Prefix = name, TypeName = specs.Type ?? "", Bits = Types.BitWidth(specs.Type) * specs.Vector, Span = span });
+            }
         }
-        if (decl.functionBody() is { } body)
+    }
+
+    /// <summary>A performance-tuning directive (<c>.maxntid 256, 1, 1</c>) with its argument tokens.</summary>
+    public void Perf(FunctionState st, int kwTok, List<int> args)
+    {
+        var fn = st.Fn;
+        int[] Ints() => args.Select(a => TryParseInt(Text(a), out var v) ? (int)v : 0).ToArray();
+        switch (Text(kwTok))
         {
-            fn.HasBody = true;
-            foreach (var s in body.statement())
-                BuildStatement(st, s);
+            case ".maxntid": fn.Performance.MaxNtid = Ints(); break;
+            case ".reqntid": fn.Performance.ReqNtid = Ints(); break;
+            case ".maxnreg": fn.Performance.MaxNReg = Ints().FirstOrDefault(); break;
+            case ".minnctapersm": fn.Performance.MinNCtaPerSm = Ints().FirstOrDefault(); break;
+            case ".maxnctapersm": fn.Performance.MaxNCtaPerSm = Ints().FirstOrDefault(); break;
+            case ".reqnctapercluster": fn.Performance.ReqNCtaPerCluster = Ints(); break;
+            case ".noreturn": fn.Performance.NoReturn = true; break;
+            case ".explicitcluster": fn.Performance.ExplicitCluster = true; break;
         }
+    }
+
+    /// <summary>The function has a body starting at this '{'.</summary>
+    public void BeginBody(FunctionState st, int lbraceTok)
+    {
+        st.Fn.HasBody = true;
+        // the splitter counted the body's statements: one exact allocation for the instruction list
+        if (BodySizes is not null && BodySizes.TryGetValue(_t[lbraceTok].Start, out int statements))
+            st.Fn.Instructions.Capacity = statements;
+    }
+
+    public void EndFunction(FunctionState st, int kindTok, int lastTok)
+    {
+        var fn = st.Fn;
+        fn.Span = Span(kindTok, lastTok);
         Actions.Add(m => m.Functions.Add(fn));
     }
 
-    private static void ApplyPerf(PtxFunction fn, string kw, P.PerfArgContext[] args) =>
-        IrFactory.ApplyPerf(fn, kw, args.Select(a => a.GetText()).ToArray());
+    // ------------------------------------------------------------------ statements
 
-    private void AddParameter(FunctionState st, List<Parameter> list, P.ParamDeclContext p)
+    public void Label(FunctionState st, int nameTok, int colonTok)
     {
-        var specs = ReadSpecs(p.declSpec());
-        var d = p.declarator();
-        if (d?.IDENT() is null) return;
-        var name = d.IDENT().GetText();
-        long count = 1;
-        foreach (var a in d.arraySpec())
-            count *= a.expression() is { } e && TryEvalInt(e, out var n) ? n : 1;
-        var param = new Parameter
-        {
-            Name = name,
-            Index = list.Count,
-            TypeName = specs.Type,
-            ElementSize = Types.ByteSize(specs.Type) * specs.Vector,
-            ElementCount = count,
-            Alignment = specs.Align,
-            IsPointerAttr = specs.Ptr,
-            PointeeSpace = specs.PointeeSpace,
-            Space = specs.Space == StateSpace.Reg ? StateSpace.Reg : StateSpace.Param,
-            Span = SpanOf(p),
-        };
-        list.Add(param);
-        if (specs.Space == StateSpace.Reg)
-        {
-            st.SingleRegs.Add(name);
-            st.Fn.RegisterDecls.Add(new RegisterDecl { Prefix = name, TypeName = specs.Type ?? "", Bits = Types.BitWidth(specs.Type) * specs.Vector, Span = SpanOf(p) });
-        }
+        var name = Text(nameTok);
+        if (st.DefineLabel(name, Span(nameTok, colonTok)) is { } dup) Actions.Add(m => m.Errors.Add(dup));
+        st.PendingLabel = name;
     }
 
-    private IrFactory.Specs ReadSpecs(P.DeclSpecContext[] specs)
+    /// <summary>A statement other than a label or a directive that names the pending label (.branchtargets ...) ends.</summary>
+    public static void EndStatement(FunctionState st) => st.PendingLabel = null;
+
+    public int EnterBlock(FunctionState st, int lbraceTok)
     {
-        var r = IrFactory.ReadSpecs(specs.Select(sp => (sp.DOT_NAME()?.GetText(), sp.INT()?.GetText())));
-        if (r.VectorAfterType && specs.Length > 0)
+        st.EnterScope(Span(lbraceTok, lbraceTok));
+        return st.Fn.Instructions.Count;
+    }
+
+    public void ExitBlock(FunctionState st, int firstInstruction) => st.ExitScope(firstInstruction);
+
+    /// <summary>
+    /// <c>.loc file line [column] (, function_name name [+ off] | , inlined_at file line [column])*</c>: the tokens
+    /// from <paramref name="first"/> (the <c>.loc</c>) to <paramref name="last"/>, already checked against the grammar.
+    /// </summary>
+    public void Loc(FunctionState? st, int first, int last)
+    {
+        int i = first + 1;
+        long file = 0, line = 0, col = 0;
+        if (i <= last && _t[i].Type == T.INT) TryParseInt(Text(i++), out file);
+        if (i <= last && _t[i].Type == T.INT) TryParseInt(Text(i++), out line);
+        if (i <= last && _t[i].Type == T.INT) TryParseInt(Text(i++), out col);
+        DebugLoc? inlinedAt = null;
+        string? funcName = null;
+        while (i <= last && _t[i].Type == T.COMMA)
         {
-            var span = SpanOf(specs[0].Start, specs[^1].Stop);
-            Actions.Add(m => m.Errors.Add(new SyntaxError(span, IrFactory.VectorAfterTypeMessage)));
+            i++;
+            if (i > last) break;
+            var key = Text(i++);
+            if (i <= last && _t[i].Type == T.INT)
+            {
+                long f2 = 0, l2 = 0, c2 = 0;
+                TryParseInt(Text(i++), out f2);
+                if (i <= last && _t[i].Type == T.INT) TryParseInt(Text(i++), out l2);
+                if (i <= last && _t[i].Type == T.INT) TryParseInt(Text(i++), out c2);
+                if (key == "inlined_at") inlinedAt = new DebugLoc((int)f2, (int)l2, (int)c2);
+            }
+            else if (i <= last && _t[i].Type == T.IDENT)
+            {
+                var name = Text(i++);
+                if (i <= last && _t[i].Type == T.PLUS) i += 2;
+                if (key == "function_name") funcName = name;
+            }
+        }
+        st?.SetLoc(new DebugLoc((int)file, (int)line, (int)col, inlinedAt, funcName));
+    }
+
+    public void Declaration(FunctionState st, DeclSyntax d, List<int> linkage)
+    {
+        var fn = st.Fn;
+        var specs = ReadSpecs(d);
+        if (specs.Space == StateSpace.Reg)
+        {
+            foreach (var dd in d.Declarators)
+            {
+                var name = Text(dd.Name);
+                int? n = dd.Count >= 0 && TryParseInt(Text(dd.Count), out var c) ? (int)c : null;
+                if (n is null) st.DeclareSingle(name); else st.DeclareRange(name, n.Value);
+                fn.RegisterDecls.Add(new RegisterDecl
+                {
+                    Prefix = name,
+                    Count = n,
+                    TypeName = specs.Type ?? "",
+                    Bits = Types.BitWidth(specs.Type) * specs.Vector,
+                    Span = Span(dd.First, dd.Last),
+                    Scope = st.Block,
+                });
+            }
+        }
+        else
+        {
+            foreach (var v in Variables(d, linkage, fn, specs))
+            {
+                fn.LocalSymbols[v.Name] = v;
+                fn.LocalDeclarations.Add(v);
+            }
+        }
+        st.PendingLabel = null;
+    }
+
+    public void BranchTargets(FunctionState st, List<int> names)
+    {
+        if (st.PendingLabel is not null) st.Fn.BranchTargets[st.PendingLabel] = names.Select(Text).ToList();
+        st.PendingLabel = null;
+    }
+
+    public void CallTargets(FunctionState st, List<int> names)
+    {
+        if (st.PendingLabel is not null) st.Fn.CallTargets[st.PendingLabel] = names.Select(Text).ToList();
+        st.PendingLabel = null;
+    }
+
+    public void CallPrototype(FunctionState st, int first, int last)
+    {
+        if (st.PendingLabel is not null) st.Fn.CallPrototypes[st.PendingLabel] = Span(first, last);
+        st.PendingLabel = null;
+    }
+
+    // ------------------------------------------------------------------ declarations
+
+    internal struct Specs
+    {
+        public StateSpace Space;
+        public string? Type;
+        public int Vector;
+        public int? Align;
+        public bool Ptr;
+        public StateSpace PointeeSpace;
+        /// <summary>A vector specifier came after the type (<c>.b32 .v2</c>): ptxas rejects it.</summary>
+        public bool VectorAfterType;
+    }
+
+    internal const string VectorAfterTypeMessage = "the vector specifier (.v2/.v4/.v8) must come before the type (.v2 .b32, not .b32 .v2)";
+
+    private Specs ReadSpecs(DeclSyntax d)
+    {
+        var r = new Specs { Vector = 1 };
+        foreach (var (nameTok, argTok) in d.Specs)
+        {
+            var name = Text(nameTok);
+            if (name == ".align" && argTok >= 0 && TryParseInt(Text(argTok), out var al)) { r.Align = (int)al; continue; }
+            if (name == ".ptr") { r.Ptr = true; continue; }
+            if (name.Length >= 3 && name[1] == 'v' && int.TryParse(name.AsSpan(2), out var vw))
+            {
+                r.Vector = vw;
+                if (r.Type is not null) r.VectorAfterType = true;
+                continue;
+            }
+            if (Types.IsType(name)) { r.Type = name; continue; }
+            var space = StateSpaces.Parse(name);
+            if (space != StateSpace.None)
+            {
+                if (r.Space == StateSpace.None) r.Space = space;
+                else if (r.Ptr || r.Space == StateSpace.Param) r.PointeeSpace = space;
+            }
+        }
+        if (r.VectorAfterType && d.Specs.Count > 0)
+        {
+            var last = d.Specs[^1];
+            var span = Span(d.Specs[0].Name, last.Arg >= 0 ? last.Arg : last.Name);
+            Actions.Add(m => m.Errors.Add(new SyntaxError(span, VectorAfterTypeMessage)));
         }
         return r;
     }
 
-    private IEnumerable<VariableSymbol> BuildVariables(P.VariableDeclContext? decl, string[] linkage, PtxFunction? owner)
+    /// <summary>The value of an array dimension, or null for <c>[]</c> and for a dimension that is not an integer constant.</summary>
+    private long? Dimension(ExprNode? e)
     {
-        if (decl is null) yield break;
-        var specs = ReadSpecs(decl.declSpec());
-        foreach (var d in decl.declarator())
+        if (e is null) return null;
+        return ConstantExpressions.TryEvaluate(e, _text, _t, out var v, out _) && v.IsInteger ? v.Int : null;
+    }
+
+    private List<VariableSymbol> Variables(DeclSyntax d, List<int> linkage, PtxFunction? owner, Specs? known = null)
+    {
+        var specs = known ?? ReadSpecs(d);
+        bool isExtern = false, isVisible = false;
+        foreach (var l in linkage)
         {
-            if (d.IDENT() is null) continue;
+            if (_t[l].Type == T.EXTERN) isExtern = true;
+            else if (_t[l].Type == T.VISIBLE) isVisible = true;
+        }
+        var result = new List<VariableSymbol>(d.Declarators.Count);
+        foreach (var dd in d.Declarators)
+        {
             long? count = 1;
             bool unsized = false;
-            foreach (var a in d.arraySpec())
+            if (dd.Dims is not null)
+                foreach (var dim in dd.Dims)
+                {
+                    if (Dimension(dim) is long n) count *= n;
+                    else unsized = true;
+                }
+            var init = dd.Init is null ? null : BuildInitializer(dd.Init);
+            if (unsized && init is { TopLevelCount: >= 0 })
             {
-                if (a.expression() is null) { unsized = true; continue; }
-                if (TryEvalInt(a.expression(), out var n)) count *= n;
-                else unsized = true;
-            }
-            var init = d.initializer();
-            if (unsized && init is not null && init.LBRACE() is not null)
-            {
-                count = init.initializer().Length;
+                count = init.TopLevelCount;
                 unsized = false;
             }
-            yield return new VariableSymbol
+            result.Add(new VariableSymbol
             {
-                Name = d.IDENT().GetText(),
+                Name = Text(dd.Name),
                 Space = specs.Space,
                 TypeName = specs.Type,
                 ElementSize = Types.ByteSize(specs.Type),
                 VectorWidth = specs.Vector,
                 ElementCount = unsized ? null : count,
                 Alignment = specs.Align,
-                IsExtern = linkage.Contains(".extern"),
-                IsVisible = linkage.Contains(".visible"),
+                IsExtern = isExtern,
+                IsVisible = isVisible,
                 HasInitializer = init is not null,
-                Span = SpanOf(d),
+                Initializer = init,
+                Span = Span(dd.First, dd.Last),
                 Owner = owner,
-            };
+            });
         }
+        return result;
     }
 
-    // ------------------------------------------------------------------ statements
-
-    private void BuildStatement(FunctionState st, P.StatementContext s)
+    private Initializer BuildInitializer(InitSyntax init)
     {
-        var fn = st.Fn;
-        switch (s)
-        {
-            case P.InstructionStatementContext i:
-                BuildInstruction(st, i.instruction());
-                st.PendingLabel = null;
-                break;
-            case P.LabelStatementContext l:
-            {
-                var name = l.label()?.IDENT()?.GetText();
-                if (name is null) break;
-                var span = SpanOf(l);
-                if (st.DefineLabel(name, span) is { } dup) Actions.Add(m => m.Errors.Add(dup));
-                st.PendingLabel = name;
-                break;
-            }
-            case P.BlockStatementContext b:
-            {
-                int first = fn.Instructions.Count;
-                st.EnterScope();
-                foreach (var inner in b.statement()) BuildStatement(st, inner);
-                st.ExitScope(first);
-                break;
-            }
-            case P.LocStatementContext loc:
-                st.SetLoc(BuildLoc(loc.locDirective()));
-                break;
-            case P.DeclarationStatementContext d:
-            {
-                var decl = d.variableDecl();
-                if (decl is null) break;
-                var specs = ReadSpecs(decl.declSpec());
-                if (specs.Space == StateSpace.Reg)
-                {
-                    foreach (var dd in decl.declarator())
-                    {
-                        if (dd.IDENT() is null) continue;
-                        var name = dd.IDENT().GetText();
-                        int? n = dd.INT() is { } cnt && TryParseInt(cnt.GetText(), out var c) ? (int)c : null;
-                        if (n is null) st.SingleRegs.Add(name); else st.DeclareRange(name, n.Value);
-                        fn.RegisterDecls.Add(new RegisterDecl
-                        {
-                            Prefix = name,
-                            Count = n,
-                            TypeName = specs.Type ?? "",
-                            Bits = Types.BitWidth(specs.Type) * specs.Vector,
-                            Span = SpanOf(dd),
-                        });
-                    }
-                }
-                else
-                {
-                    var linkage = d.linkage().Select(x => x.GetText()).ToArray();
-                    foreach (var v in BuildVariables(decl, linkage, fn))
-                        fn.LocalSymbols[v.Name] = v;
-                }
-                st.PendingLabel = null;
-                break;
-            }
-            case P.BranchTargetsStatementContext bt:
-                if (st.PendingLabel is not null)
-                    fn.BranchTargets[st.PendingLabel] = bt.IDENT().Select(x => x.GetText()).ToList();
-                st.PendingLabel = null;
-                break;
-            case P.PragmaStatementContext p:
-                fn.Performance.Pragmas.AddRange(p.pragma()?.STRING().Select(x => Unquote(x.GetText())) ?? []);
-                break;
-            case P.PerfStatementContext ps:
-                if (ps.perfKeyword() is { } kw) ApplyPerf(fn, kw.GetText(), ps.perfArg());
-                break;
-            case P.FileStatementContext f:
-                AddFile(f.fileDirective());
-                break;
-            default:
-                st.PendingLabel = null;
-                break;
-        }
+        var elements = new List<InitializerElement>(init.List?.Count ?? 1);
+        Flatten(init, elements);
+        return new Initializer(elements.ToArray(), init.List?.Count ?? -1);
     }
 
-    private static DebugLoc? BuildLoc(P.LocDirectiveContext? loc)
+    private void Flatten(InitSyntax init, List<InitializerElement> into)
     {
-        if (loc is null) return null;
-        var ints = loc.INT();
-        if (ints.Length < 2) return null;
-        TryParseInt(ints[0].GetText(), out var file);
-        TryParseInt(ints[1].GetText(), out var line);
-        long col = 0;
-        if (ints.Length >= 3) TryParseInt(ints[2].GetText(), out col);
-        DebugLoc? inlinedAt = null;
-        string? funcName = null;
-        foreach (var attr in loc.locAttribute())
+        if (init.List is not null)
         {
-            var key = attr.IDENT(0)?.GetText();
-            if (key == "inlined_at")
+            foreach (var x in init.List) Flatten(x, into);
+            return;
+        }
+        if (init.Field >= 0)
+        {
+            into.Add(new InitializerElement(InitializerKind.Field, default, Text(init.Field) + "=" + Text(init.FieldValue)));
+            return;
+        }
+        var e = init.Expr!;
+        if (ConstantExpressions.TryEvaluate(e, _text, _t, out var v, out var problem))
+        {
+            into.Add(new InitializerElement(InitializerKind.Constant, v, null));
+            return;
+        }
+        if (problem is null)
+        {
+            if (e.Kind == ExprKind.Call && e.A is { Kind: ExprKind.Name } arg)
             {
-                var n = attr.INT();
-                if (n.Length >= 2)
-                {
-                    TryParseInt(n[0].GetText(), out var f2);
-                    TryParseInt(n[1].GetText(), out var l2);
-                    long c2 = 0;
-                    if (n.Length >= 3) TryParseInt(n[2].GetText(), out c2);
-                    inlinedAt = new DebugLoc((int)f2, (int)l2, (int)c2);
-                }
+                into.Add(new InitializerElement(InitializerKind.GenericAddress, default, Text(arg.Tok)));
+                return;
             }
-            else if (key == "function_name")
+            if (SymbolPlusOffset(e, null) is var (sym, offset))
             {
-                funcName = attr.IDENT().Length > 1 ? attr.IDENT(1).GetText() : null;
+                into.Add(new InitializerElement(InitializerKind.Address, ConstantValue.Signed(offset), sym));
+                return;
             }
         }
-        return new DebugLoc((int)file, (int)line, (int)col, inlinedAt, funcName);
+        into.Add(new InitializerElement(InitializerKind.Expression, default, TextOf(e.First, e.Last)));
     }
 
     // ------------------------------------------------------------------ instructions
 
-    private void BuildInstruction(FunctionState st, P.InstructionContext? ctx)
+    private readonly Dictionary<string, OpcodeForm> _opcodes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The opcode, its modifier array and its table row, shared by every instruction with the same opcode text
+    /// (modifier arrays are never mutated): fewer allocations and one table lookup per distinct opcode.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
+    private OpcodeForm OpcodeOf(int opTok, int modStart, int modEnd)
     {
-        if (ctx?.opcode is null) return;
-        var fn = st.Fn;
-        var dotNames = ctx.dotName();
-        var mods = new string[dotNames.Length];
-        for (int i = 0; i < mods.Length; i++) mods[i] = dotNames[i].Start.Text;
-        var opCtxs = ctx.operand();
-        var ops = new Operand[opCtxs.Length];
-        for (int i = 0; i < ops.Length; i++) ops[i] = BuildOperand(st, opCtxs[i]);
-        RegisterOperand? guard = null;
-        if (ctx.guard() is { } g && g.IDENT() is { } gid)
-            guard = IrFactory.MakeRegister(gid.Symbol.Text, null, g.BANG() is not null, SpanOf(g));
-        var insn = new Instruction(fn, fn.Instructions.Count, ctx.opcode.Text, mods, ops)
-        {
-            Guard = guard,
-            Span = SpanOf(ctx.Start, ctx.Stop),
-            Loc = st.CurrentLoc,
-        };
-        fn.Instructions.Add(insn);
+        int from = _t[opTok].Start;
+        int to = modEnd > modStart ? _t[modEnd - 1].Stop + 1 : _t[opTok].Stop + 1;
+        var lookup = _opcodes.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(_text.AsSpan(from, to - from), out var hit)) return hit;
+        var opcode = Text(opTok);
+        var mods = modEnd == modStart ? Array.Empty<string>() : new string[modEnd - modStart];
+        for (int i = 0; i < mods.Length; i++) mods[i] = Text(modStart + i);
+        var entry = new OpcodeForm(opcode, mods, InstructionTable.Lookup(opcode, mods));
+        _opcodes[_text.Substring(from, to - from)] = entry;
+        return entry;
     }
 
-    private static RegisterOperand MakeRegister(FunctionState st, string name, string? component, bool negated, SourceSpan span) =>
-        st.Reg(name, component, negated);
-
-    private static bool IsRegisterName(FunctionState st, string name) => st.IsRegisterName(name);
-
-    private Operand NameOperand(FunctionState st, IToken id, IToken? component, SourceSpan span)
+    /// <summary>
+    /// <c>[@[!]guard] opcode.modifiers operands;</c> from token <paramref name="first"/> to the ';'. The modifiers are the
+    /// tokens <paramref name="modStart"/> to <paramref name="modEnd"/> - 1; <paramref name="guard"/> is the guard's
+    /// register token or -1.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
+    public void Instruction(FunctionState st, int first, int guard, bool guardNegated, int opTok, int modStart, int modEnd, Operand[] ops, int semi)
     {
-        var name = id.Text;
+        var fn = st.Fn;
+        var form = OpcodeOf(opTok, modStart, modEnd);
+        // The grammar reads a parenthesized operand `(1 << 4)` as a one-element list (its paren-list alternative comes
+        // first); only `call` has argument lists, elsewhere the parentheses group an expression.
+        if (form.Info.Flow != FlowKind.Call)
+            for (int i = 0; i < ops.Length; i++)
+                if (ops[i] is ParenListOperand { Elements.Count: 1 } p && p.Elements[0] is not (ParenListOperand or VectorOperand))
+                    ops[i] = p.Elements[0];
+        RegisterOperand? g = guard >= 0 ? MakeRegister(Text(guard), null, guardNegated, Span(first, guard)) : null;
+        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops)
+        {
+            Guard = g,
+            Span = Span(first, semi),
+            Loc = st.CurrentLoc,
+        });
+        st.PendingLabel = null;
+    }
+
+    // ------------------------------------------------------------------ operands
+
+    /// <summary>The decimal integers 0..999 with their text, shared.</summary>
+    private static class SmallInts
+    {
+        private static readonly string[] Texts = Enumerable.Range(0, 1000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+        public static bool TryGet(ReadOnlySpan<char> s, out long value, out string text)
+        {
+            value = 0;
+            text = "";
+            if (s.Length > 3 || (s.Length > 1 && s[0] == '0')) return false;
+            int v = 0;
+            foreach (var c in s)
+            {
+                if ((uint)(c - '0') > 9) return false;
+                v = v * 10 + (c - '0');
+            }
+            value = v;
+            text = Texts[v];
+            return true;
+        }
+    }
+
+    /// <summary>An identifier operand: a register (<c>%r1</c>, <c>%tid.x</c> with <paramref name="compTok"/>), the sink <c>_</c>, or a symbol or label.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
+    public Operand Name(FunctionState st, int tok, int compTok)
+    {
+        if (compTok < 0 && st.RangeReg(_text.AsSpan(_t[tok].Start, _t[tok].Length)) is { } ranged) return ranged;
+        var name = Text(tok);
+        var span = Span(tok, compTok >= 0 ? compTok : tok);
         if (name == "_") return new SinkOperand { Span = span };
-        var comp = component?.Text;
-        if (comp is not null && comp.Length > 1) comp = comp[1..];
-        if (IsRegisterName(st, name)) return MakeRegister(st, name, comp, false, span);
+        string? comp = compTok >= 0 ? Text(compTok)[1..] : null;
+        if (st.IsRegisterName(name)) return st.Reg(name, comp, false);
         return new SymbolOperand(st.ResolveLabel(name)) { Span = span };
     }
 
-    private Operand BuildOperand(FunctionState st, P.OperandContext ctx)
+    /// <summary>An integer literal operand (one token).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
+    public Operand Int(FunctionState st, int tok)
     {
-        var span = SpanOf(ctx);
-        switch (ctx)
-        {
-            case P.ExpressionOperandContext e:
-                return BuildExpressionOperand(st, e.expression(), span);
-            case P.AddressOperandContext a:
-                return BuildAddress(st, a.address(), span);
-            case P.VectorOperandContext v:
-                return new VectorOperand(v.operand().Select(o => BuildOperand(st, o)).ToArray()) { Span = span };
-            case P.ParenListOperandContext pl:
-                return new ParenListOperand(pl.operand().Select(o => BuildOperand(st, o)).ToArray()) { Span = span };
-            case P.DualPredicateOperandContext dp:
-            {
-                var ids = dp.IDENT();
-                if (ids.Length < 2) break;
-                return new DualPredicateOperand(
-                    MakeRegister(st, ids[0].GetText(), null, false, SpanOf(ids[0].Symbol)),
-                    MakeRegister(st, ids[1].GetText(), null, false, SpanOf(ids[1].Symbol))) { Span = span };
-            }
-            case P.NegatedOperandContext n:
-                if (n.IDENT() is { } nid) return MakeRegister(st, nid.GetText(), null, true, span);
-                break;
-        }
-        return new ExpressionOperand(ctx.GetText(), Array.Empty<RegisterOperand>()) { Span = span };
+        // small decimal integers (most immediates) need no pool lookup
+        if (SmallInts.TryGet(_text.AsSpan(_t[tok].Start, _t[tok].Length), out var small, out var smallText))
+            return new ImmediateOperand(small, smallText) { Span = Span(tok, tok) };
+        return Evaluated(st, ExprNode.Literal(tok));
     }
 
-    /// <summary>A linear term of an additive expression: sign and primary.</summary>
-    private readonly record struct Term(int Sign, P.PrimaryContext? Primary, P.UnaryContext Unary);
-
-    /// <summary>Flattens <c>a + b - 4</c> into signed terms; null when the expression has other operators.</summary>
-    private static List<Term>? LinearTerms(P.ExpressionContext? e)
+    /// <summary>A <c>0fXXXXXXXX</c> / <c>0dXXXXXXXXXXXXXXXX</c> literal operand (one token).</summary>
+    public Operand FloatHex(int tok)
     {
-        var add = e?.additive();
-        if (add is null) return null;
-        var mults = add.multiplicative();
-        var terms = new List<Term>(mults.Length);
-        int child = 0;
-        int sign = 1;
-        for (int i = 0; i < add.ChildCount; i++)
-        {
-            var c = add.GetChild(i);
-            if (c is ITerminalNode tn)
-            {
-                if (tn.Symbol.Type == PtxLexer.PLUS) sign = 1;
-                else if (tn.Symbol.Type == PtxLexer.MINUS) sign = -1;
-                else return null;
-                continue;
-            }
-            if (c is not P.MultiplicativeContext m) return null;
-            child++;
-            var unaries = m.unary();
-            if (unaries.Length != 1) return null;
-            var u = unaries[0];
-            int s = sign;
-            while (u.primary() is null && u.unary() is { } inner)
-            {
-                var op = ((ITerminalNode)u.GetChild(0)).Symbol.Type;
-                if (op == PtxLexer.MINUS) s = -s;
-                else if (op != PtxLexer.PLUS) return null;
-                u = inner;
-            }
-            terms.Add(new Term(s, u.primary(), u));
-            sign = 1;
-        }
-        _ = child;
-        return terms;
+        var text = Text(tok);
+        return new FloatImmediateOperand(ConstantExpressions.ParseFloatHex(text), text) { Span = Span(tok, tok) };
     }
 
-    private Operand BuildExpressionOperand(FunctionState st, P.ExpressionContext? e, SourceSpan span)
+    /// <summary>An address offset literal that is a signed 64-bit value (not one that only fits unsigned).</summary>
+    public bool SmallOffset(int tok, out long value)
+    {
+        value = 0;
+        if (!ConstantExpressions.IntLiteral(_text.AsSpan(_t[tok].Start, _t[tok].Length), out var v, out _) || v > long.MaxValue) return false;
+        value = (long)v;
+        return true;
+    }
+
+    /// <summary><c>-INT</c>: a negated integer literal operand (the minus and the literal tokens).</summary>
+    public Operand NegativeInt(FunctionState st, int minusTok)
+    {
+        int tok = minusTok + 1;
+        if (!ConstantExpressions.IntLiteral(_text.AsSpan(_t[tok].Start, _t[tok].Length), out var v, out bool unsigned))
+            return Evaluated(st, ExprNode.Unary(minusTok, ExprNode.Literal(tok)));
+        return new ImmediateOperand(unchecked(-(long)v), TextOf(minusTok, tok)) { Span = Span(minusTok, tok), IsUnsigned = unsigned };
+    }
+
+    /// <summary>
+    /// An expression operand: a constant expression becomes an immediate (integer or floating-point), a name a
+    /// register, sink or symbol, <c>sym + constant</c> a symbol with an offset; anything else stays an expression.
+    /// </summary>
+    public Operand Expression(FunctionState st, ExprNode e)
+    {
+        if (e.Kind == ExprKind.Name) return Name(st, e.Tok, e.Comp);
+        if (e.Kind == ExprKind.Literal)
+        {
+            if (_t[e.Tok].Type == T.INT) return Int(st, e.Tok);
+            if (_t[e.Tok].Type == T.STRING) return new StringOperand(Text(e.Tok)) { Span = Span(e.First, e.Last) };
+        }
+        return Evaluated(st, e);
+    }
+
+    private Operand Evaluated(FunctionState st, ExprNode e)
+    {
+        var span = Span(e.First, e.Last);
+        if (ConstantExpressions.TryEvaluate(e, _text, _t, out var v, out var problem))
+        {
+            var text = TextOf(e.First, e.Last);
+            return v.IsInteger
+                ? new ImmediateOperand(v.Int, text) { Span = span, IsUnsigned = v.IsUnsigned }
+                : new FloatImmediateOperand(v.Double, text) { Span = span };
+        }
+        if (problem is null && SymbolPlusOffset(e, st) is var (sym, offset))
+            return new SymbolOperand(sym, offset) { Span = span };
+        return new ExpressionOperand(TextOf(e.First, e.Last), CollectRegisters(st, e)) { Span = span, Problem = problem };
+    }
+
+    /// <summary><c>sym</c>, <c>sym + c</c>, <c>sym - c</c>, <c>c + sym</c> with integer constants c: the symbol and the offset; null otherwise (and for registers).</summary>
+    private (string Symbol, long Offset)? SymbolPlusOffset(ExprNode e, FunctionState? st)
     {
         var terms = LinearTerms(e);
-        if (terms is { Count: 1 } && terms[0].Primary is { } p)
+        if (terms is null) return null;
+        string? sym = null;
+        long offset = 0;
+        foreach (var (sign, node) in terms)
         {
-            int sign = terms[0].Sign;
-            if (p.INT() is { } it && TryParseInt(it.GetText(), out var v))
-                return new ImmediateOperand(sign * v, e!.GetText()) { Span = span };
-            if (p.FLOAT_HEX() is { } fh)
-                return new FloatImmediateOperand(sign * ParseFloatHex(fh.GetText()), e!.GetText()) { Span = span };
-            if (p.FLOAT() is { } fl && double.TryParse(fl.GetText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var dv))
-                return new FloatImmediateOperand(sign * dv, e!.GetText()) { Span = span };
-            if (p.STRING() is { } str)
-                return new StringOperand(str.GetText()) { Span = span };
-            if (sign == 1 && p.IDENT() is { } id && p.LPAREN() is null)
-                return NameOperand(st, id.Symbol, p.DOT_NAME()?.Symbol, span);
+            if (node.Kind == ExprKind.Name && node.Comp < 0 && sign == 1 && sym is null)
+            {
+                var name = Text(node.Tok);
+                if (st is not null && st.IsRegisterName(name)) return null;
+                sym = name;
+                continue;
+            }
+            if (!ConstantExpressions.TryEvaluate(node, _text, _t, out var c, out _) || !c.IsInteger) return null;
+            offset = unchecked(offset + sign * c.Int);
         }
-        // sym + imm
-        if (terms is { Count: 2 } && terms[0].Sign == 1 && terms[0].Primary?.IDENT() is { } sid && terms[0].Primary!.LPAREN() is null
-            && terms[1].Primary?.INT() is { } off && TryParseInt(off.GetText(), out var offv) && !IsRegisterName(st, sid.GetText()))
-            return new SymbolOperand(sid.GetText(), terms[1].Sign * offv) { Span = span };
-        var regs = new List<RegisterOperand>();
-        CollectRegisters(st, e, regs);
-        return new ExpressionOperand(e?.GetText() ?? "", regs) { Span = span };
+        return sym is null ? null : (sym, offset);
     }
 
-    private void CollectRegisters(FunctionState st, IParseTree? t, List<RegisterOperand> regs)
+    /// <summary>Flattens <c>a + (b - 4)</c> into signed terms; null when there are too many (a linear expression of one or two names is all an address needs).</summary>
+    private List<(int Sign, ExprNode Node)>? LinearTerms(ExprNode e)
     {
-        if (t is null) return;
-        if (t is P.PrimaryContext p && p.IDENT() is { } id && p.LPAREN() is null)
+        var terms = new List<(int, ExprNode)>(3);
+        return Collect(e, 1, terms) ? terms : null;
+
+        bool Collect(ExprNode e, int sign, List<(int, ExprNode)> into)
         {
-            if (IsRegisterName(st, id.GetText()))
-                regs.Add(MakeRegister(st, id.GetText(), p.DOT_NAME()?.GetText()[1..], false, SpanOf(p)));
-            return;
+            if (into.Count > 64) return false;
+            switch (e.Kind)
+            {
+                case ExprKind.Paren:
+                    return Collect(e.A!, sign, into);
+                case ExprKind.Unary when e.A is { Kind: ExprKind.Name or ExprKind.Paren or ExprKind.Unary or ExprKind.Binary }:
+                {
+                    // -(x) and +(x) distribute; other unary operators make a term of their own
+                    int op = OpOf(e);
+                    if (op == T.MINUS) return Collect(e.A!, -sign, into);
+                    if (op == T.PLUS) return Collect(e.A!, sign, into);
+                    break;
+                }
+                case ExprKind.Binary:
+                {
+                    int op = OpOf(e);
+                    if (op == T.PLUS) return Collect(e.A!, sign, into) && Collect(e.B!, sign, into);
+                    if (op == T.MINUS) return Collect(e.A!, sign, into) && Collect(e.B!, -sign, into);
+                    break;
+                }
+            }
+            into.Add((sign, e));
+            return true;
         }
-        for (int i = 0; i < t.ChildCount; i++) CollectRegisters(st, t.GetChild(i), regs);
     }
 
-    private Operand BuildAddress(FunctionState st, P.AddressContext? a, SourceSpan span)
+    /// <summary>The operator token type of a unary or binary node.</summary>
+    private int OpOf(ExprNode e) => _t[e.Tok].Type;
+
+    private RegisterOperand[] CollectRegisters(FunctionState st, ExprNode e)
     {
-        if (a is null) return new AddressOperand { Span = span };
-        var extra = a.operand().Select(o => BuildOperand(st, o)).ToArray();
-        var terms = LinearTerms(a.expression());
-        RegisterOperand? baseReg = null;
-        RegisterOperand? indexReg = null;
+        List<RegisterOperand>? regs = null;
+        Walk(e);
+        return regs?.ToArray() ?? Array.Empty<RegisterOperand>();
+
+        void Walk(ExprNode? n)
+        {
+            if (n is null) return;
+            if (n.Kind == ExprKind.Name)
+            {
+                var name = Text(n.Tok);
+                if (st.IsRegisterName(name)) (regs ??= new()).Add(st.Reg(name, n.Comp >= 0 ? Text(n.Comp)[1..] : null, false));
+                return;
+            }
+            Walk(n.A);
+            Walk(n.B);
+            Walk(n.C);
+        }
+    }
+
+    /// <summary><c>[name]</c> or <c>[name + offset]</c>: the common address forms, without an expression tree.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
+    public Operand SimpleAddress(FunctionState st, int nameTok, long offset, int lbrack, int rbrack)
+    {
+        RegisterOperand? reg = st.RangeReg(_text.AsSpan(_t[nameTok].Start, _t[nameTok].Length));
+        string? sym = null;
+        if (reg is null)
+        {
+            var name = Text(nameTok);
+            if (st.IsRegisterName(name)) reg = st.Reg(name, null, false);
+            else sym = name;
+        }
+        return new AddressOperand { BaseRegister = reg, BaseSymbol = sym, Offset = offset, Span = Span(lbrack, rbrack) };
+    }
+
+    /// <summary>
+    /// <c>[expression, extra...]</c>: the expression decomposed into a base register or symbol, an optional index
+    /// register and a constant offset (constant subexpressions folded); an expression that is not of that form is
+    /// kept as the first extra operand.
+    /// </summary>
+    public Operand Address(FunctionState st, ExprNode e, Operand[] extra, int lbrack, int rbrack)
+    {
+        var span = Span(lbrack, rbrack);
+        var terms = LinearTerms(e);
+        RegisterOperand? baseReg = null, indexReg = null;
         string? baseSym = null;
         long offset = 0;
         bool ok = terms is not null;
         if (terms is not null)
         {
-            foreach (var term in terms)
+            foreach (var (sign, node) in terms)
             {
-                var p = term.Primary;
-                if (p is null) { ok = false; break; }
-                if (p.INT() is { } it && TryParseInt(it.GetText(), out var v)) { offset += term.Sign * v; continue; }
-                if (p.IDENT() is { } id && p.LPAREN() is null && term.Sign == 1)
+                if (node.Kind == ExprKind.Name && sign == 1)
                 {
-                    var name = id.GetText();
-                    if (IsRegisterName(st, name))
+                    var name = Text(node.Tok);
+                    if (st.IsRegisterName(name))
                     {
-                        var r = MakeRegister(st, name, p.DOT_NAME()?.GetText()[1..], false, SpanOf(p));
+                        var r = st.Reg(name, node.Comp >= 0 ? Text(node.Comp)[1..] : null, false);
                         if (baseReg is null && baseSym is null) baseReg = r;
                         else if (indexReg is null) indexReg = r;
                         else { ok = false; break; }
                     }
-                    else if (baseReg is null && baseSym is null) baseSym = name;
+                    else if (baseReg is null && baseSym is null && node.Comp < 0) baseSym = name;
                     else { ok = false; break; }
+                    continue;
+                }
+                if (ConstantExpressions.TryEvaluate(node, _text, _t, out var c, out _) && c.IsInteger)
+                {
+                    offset = unchecked(offset + sign * c.Int);
                     continue;
                 }
                 ok = false;
@@ -547,129 +774,28 @@ internal sealed class IrBuilder
         }
         if (!ok)
         {
-            var regs = new List<RegisterOperand>();
-            CollectRegisters(st, a.expression(), regs);
-            var expr = new ExpressionOperand(a.expression()?.GetText() ?? "", regs);
-            return new AddressOperand { BaseRegister = regs.FirstOrDefault(), Extra = extra.Prepend(expr).ToArray(), Span = span };
+            var regs = CollectRegisters(st, e);
+            ConstantExpressions.TryEvaluate(e, _text, _t, out _, out var problem);
+            var expr = new ExpressionOperand(TextOf(e.First, e.Last), regs) { Problem = problem };
+            var all = new Operand[extra.Length + 1];
+            all[0] = expr;
+            extra.CopyTo(all, 1);
+            return new AddressOperand { BaseRegister = regs.FirstOrDefault(), Extra = all, Span = span };
         }
         return new AddressOperand { BaseRegister = baseReg, IndexRegister = indexReg, BaseSymbol = baseSym, Offset = offset, Extra = extra, Span = span };
     }
 
-    // ------------------------------------------------------------------ literals
+    public Operand Vector(Operand[] elements, int lbrace, int rbrace) => new VectorOperand(elements) { Span = Span(lbrace, rbrace) };
 
-    internal static bool TryParseInt(string text, out long value)
-    {
-        value = 0;
-        var s = text.AsSpan();
-        if (s.Length > 1 && s[^1] == 'U') s = s[..^1];
-        if (s.Length == 0) return false;
-        try
-        {
-            if (s.Length > 2 && s[0] == '0' && (s[1] | 0x20) == 'x')
-            {
-                if (ulong.TryParse(s[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var h)) { value = unchecked((long)h); return true; }
-                return false;
-            }
-            if (s.Length > 2 && s[0] == '0' && (s[1] | 0x20) == 'b')
-            {
-                ulong b = 0;
-                foreach (var c in s[2..]) b = checked(b * 2 + (ulong)(c - '0'));
-                value = unchecked((long)b);
-                return true;
-            }
-            if (s.Length > 1 && s[0] == '0')
-            {
-                ulong o = 0;
-                foreach (var c in s[1..])
-                {
-                    if (c < '0' || c > '7') return false;
-                    o = checked(o * 8 + (ulong)(c - '0'));
-                }
-                value = unchecked((long)o);
-                return true;
-            }
-            if (ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var d)) { value = unchecked((long)d); return true; }
-        }
-        catch (OverflowException)
-        {
-            return false;
-        }
-        return false;
-    }
+    public Operand ParenList(Operand[] elements, int lparen, int rparen) => new ParenListOperand(elements) { Span = Span(lparen, rparen) };
 
-    /// <summary>The value of a <c>0fXXXXXXXX</c> (f32 bits) or <c>0dXXXXXXXXXXXXXXXX</c> (f64 bits) literal.</summary>
-    internal static double ParseFloatHex(string text)
-    {
-        var hex = text.AsSpan(2);
-        if (!ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bits)) return double.NaN;
-        return (text[1] | 0x20) == 'f' ? BitConverter.Int32BitsToSingle((int)(uint)bits) : BitConverter.Int64BitsToDouble((long)bits);
-    }
+    /// <summary><c>%p|%q</c>.</summary>
+    public Operand DualPredicate(FunctionState st, int a, int b) =>
+        new DualPredicateOperand(st.Reg(Text(a), null, false), st.Reg(Text(b), null, false)) { Span = Span(a, b) };
 
-    /// <summary>Evaluates a constant integer expression (+ - * / of integers); false when it is not one.</summary>
-    internal static bool TryEvalInt(P.ExpressionContext e, out long value)
-    {
-        value = 0;
-        try
-        {
-            return EvalAdditive(e.additive(), out value);
-        }
-        catch (Exception ex) when (ex is OverflowException or DivideByZeroException)
-        {
-            return false;
-        }
-    }
+    /// <summary><c>!%p</c>.</summary>
+    public Operand Negated(FunctionState st, int identTok) => st.Reg(Text(identTok), null, true);
 
-    private static bool EvalAdditive(P.AdditiveContext? a, out long value)
-    {
-        value = 0;
-        if (a is null) return false;
-        int op = PtxLexer.PLUS;
-        for (int i = 0; i < a.ChildCount; i++)
-        {
-            var c = a.GetChild(i);
-            if (c is ITerminalNode tn) { op = tn.Symbol.Type; continue; }
-            if (!EvalMultiplicative((P.MultiplicativeContext)c, out var v)) return false;
-            value = op switch
-            {
-                PtxLexer.PLUS => checked(value + v),
-                PtxLexer.MINUS => checked(value - v),
-                PtxLexer.AMP => value & v,
-                PtxLexer.CARET => value ^ v,
-                _ => value,
-            };
-        }
-        return true;
-    }
-
-    private static bool EvalMultiplicative(P.MultiplicativeContext m, out long value)
-    {
-        value = 1;
-        int op = PtxLexer.STAR;
-        for (int i = 0; i < m.ChildCount; i++)
-        {
-            var c = m.GetChild(i);
-            if (c is ITerminalNode tn) { op = tn.Symbol.Type; continue; }
-            if (!EvalUnary((P.UnaryContext)c, out var v)) return false;
-            value = op == PtxLexer.STAR ? checked(value * v) : checked(value / v);
-        }
-        return true;
-    }
-
-    private static bool EvalUnary(P.UnaryContext u, out long value)
-    {
-        value = 0;
-        if (u.primary() is { } p)
-        {
-            if (p.INT() is { } it) return TryParseInt(it.GetText(), out value);
-            if (p.expression() is { } inner && p.IDENT() is null) return TryEvalInt(inner, out value);
-            return false;
-        }
-        if (u.unary() is { } next && EvalUnary(next, out var v))
-        {
-            var op = ((ITerminalNode)u.GetChild(0)).Symbol.Type;
-            value = op switch { PtxLexer.MINUS => -v, PtxLexer.TILDE => ~v, _ => v };
-            return true;
-        }
-        return false;
-    }
+    internal static RegisterOperand MakeRegister(string name, string? component, bool negated, SourceSpan span) =>
+        new(name, negated) { IsSpecial = SpecialRegisters.IsSpecial(name), Component = component, Span = span };
 }

@@ -243,11 +243,12 @@ public static class PtxParserDriver
         var pool = StringPool.ForThread();
         if (!options.ForceAntlr)
         {
-            var fast = new FastParser(module, text, tokens, start, end, pool) { BodySizes = bodySizes };
+            var fastBuilder = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
+            var fast = new FastParser(fastBuilder, tokens, start, end);
             try
             {
                 fast.ParseModule();
-                return new UnitResult(fast.Actions, new List<SyntaxError>());
+                return new UnitResult(fastBuilder.Actions, new List<SyntaxError>());
             }
             catch (FastParser.Failure)
             {
@@ -279,10 +280,10 @@ public static class PtxParserDriver
             parser.Interpreter.PredictionMode = PredictionMode.LL;
             tree = parser.module();
         }
-        var builder = new IrBuilder(module, text);
+        var builder = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
         try
         {
-            builder.BuildModule(tree);
+            new AntlrTreeWalker(builder).Module(tree);
         }
         catch (Exception ex) when (errors.Count > 0)
         {

@@ -209,7 +209,7 @@ public static class PtxScanner
         }
         char ch = text[i];
         int start = i;
-        if (IsIdStart(ch) || ch == '%')
+        if (IsIdStart(ch) || (ch == '%' && i + 1 < len && IsIdPart(text[i + 1])))
         {
             i++;
             while (i < len && IsIdPart(text[i])) i++;
@@ -249,8 +249,17 @@ public static class PtxScanner
                 case ')': t.Type = T.RPAREN; break;
                 case '[': t.Type = T.LBRACK; break;
                 case ']': t.Type = T.RBRACK; break;
-                case '<': t.Type = T.LT; break;
-                case '>': t.Type = T.GT; break;
+                case '<':
+                    if (i < len && text[i] == '<') { i++; t.Type = T.SHL; }
+                    else if (i < len && text[i] == '=') { i++; t.Type = T.LE; }
+                    else t.Type = T.LT;
+                    break;
+                case '>':
+                    if (i < len && text[i] == '>') { i++; t.Type = T.SHR; }
+                    else if (i < len && text[i] == '=') { i++; t.Type = T.GE; }
+                    else t.Type = T.GT;
+                    break;
+                case '%': t.Type = T.PERCENT; break;
                 case ',': t.Type = T.COMMA; break;
                 case ';': t.Type = T.SEMI; break;
                 case ':':
@@ -258,16 +267,28 @@ public static class PtxScanner
                     else t.Type = T.COLON;
                     break;
                 case '@': t.Type = T.AT; break;
-                case '!': t.Type = T.BANG; break;
-                case '|': t.Type = T.PIPE; break;
+                case '!':
+                    if (i < len && text[i] == '=') { i++; t.Type = T.NEQ; }
+                    else t.Type = T.BANG;
+                    break;
+                case '|':
+                    if (i < len && text[i] == '|') { i++; t.Type = T.OROR; }
+                    else t.Type = T.PIPE;
+                    break;
                 case '+': t.Type = T.PLUS; break;
                 case '-': t.Type = T.MINUS; break;
                 case '*': t.Type = T.STAR; break;
                 case '/': t.Type = T.SLASH; break;
                 case '~': t.Type = T.TILDE; break;
-                case '&': t.Type = T.AMP; break;
+                case '&':
+                    if (i < len && text[i] == '&') { i++; t.Type = T.ANDAND; }
+                    else t.Type = T.AMP;
+                    break;
                 case '^': t.Type = T.CARET; break;
-                case '=': t.Type = T.EQUALS; break;
+                case '=':
+                    if (i < len && text[i] == '=') { i++; t.Type = T.EQEQ; }
+                    else t.Type = T.EQUALS;
+                    break;
                 case '?': t.Type = T.QUESTION; break;
                 case '"':
                 {

@@ -1,0 +1,89 @@
+using System.Globalization;
+
+namespace PtxLint.Ir;
+
+/// <summary>The type of a constant expression's value, as the PTX ISA defines it: 64-bit signed, 64-bit unsigned, or f64.</summary>
+public enum ConstantKind : byte { Signed, Unsigned, Float }
+
+/// <summary>
+/// The value of a PTX constant expression (section "Constant Expressions" of the PTX ISA): every integer
+/// expression is evaluated in 64 bits, signed (<c>.s64</c>) or unsigned (<c>.u64</c>) by the ISA's rules, and every
+/// floating-point expression in f64. <see cref="Bits"/> holds the integer, or the f64's bit pattern.
+/// </summary>
+public readonly record struct ConstantValue(ConstantKind Kind, long Bits)
+{
+    public static ConstantValue Signed(long v) => new(ConstantKind.Signed, v);
+    public static ConstantValue Unsigned(ulong v) => new(ConstantKind.Unsigned, unchecked((long)v));
+    public static ConstantValue Float(double v) => new(ConstantKind.Float, BitConverter.DoubleToInt64Bits(v));
+
+    public bool IsInteger => Kind != ConstantKind.Float;
+    public bool IsUnsigned => Kind == ConstantKind.Unsigned;
+    /// <summary>The integer value (the f64 truncated toward zero for a float).</summary>
+    public long Int => Kind == ConstantKind.Float ? (long)Double : Bits;
+    public ulong UInt => unchecked((ulong)Int);
+    /// <summary>The value as an f64 (an integer converted).</summary>
+    public double Double => Kind switch
+    {
+        ConstantKind.Float => BitConverter.Int64BitsToDouble(Bits),
+        ConstantKind.Unsigned => (double)unchecked((ulong)Bits),
+        _ => Bits,
+    };
+    /// <summary>True when the value is not zero (integers) or not 0.0 (floats): the truth value for !, &amp;&amp;, || and ?:.</summary>
+    public bool IsTrue => Kind == ConstantKind.Float ? Double != 0.0 : Bits != 0;
+
+    public override string ToString() => Kind switch
+    {
+        ConstantKind.Float => Double.ToString("R", CultureInfo.InvariantCulture),
+        ConstantKind.Unsigned => UInt.ToString(CultureInfo.InvariantCulture) + "U",
+        _ => Bits.ToString(CultureInfo.InvariantCulture),
+    };
+}
+
+/// <summary>What one scalar element of a variable's initializer is.</summary>
+public enum InitializerKind : byte
+{
+    /// <summary>A constant expression: <see cref="InitializerElement.Value"/>.</summary>
+    Constant,
+    /// <summary>The address of a variable or function, plus an offset: <c>sym</c>, <c>sym+8</c>.</summary>
+    Address,
+    /// <summary><c>generic(sym)</c>: the generic address of a variable.</summary>
+    GenericAddress,
+    /// <summary>A sampler field <c>addr_mode_0 = clamp_to_border</c>.</summary>
+    Field,
+    /// <summary>An expression that is neither a constant nor an address (kept as text).</summary>
+    Expression,
+}
+
+/// <summary>One scalar element of an initializer, in source order (brace lists are flattened).</summary>
+public readonly record struct InitializerElement(InitializerKind Kind, ConstantValue Value, string? Text)
+{
+    /// <summary>The symbol of an <see cref="InitializerKind.Address"/> or <see cref="InitializerKind.GenericAddress"/> element; the field name of a <see cref="InitializerKind.Field"/>.</summary>
+    public string? Symbol => Text;
+
+    public override string ToString() => Kind switch
+    {
+        InitializerKind.Constant => Value.ToString(),
+        InitializerKind.Address => Value.Int == 0 ? Text! : $"{Text}+{Value.Int}",
+        InitializerKind.GenericAddress => $"generic({Text})",
+        _ => Text ?? "",
+    };
+}
+
+/// <summary>A variable's initializer (<c>= {1, 2, 3}</c>, <c>= 4</c>, <c>= {{1,2},{3,4}}</c>): its scalar elements flattened.</summary>
+public sealed class Initializer
+{
+    public Initializer(InitializerElement[] elements, int topLevelCount)
+    {
+        Elements = elements;
+        TopLevelCount = topLevelCount;
+    }
+
+    /// <summary>The scalar elements in source order, nested brace lists flattened.</summary>
+    public IReadOnlyList<InitializerElement> Elements { get; }
+    /// <summary>The number of elements of the outermost brace list; -1 for a scalar initializer (<c>= 4</c>).</summary>
+    public int TopLevelCount { get; }
+
+    public override string ToString() => TopLevelCount < 0 && Elements.Count == 1
+        ? Elements[0].ToString()
+        : "{" + string.Join(", ", Elements) + "}";
+}
