@@ -247,7 +247,11 @@ public sealed class AnalysisEngine
             findings.Add(new Finding(SyntaxErrorRule.Descriptor, syntaxLevel, encoding.Message, module.LocationOf(encoding.Span)));
         if (syntaxLevel != Level.None)
             foreach (var err in module.Errors)
-                findings.Add(new Finding(SyntaxErrorRule.Descriptor, syntaxLevel, err.Message, module.LocationOf(err.Span)));
+            {
+                var f = new Finding(SyntaxErrorRule.Descriptor, syntaxLevel, err.Message, module.LocationOf(err.Span)) { Help = err.Help };
+                f.Notes.AddRange(err.Notes);
+                findings.Add(f);
+            }
 
         var ran = new HashSet<string>(StringComparer.Ordinal);
         if (syntaxLevel != Level.None) ran.Add(SyntaxErrorRule.Id);

@@ -41,7 +41,13 @@ public static class StateSpaces
 }
 
 /// <summary>A syntax error (finding PTX000) found while parsing.</summary>
-public sealed record SyntaxError(SourceSpan Span, string Message);
+public sealed record SyntaxError(SourceSpan Span, string Message)
+{
+    /// <summary>How to fix this occurrence (the finding's <c>help:</c> line), or null.</summary>
+    public string? Help { get; init; }
+    /// <summary>Explanations behind the message (the finding's <c>note:</c> lines).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
+}
 
 /// <summary>A <c>.loc</c> debug location: file index, line, column, and the inlined-at chain.</summary>
 public sealed record DebugLoc(int File, int Line, int Column, DebugLoc? InlinedAt = null, string? FunctionName = null);

@@ -46,10 +46,29 @@ public static class PtxParserDriver
         var firstCursor = PtxScanner.Cursor.Start;
         PtxScanner.Next(text, ref firstCursor, out var first);
         ModuleChecks.Run(module, first, parallel ? options.MaxDegreeOfParallelism : 1);
+        FindNonAscii(module, text);
         module.Errors.Sort((a, b) => a.Span.StartLine != b.Span.StartLine
             ? a.Span.StartLine.CompareTo(b.Span.StartLine)
             : a.Span.StartColumn.CompareTo(b.Span.StartColumn));
         return module;
+    }
+
+    /// <summary>Where the first character outside ASCII is and how many lines have one (ptxas rejects them, even in comments).</summary>
+    private static void FindNonAscii(PtxModule module, string text)
+    {
+        int k = text.AsSpan().IndexOfAnyExceptInRange('\0', '\u007f');
+        if (k < 0) return;
+        module.FirstNonAscii = new LineCounter(text).SpanAt(k);
+        int lines = 0;
+        while (k >= 0)
+        {
+            lines++;
+            int eol = text.AsSpan(k).IndexOfAny('\n', '\r');
+            if (eol < 0) break;
+            int next = text.AsSpan(k + eol).IndexOfAnyExceptInRange('\0', '\u007f');
+            k = next < 0 ? -1 : k + eol + next;
+        }
+        module.NonAsciiLines = lines;
     }
 
     [ThreadStatic] private static RawToken[]? t_tokens;
@@ -256,6 +275,24 @@ public static class PtxParserDriver
                 // not what the fast path expects: let the ANTLR parser decide and report
             }
         }
+        // A body whose '{' is never closed: close it where the next module item starts (one error at the '{'),
+        // then parse the repaired tokens.
+        var repairErrors = new List<SyntaxError>();
+        if (BraceRepair.TryRepair(text, ref tokens, ref end, repairErrors))
+        {
+            if (!options.ForceAntlr)
+            {
+                var again = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
+                try
+                {
+                    new FastParser(again, tokens, start, end).ParseModule();
+                    return new UnitResult(again.Actions, repairErrors);
+                }
+                catch (FastParser.Failure)
+                {
+                }
+            }
+        }
         // Stage 1: SLL, bail on the first error (fast path for valid PTX).
         var source = new SliceTokenSource(text, tokens, start, end, pool, filePath);
         var stream = new CommonTokenStream(source);
@@ -263,7 +300,7 @@ public static class PtxParserDriver
         parser.RemoveErrorListeners();
         parser.Interpreter.PredictionMode = PredictionMode.SLL;
         PtxParser.ModuleContext tree;
-        var errors = new List<SyntaxError>();
+        var errors = new List<SyntaxError>(repairErrors);
         try
         {
             tree = parser.module();
@@ -273,6 +310,7 @@ public static class PtxParserDriver
             // Stage 2: LL with recovery, collecting every syntax error.
             source = new SliceTokenSource(text, tokens, start, end, pool, filePath);
             stream = new CommonTokenStream(source);
+            errors = new List<SyntaxError>(repairErrors);
             parser = new PtxParser(stream) { BuildParseTree = true, ErrorHandler = new StatementRecoveryStrategy() };
             parser.RemoveErrorListeners();
             var listener = new ErrorCollector(errors);
