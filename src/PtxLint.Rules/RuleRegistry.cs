@@ -17,5 +17,6 @@ public static class RuleRegistry
         new PTX008TmemLifecycle(),
         new PTX009FloatAtomicOrder(),
         new PTX010ContractibleMulAdd(),
+        new PTX013InvalidPtx(),
     };
 }

@@ -18,6 +18,7 @@ public sealed class FunctionAnalyses
     private ReachingDefinitions? _defs;
     private UniformityInfo? _uniformity;
     private ProvenanceInfo? _provenance;
+    private SymbolTable? _symbols;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
@@ -33,4 +34,6 @@ public sealed class FunctionAnalyses
     public ReachingDefinitions Defs => _defs ??= new ReachingDefinitions(Cfg);
     public UniformityInfo Uniformity => _uniformity ??= new UniformityInfo(this);
     public ProvenanceInfo Provenance => _provenance ??= new ProvenanceInfo(this);
+    /// <summary>What the names in the function refer to: register declarations in scope, variables, parameters, functions.</summary>
+    public SymbolTable Symbols => _symbols ??= new SymbolTable(_fn);
 }

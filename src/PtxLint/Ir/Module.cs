@@ -76,6 +76,12 @@ public sealed class VariableSymbol
     public PtxFunction? Owner { get; init; }
     /// <summary>The initializer's values (<c>= {1, 2}</c>), evaluated as constant expressions; null when there is none.</summary>
     public Initializer? Initializer { get; init; }
+    /// <summary>The nested { } block that declares it (visible there only); null at module or function level.</summary>
+    public BlockScope? Scope { get; init; }
+    /// <summary>True when an array size is an expression (<c>[4*64]</c>), not an integer literal: the ISA allows it, ptxas 13 does not.</summary>
+    public bool SizeIsExpression { get; init; }
+    /// <summary>Where the size expression is (for the finding), when <see cref="SizeIsExpression"/>.</summary>
+    public SourceSpan SizeSpan { get; init; }
     public override string ToString() => $"{Space} {TypeName} {Name}" + (ElementCount is null ? "[]" : ElementCount == 1 ? "" : $"[{ElementCount}]");
 }
 
@@ -147,6 +153,9 @@ public sealed class PtxModule
     /// <summary>From <c>.address_size</c>; 32 when absent in old PTX, 64 when absent otherwise (ptxas' default is 32 before ISA 2.3).</summary>
     public int AddressSize { get; set; } = 64;
     public bool HasAddressSizeDirective { get; set; }
+    public SourceSpan AddressSizeSpan { get; set; }
+    /// <summary>The first <c>.file</c> directive with a timestamp and file size (PTX ISA 3.2 and later), or empty.</summary>
+    public SourceSpan FileTimestampSpan { get; set; }
     public Dictionary<string, VariableSymbol> Globals { get; } = new(StringComparer.Ordinal);
     /// <summary>Every module-scope variable declaration in source order, repeated names included (<see cref="Globals"/> keeps the last).</summary>
     public List<VariableSymbol> GlobalDeclarations { get; } = new();

@@ -12,6 +12,9 @@ public static class Types
         [".b32"] = 32, [".u32"] = 32, [".s32"] = 32, [".f32"] = 32, [".f16x2"] = 32, [".bf16x2"] = 32, [".tf32"] = 32,
         [".b64"] = 64, [".u64"] = 64, [".s64"] = 64, [".f64"] = 64, [".f32x2"] = 64,
         [".b128"] = 128,
+        [".u16x2"] = 32, [".s16x2"] = 32, [".u2"] = 2, [".s2"] = 2, [".b1024"] = 1024,
+        [".e2m1x2"] = 8, [".e2m3x2"] = 16, [".e3m2x2"] = 16, [".e2m1x4"] = 16, [".e4m3x4"] = 32, [".e5m2x4"] = 32,
+        [".e2m3x4"] = 32, [".e3m2x4"] = 32, [".ue8m0x2"] = 16, [".ue4m3"] = 8, [".b6x16_p32"] = 128, [".b4x16_p64"] = 128,
         [".texref"] = 64, [".samplerref"] = 64, [".surfref"] = 64,
     };
 
@@ -25,6 +28,71 @@ public static class Types
     {
         var b = BitWidth(modifier);
         return b == 0 ? 0 : Math.Max(1, b / 8);
+    }
+
+    /// <summary>Every fundamental type name.</summary>
+    public static IEnumerable<string> All => Bits.Keys;
+
+    /// <summary>Width in bits (0 when not a type).</summary>
+    public static int Width(string t) => BitWidth(t);
+
+    /// <summary>
+    /// The kind of a type: 'b' bits, 'u' unsigned, 's' signed, 'f' floating point (.f16, .bf16, .tf32, .e4m3, packed
+    /// .f16x2 ...), 'p' predicate, 'i' for the pseudo-type "int" (any integer or bit type), 'o' other (.texref ...).
+    /// </summary>
+    public static char Kind(string t)
+    {
+        if (t == "int") return 'i';
+        if (t == ".pred") return 'p';
+        if (t.Length < 2) return 'o';
+        return t[1] switch
+        {
+            'b' => t.StartsWith(".bf", StringComparison.Ordinal) ? 'f' : 'b',
+            'u' => t.StartsWith(".ue", StringComparison.Ordinal) ? 'f' : 'u',
+            's' => t.StartsWith(".s", StringComparison.Ordinal) && t.Length > 2 && char.IsAsciiDigit(t[2]) ? 's' : 'o',
+            'f' or 't' or 'e' => 'f',
+            _ => 'o',
+        };
+    }
+
+    /// <summary>The type twice as wide, of the same kind (mul.wide.s32 writes .s64).</summary>
+    public static string Widen(string t)
+    {
+        int w = BitWidth(t);
+        char k = Kind(t);
+        return k is 'b' or 'u' or 's' or 'f' && w > 0 ? $".{k}{w * 2}" : t;
+    }
+
+    /// <summary>
+    /// Whether a register declared <paramref name="register"/> may be an operand of type <paramref name="instruction"/>
+    /// (PTX ISA "Type Checking Rules", as ptxas 13 applies them): the sizes must match; a bit-size instruction type takes
+    /// any register of its size; .u/.s types take .b/.u/.s registers; floating-point types take .b and floating-point
+    /// registers; predicates only predicates. With <paramref name="relaxed"/> (the data operands of ld, st and cvt) the
+    /// register may also be wider: any wider register for a bit type, a wider .b/.u/.s for .u/.s, a wider .b for a float.
+    /// </summary>
+    public static bool Compatible(string instruction, string register, bool relaxed)
+    {
+        char tk = Kind(instruction), rk = Kind(register);
+        if (tk == 'o' || rk == 'o') return true;
+        if (tk == 'p' || rk == 'p') return tk == rk;
+        int rb = BitWidth(register);
+        if (tk == 'i') return rk is 'b' or 'u' or 's';
+        int tb = BitWidth(instruction);
+        if (rb == tb)
+            return tk switch
+            {
+                'b' => true,
+                'u' or 's' => rk is 'b' or 'u' or 's',
+                _ => rk is 'b' or 'f',
+            };
+        if (relaxed && rb > tb)
+            return tk switch
+            {
+                'b' => true,
+                'u' or 's' => rk is 'b' or 'u' or 's',
+                _ => rk == 'b',
+            };
+        return false;
     }
 
     public static bool IsFloat(string? t) => t is ".f32" or ".f64" or ".f16" or ".bf16" or ".f16x2" or ".bf16x2" or ".tf32" or ".f32x2"

@@ -84,7 +84,7 @@ internal sealed class AntlrTreeWalker
         }
     }
 
-    private void File(P.FileDirectiveContext f) => _b.File(Tok(f.INT(0)), Tok(f.STRING()));
+    private void File(P.FileDirectiveContext f) => _b.File(Tok(f.INT(0)), Tok(f.STRING()), Last(f));
 
     // ------------------------------------------------------------------ functions
 

@@ -142,7 +142,7 @@ internal sealed class FastParser
         int path = Expect(T.STRING);
         while (LA(1) == T.COMMA && LA(2) == T.INT) _pos += 2;
         if (LA(1) == T.COMMA) throw Fail;
-        _b.File(idx, path);
+        _b.File(idx, path, _pos - 1);
     }
 
     private void Pragma(FunctionState? st)

@@ -121,12 +121,19 @@ internal sealed class IrBuilder
 
     public void AddressSize(int numTok)
     {
+        var span = Span(numTok - 1, numTok);
         if (TryParseInt(Text(numTok), out var size))
-            Actions.Add(m => { m.AddressSize = (int)size; m.HasAddressSizeDirective = true; });
+            Actions.Add(m => { m.AddressSize = (int)size; m.HasAddressSizeDirective = true; m.AddressSizeSpan = span; });
     }
 
-    public void File(int indexTok, int pathTok)
+    /// <summary><c>.file N "path" [, timestamp, size]</c>; <paramref name="lastTok"/> is its last token.</summary>
+    public void File(int indexTok, int pathTok, int lastTok)
     {
+        if (lastTok > pathTok)
+        {
+            var span = Span(indexTok - 1, lastTok);
+            Actions.Add(m => { if (m.FileTimestampSpan.IsEmpty) m.FileTimestampSpan = span; });
+        }
         if (!TryParseInt(Text(indexTok), out var i)) return;
         var p = Unquote(Text(pathTok));
         Actions.Add(m => m.Files[(int)i] = p);
@@ -318,7 +325,7 @@ internal sealed class IrBuilder
         }
         else
         {
-            foreach (var v in Variables(d, linkage, fn, specs))
+            foreach (var v in Variables(d, linkage, fn, specs, st.Block))
             {
                 fn.LocalSymbols[v.Name] = v;
                 fn.LocalDeclarations.Add(v);
@@ -399,7 +406,7 @@ internal sealed class IrBuilder
         return ConstantExpressions.TryEvaluate(e, _text, _t, out var v, out _) && v.IsInteger ? v.Int : null;
     }
 
-    private List<VariableSymbol> Variables(DeclSyntax d, List<int> linkage, PtxFunction? owner, Specs? known = null)
+    private List<VariableSymbol> Variables(DeclSyntax d, List<int> linkage, PtxFunction? owner, Specs? known = null, BlockScope? scope = null)
     {
         var specs = known ?? ReadSpecs(d);
         bool isExtern = false, isVisible = false;
@@ -413,11 +420,13 @@ internal sealed class IrBuilder
         {
             long? count = 1;
             bool unsized = false;
+            ExprNode? sizeExpr = null;
             if (dd.Dims is not null)
                 foreach (var dim in dd.Dims)
                 {
                     if (Dimension(dim) is long n) count *= n;
                     else unsized = true;
+                    if (dim is not null && !(dim.Kind == ExprKind.Literal && _t[dim.Tok].Type == T.INT)) sizeExpr ??= dim;
                 }
             var init = dd.Init is null ? null : BuildInitializer(dd.Init);
             if (unsized && init is { TopLevelCount: >= 0 })
@@ -440,6 +449,9 @@ internal sealed class IrBuilder
                 Initializer = init,
                 Span = Span(dd.First, dd.Last),
                 Owner = owner,
+                Scope = scope,
+                SizeIsExpression = sizeExpr is not null,
+                SizeSpan = sizeExpr is null ? default : Span(sizeExpr.First, sizeExpr.Last),
             });
         }
         return result;

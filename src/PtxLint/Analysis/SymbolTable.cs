@@ -1,0 +1,95 @@
+using PtxLint.Ir;
+
+namespace PtxLint.Analysis;
+
+/// <summary>
+/// Name resolution for one function (<c>fn.Analyses.Symbols</c>): which declaration a register name at an
+/// instruction refers to (counting <c>%r&lt;N&gt;</c> ranges, which declare <c>%r0</c> to <c>%rN-1</c>, and the
+/// nested <c>{ }</c> blocks that scope declarations), and what a symbol names: a variable of the function or the
+/// module, a parameter, a function, a label.
+/// </summary>
+public sealed class SymbolTable
+{
+    private readonly PtxFunction _fn;
+    private readonly Dictionary<string, List<RegisterDecl>> _singles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<RegisterDecl>> _ranges = new(StringComparer.Ordinal);
+    private Dictionary<string, PtxFunction>? _functions;
+
+    public SymbolTable(PtxFunction fn)
+    {
+        _fn = fn;
+        foreach (var d in fn.RegisterDecls)
+        {
+            var map = d.Count is null ? _singles : _ranges;
+            if (!map.TryGetValue(d.Prefix, out var list)) map[d.Prefix] = list = new List<RegisterDecl>(1);
+            list.Add(d);
+        }
+    }
+
+    /// <summary>
+    /// The declaration of register <paramref name="name"/> visible at instruction <paramref name="instructionIndex"/>
+    /// (the innermost one); null when it is not declared there. Special registers are not declared: ask
+    /// <see cref="RegisterOperand.IsSpecial"/> first.
+    /// </summary>
+    public RegisterDecl? Register(string name, int instructionIndex)
+    {
+        RegisterDecl? best = null;
+        if (_singles.TryGetValue(name, out var singles))
+            best = Innermost(singles, instructionIndex, best);
+        int end = name.Length;
+        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
+        if (end < name.Length && end > 0 && _ranges.TryGetValue(name[..end], out var ranges))
+        {
+            // %r<8> declares %r0 .. %r7; "%r01" is not "%r1"
+            var digits = name.AsSpan(end);
+            if (digits.Length == 1 || digits[0] != '0')
+            {
+                int n = digits.Length > 9 ? int.MaxValue : int.Parse(digits);
+                foreach (var d in ranges)
+                    if (n < d.Count && Visible(d, instructionIndex) && (best is null || Deeper(d, best))) best = d;
+            }
+        }
+        return best;
+    }
+
+    private static RegisterDecl? Innermost(List<RegisterDecl> decls, int at, RegisterDecl? best)
+    {
+        foreach (var d in decls)
+            if (Visible(d, at) && (best is null || Deeper(d, best))) best = d;
+        return best;
+    }
+
+    private static bool Visible(RegisterDecl d, int at) => d.Scope is null || d.Scope.Contains(at);
+
+    private static bool Deeper(RegisterDecl a, RegisterDecl b) => Depth(a.Scope) > Depth(b.Scope);
+
+    private static int Depth(BlockScope? s)
+    {
+        int n = 0;
+        for (; s is not null; s = s.Parent) n++;
+        return n;
+    }
+
+    /// <summary>A register declared anywhere in the function by that name (ignoring scopes), or null.</summary>
+    public RegisterDecl? AnyRegister(string name) => Register(name, -1) ?? _fn.FindRegister(name);
+
+    /// <summary>The variable a name refers to: the function's own (<c>.local</c>, <c>.shared</c>, call <c>.param</c>) first, then the module's.</summary>
+    public VariableSymbol? Variable(string name) => _fn.FindVariable(name);
+
+    /// <summary>The parameter of this function (inputs, then return parameters) with that name.</summary>
+    public Parameter? Parameter(string name) =>
+        _fn.Parameters.FirstOrDefault(p => p.Name == name) ?? _fn.ReturnParameters.FirstOrDefault(p => p.Name == name);
+
+    /// <summary>The function (declaration or definition) of the module with that name.</summary>
+    public PtxFunction? Function(string name)
+    {
+        _functions ??= _fn.Module.Functions.GroupBy(f => f.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.FirstOrDefault(f => f.HasBody) ?? g.First(), StringComparer.Ordinal);
+        return _functions.TryGetValue(name, out var f) ? f : null;
+    }
+
+    /// <summary>True when a name is declared as anything an operand can name (variable, parameter, function, label).</summary>
+    public bool IsDeclared(string name) =>
+        Variable(name) is not null || Parameter(name) is not null || Function(name) is not null || _fn.Labels.ContainsKey(name)
+        || _fn.CallPrototypes.ContainsKey(name) || _fn.CallTargets.ContainsKey(name) || _fn.BranchTargets.ContainsKey(name);
+}

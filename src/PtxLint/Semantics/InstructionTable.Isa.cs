@@ -1,0 +1,634 @@
+using System.Globalization;
+using System.Text;
+
+namespace PtxLint.Semantics;
+
+/// <summary>A minimum PTX ISA version and a set of targets an instruction form or modifier needs.</summary>
+public sealed record IsaRequirement(Version? Ptx, int MinSm, IReadOnlyList<string>? Targets)
+{
+    public static readonly IsaRequirement None = new(null, 0, null);
+
+    /// <summary>Both requirements at once (the stricter of each part).</summary>
+    public IsaRequirement And(IsaRequirement? other)
+    {
+        if (other is null || ReferenceEquals(other, None)) return this;
+        if (ReferenceEquals(this, None)) return other;
+        var ptx = Ptx is null ? other.Ptx : other.Ptx is null ? Ptx : Ptx >= other.Ptx ? Ptx : other.Ptx;
+        var targets = Targets is null ? other.Targets : other.Targets is null ? Targets : Targets.Intersect(other.Targets).ToList();
+        return new IsaRequirement(ptx, Math.Max(MinSm, other.MinSm), targets);
+    }
+
+    /// <summary>As the ISA writes it: <c>PTX ISA 8.6, sm_100a/sm_101a</c>.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (Ptx is not null) parts.Add($"PTX ISA {Ptx}");
+        if (Targets is not null) parts.Add(string.Join("/", Targets.Select(t => "sm_" + t)));
+        else if (MinSm > 0) parts.Add($"sm_{MinSm}+");
+        return string.Join(", ", parts);
+    }
+
+    internal static IsaRequirement Parse(string text)
+    {
+        Version? ptx = null;
+        int sm = 0;
+        List<string>? targets = null;
+        var words = text.Split((char[])[' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i + 1 < words.Length; i += 2)
+        {
+            if (words[i] == "ptx") ptx = Version.Parse(words[i + 1]);
+            else if (words[i] == "sm")
+            {
+                var v = words[i + 1];
+                if (v.All(char.IsAsciiDigit)) sm = int.Parse(v, CultureInfo.InvariantCulture);
+                else targets = v.Split('|').ToList();
+            }
+            else throw new FormatException($"unknown requirement '{words[i]}' in '{text}'");
+        }
+        return new IsaRequirement(ptx, sm, targets);
+    }
+}
+
+/// <summary>A modifier position of an instruction form: a literal (<c>.sat</c>) or a group (<c>.type = {...}</c>), required or optional.</summary>
+public sealed class IsaSlot
+{
+    public required string Name { get; init; }
+    /// <summary>The values it takes, each with what it needs beyond the form (or null); the first word of a multi-word value.</summary>
+    public required IReadOnlyDictionary<string, IsaRequirement?> Values { get; init; }
+    /// <summary>Values of several words (<c>.async.shared::cta</c>): the slot takes them as consecutive modifiers.</summary>
+    public IReadOnlyList<string[]> MultiWord { get; init; } = Array.Empty<string[]>();
+    public bool Optional { get; init; }
+    /// <summary>True when every value is a fundamental type (.u32, .f16x2 ...): the instruction's type.</summary>
+    public bool IsType { get; init; }
+    public override string ToString() => Optional ? "{" + Name + "}" : Name;
+}
+
+public enum IsaOperandKind { Value, Address, Vector, Dual, Label, Rest }
+
+/// <summary>An operand position of an instruction form.</summary>
+public sealed class IsaOperand
+{
+    public required string Name { get; init; }
+    public IsaOperandKind Kind { get; init; }
+    public bool Optional { get; init; }
+    /// <summary>A predicate operand that may be written <c>!p</c>.</summary>
+    public bool Negatable { get; init; }
+    /// <summary>For <see cref="IsaOperandKind.Dual"/>: the second destination's name; whether it may be left out (<c>p{|q}</c>).</summary>
+    public string? Second { get; init; }
+    public bool SecondOptional { get; init; }
+    /// <summary>The second destination's type expression (a predicate unless the table says otherwise).</summary>
+    public string SecondType { get; set; } = ".pred";
+    /// <summary>For an explicit vector (<c>{a, b, e, f}</c>): its length.</summary>
+    public int VectorLength { get; init; }
+    /// <summary>Type expression: <c>.u32</c>, <c>.type</c> (a bound group or the form's type), <c>.type*2</c>, <c>any</c>, <c>int</c>, <c>label</c>.</summary>
+    public string Type { get; set; } = "any";
+    public bool IsDestination { get; set; }
+    /// <summary>The data operand of a .vN form: a {vector} of N elements there, a scalar otherwise.</summary>
+    public bool IsVectorData { get; set; }
+    public override string ToString() => Name;
+}
+
+/// <summary>Checks an instruction form needs beyond its slots and operands.</summary>
+[Flags]
+public enum IsaFormFlags
+{
+    None = 0,
+    /// <summary>ld/st/cvt: a data register may be wider than the instruction type (ISA "Relaxed type-checking rules").</summary>
+    Relaxed = 1,
+    /// <summary>Operands are not checked (only the opcode, modifiers, .version and .target).</summary>
+    Unchecked = 2,
+    Mov = 4,
+    Cvt = 8,
+    Cvta = 16,
+    Call = 32,
+    /// <summary>tex/tld4: a vector result and an address with coordinates.</summary>
+    Texture = 64,
+}
+
+/// <summary>One syntax line of the ISA: an instruction form with its slots, operands and requirements.</summary>
+public sealed class IsaForm
+{
+    /// <summary>The first word: <c>ld</c>, <c>cp</c>, <c>tcgen05</c>.</summary>
+    public required string Opcode { get; init; }
+    /// <summary>The words of a compound instruction name that must follow the opcode, in order (<c>.async .bulk</c> of <c>cp.async.bulk</c>).</summary>
+    public required IReadOnlyList<string> Compound { get; init; }
+    public required IReadOnlyList<IsaSlot> Slots { get; init; }
+    public required IReadOnlyList<IsaOperand> Operands { get; init; }
+    public required IsaRequirement Requirement { get; init; }
+    public IsaFormFlags Flags { get; init; }
+    /// <summary>"at least one of these slots" rules with ptxas's message ('$' is the instruction's name).</summary>
+    public IReadOnlyList<(string[] Slots, string Message)> RequiredAny { get; init; } = Array.Empty<(string[], string)>();
+    /// <summary>The instruction loses its non-.sync form from PTX ISA 6.4 on sm_70 and later (vote, shfl).</summary>
+    public bool NoSyncDeprecated { get; init; }
+    /// <summary>load/store/atomic/texture: what the address operand accesses.</summary>
+    public string? Memory { get; init; }
+    /// <summary>The ISA syntax line (for messages and the table test).</summary>
+    public required string Syntax { get; init; }
+    /// <summary>The instruction's name as ptxas says it: <c>cp.async.bulk</c>, <c>add</c>.</summary>
+    public string Name => Compound.Count == 0 ? Opcode : Opcode + string.Concat(Compound.Select(c => "." + c.TrimStart('.')));
+    public override string ToString() => Syntax;
+}
+
+/// <summary>
+/// The ISA half of the instruction table: every instruction form of the PTX ISA with its modifiers, operand
+/// signature, types, minimum PTX ISA version and targets, read from InstructionTable.Isa.txt (embedded), plus the
+/// .version and .target facts. Built once, on first use.
+/// </summary>
+public static class IsaTable
+{
+    private static readonly Lazy<Data> Loaded = new(() => Load(ReadEmbedded()), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private sealed class Data
+    {
+        public readonly Dictionary<string, List<IsaForm>> Forms = new(StringComparer.Ordinal);
+        public readonly HashSet<string> Vocabulary = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, HashSet<string>> ModifiersByOpcode = new(StringComparer.Ordinal);
+        public readonly List<string> Compounds = new();
+    }
+
+    /// <summary>Every instruction form of an opcode (its first word), in table order; empty when the opcode is not PTX.</summary>
+    public static IReadOnlyList<IsaForm> FormsOf(string opcode) =>
+        Loaded.Value.Forms.TryGetValue(opcode, out var f) ? f : Array.Empty<IsaForm>();
+
+    /// <summary>Every opcode (first word) the ISA defines.</summary>
+    public static IReadOnlyCollection<string> Opcodes => Loaded.Value.Forms.Keys;
+
+    /// <summary>Every instruction name, compound names included (<c>cp.async.bulk.tensor</c>).</summary>
+    public static IEnumerable<string> InstructionNames => Loaded.Value.Forms.Values.SelectMany(l => l).Select(f => f.Name).Distinct();
+
+    /// <summary>Every modifier any instruction takes (ptxas says "Unknown modifier" for anything else).</summary>
+    public static bool IsKnownModifier(string modifier) => Loaded.Value.Vocabulary.Contains(modifier);
+
+    /// <summary>The modifiers an opcode's forms take (for "did you mean").</summary>
+    public static IReadOnlyCollection<string> ModifiersOf(string opcode) =>
+        Loaded.Value.ModifiersByOpcode.TryGetValue(opcode, out var m) ? m : (IReadOnlyCollection<string>)Array.Empty<string>();
+
+    /// <summary>The compound instruction names (<c>cp.async.bulk</c>), from the table's %compound line.</summary>
+    public static IReadOnlyList<string> Compounds => Loaded.Value.Compounds;
+
+    // ------------------------------------------------------------------ .version and .target facts
+
+    /// <summary>The PTX ISA versions that exist up to the newest this table knows (ptxas rejects others: "Unsupported .version 7.9").</summary>
+    public static readonly IReadOnlyList<Version> KnownVersions = new[]
+    {
+        "1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "2.0", "2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "4.0", "4.1", "4.2", "4.3",
+        "5.0", "6.0", "6.1", "6.2", "6.3", "6.4", "6.5", "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "7.7", "7.8",
+        "8.0", "8.1", "8.2", "8.3", "8.4", "8.5", "8.6", "8.7", "8.8", "9.0",
+    }.Select(Version.Parse).ToArray();
+
+    /// <summary>The newest PTX ISA version the table knows (PTX ISA 9.0, CUDA 13.0); newer files are valid for newer toolchains.</summary>
+    public static Version NewestVersion => KnownVersions[^1];
+
+    /// <summary>Each target and the PTX ISA version that introduced it (the ISA's ".target" PTX ISA Notes).</summary>
+    public static readonly IReadOnlyDictionary<string, Version> TargetVersions = new Dictionary<string, string>
+    {
+        ["sm_10"] = "1.0", ["sm_11"] = "1.0", ["sm_12"] = "1.2", ["sm_13"] = "1.2", ["sm_20"] = "2.0", ["sm_21"] = "2.0", ["sm_30"] = "3.0",
+        ["sm_32"] = "4.0", ["sm_35"] = "3.1", ["sm_37"] = "4.1", ["sm_50"] = "4.0", ["sm_52"] = "4.1", ["sm_53"] = "4.2",
+        ["sm_60"] = "5.0", ["sm_61"] = "5.0", ["sm_62"] = "5.0", ["sm_70"] = "6.0", ["sm_72"] = "6.1", ["sm_75"] = "6.3",
+        ["sm_80"] = "7.0", ["sm_86"] = "7.1", ["sm_87"] = "7.4", ["sm_88"] = "9.0", ["sm_89"] = "7.8", ["sm_90"] = "7.8",
+        ["sm_90a"] = "8.0", ["sm_100"] = "8.6", ["sm_100a"] = "8.6", ["sm_100f"] = "8.8", ["sm_101"] = "8.6", ["sm_101a"] = "8.6",
+        ["sm_101f"] = "8.8", ["sm_103"] = "8.8", ["sm_103a"] = "8.8", ["sm_103f"] = "8.8", ["sm_110"] = "9.0", ["sm_110a"] = "9.0",
+        ["sm_110f"] = "9.0", ["sm_120"] = "8.7", ["sm_120a"] = "8.7", ["sm_120f"] = "8.8", ["sm_121"] = "8.8", ["sm_121a"] = "8.8",
+        ["sm_121f"] = "8.8",
+    }.ToDictionary(kv => kv.Key, kv => Version.Parse(kv.Value), StringComparer.Ordinal);
+
+    /// <summary>The other words a .target may hold.</summary>
+    public static readonly IReadOnlySet<string> TargetOptions = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "texmode_unified", "texmode_independent", "debug", "map_f64_to_f32",
+    };
+
+    /// <summary>The number of an <c>sm_XX</c>/<c>compute_XX</c> target (90 for sm_90a), or -1.</summary>
+    public static int SmNumber(string target)
+    {
+        var t = target.StartsWith("compute_", StringComparison.Ordinal) ? "sm_" + target[8..] : target;
+        if (!t.StartsWith("sm_", StringComparison.Ordinal)) return -1;
+        int end = 3;
+        while (end < t.Length && char.IsAsciiDigit(t[end])) end++;
+        return end > 3 && int.TryParse(t.AsSpan(3, end - 3), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+    }
+
+    /// <summary><c>compute_90a</c> is a synonym of <c>sm_90a</c>.</summary>
+    public static string Canonical(string target) => target.StartsWith("compute_", StringComparison.Ordinal) ? "sm_" + target[8..] : target;
+
+    /// <summary>True when the module's target meets <paramref name="r"/>'s target part.</summary>
+    public static bool TargetMeets(IsaRequirement r, string? target)
+    {
+        if (target is null) return true;
+        var t = Canonical(target);
+        int sm = SmNumber(t);
+        if (sm < 0) return true;
+        if (r.Targets is not null)
+        {
+            var suffix = t[3..];
+            return r.Targets.Contains(suffix, StringComparer.Ordinal);
+        }
+        return sm >= r.MinSm;
+    }
+
+    // ------------------------------------------------------------------ loading
+
+    private static string ReadEmbedded()
+    {
+        using var s = typeof(IsaTable).Assembly.GetManifestResourceStream("PtxLint.Semantics.InstructionTable.Isa.txt")
+                      ?? throw new InvalidOperationException("InstructionTable.Isa.txt is not embedded");
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    }
+
+    /// <summary>The table's text (tests check that every form parses and that the ISA's instructions are all there).</summary>
+    public static string Source => ReadEmbedded();
+
+    /// <summary><c>.name = .other = { ... };</c> or an opcode group <c>vop = { vadd, vsub };</c>.</summary>
+    private static readonly System.Text.RegularExpressions.Regex GroupLine =
+        new(@"^[.:A-Za-z0-9_]+(\s*=\s*[.:A-Za-z0-9_]+)*\s*=\s*\{", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static Data Load(string text)
+    {
+        var data = new Data();
+        var block = new List<(string Line, int No)>();
+        int lineNo = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            lineNo++;
+            var line = raw.TrimEnd('\r');
+            int hash = line.IndexOf('#');
+            if (hash >= 0) line = line[..hash];
+            if (line.StartsWith("%compound", StringComparison.Ordinal))
+            {
+                data.Compounds.AddRange(line[9..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                continue;
+            }
+            if (line.Trim().Length == 0)
+            {
+                if (block.Count > 0) LoadBlock(data, block);
+                block.Clear();
+                continue;
+            }
+            block.Add((line.Trim(), lineNo));
+        }
+        if (block.Count > 0) LoadBlock(data, block);
+        foreach (var t in new[] { ".v2", ".v4", ".v8" }) data.Vocabulary.Add(t);
+        return data;
+    }
+
+    private sealed class RawForm
+    {
+        public required string Syntax;
+        public required string Template;
+        public required string OperandText;
+        public IsaRequirement Requirement = IsaRequirement.None;
+        public int Line;
+    }
+
+    private static void LoadBlock(Data data, List<(string Line, int No)> lines)
+    {
+        var forms = new List<RawForm>();
+        var groups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var opcodeGroups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
+        var blockReq = IsaRequirement.None;
+        var flags = IsaFormFlags.None;
+        var dests = (string[]?)null;
+        string? vectorOperand = null;
+        var requiredAny = new List<(string[], string)>();
+        bool noSync = false;
+        string? memory = null;
+        foreach (var (line, no) in lines)
+        {
+            try
+            {
+                if (line.StartsWith('@'))
+                {
+                    var a = line[1..].Trim();
+                    int sp = a.IndexOf(' ');
+                    var key = sp < 0 ? a : a[..sp];
+                    var rest = sp < 0 ? "" : a[(sp + 1)..].Trim();
+                    switch (key)
+                    {
+                        case "ptx" or "sm": blockReq = blockReq.And(IsaRequirement.Parse(a)); break;
+                        case "types":
+                            foreach (var pair in rest.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                            {
+                                var kv = pair.Split('=');
+                                types[kv[0]] = kv[1];
+                            }
+                            break;
+                        case "dest": dests = rest == "none" ? Array.Empty<string>() : rest.Split(',', StringSplitOptions.TrimEntries); break;
+                        case "relaxed": flags |= IsaFormFlags.Relaxed; break;
+                        case "unchecked": flags |= IsaFormFlags.Unchecked; break;
+                        case "mov": flags |= IsaFormFlags.Mov; break;
+                        case "cvt": flags |= IsaFormFlags.Cvt; break;
+                        case "cvta": flags |= IsaFormFlags.Cvta; break;
+                        case "call": flags |= IsaFormFlags.Call | IsaFormFlags.Unchecked; break;
+                        case "texture": flags |= IsaFormFlags.Texture | IsaFormFlags.Unchecked; break;
+                        case "vector": vectorOperand = rest; break;
+                        case "nosync": noSync = true; break;
+                        case "memory": memory = rest; break;
+                        case "required":
+                        {
+                            int colon = rest.IndexOf(':');
+                            requiredAny.Add((rest[..colon].Split(' ', StringSplitOptions.RemoveEmptyEntries), rest[(colon + 1)..].Trim()));
+                            break;
+                        }
+                        default: throw new FormatException($"unknown annotation '@ {key}'");
+                    }
+                    continue;
+                }
+                if (GroupLine.IsMatch(line))
+                {
+                    int brace = line.IndexOf('{');
+                    var names = line[..brace].Split('=', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    int close = line.LastIndexOf('}');
+                    var values = line[(brace + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                    foreach (var n in names)
+                    {
+                        if (n.StartsWith('.') || n.StartsWith("::", StringComparison.Ordinal)) groups[n] = values;
+                        else opcodeGroups[n] = values;
+                    }
+                    continue;
+                }
+                int semi = line.IndexOf(';');
+                if (semi < 0) throw new FormatException("a form line ends with ';'");
+                var body = line[..semi].Trim();
+                var after = line[(semi + 1)..].Trim();
+                int ws = body.IndexOfAny([' ', '\t']);
+                var form = new RawForm
+                {
+                    Syntax = body + ";",
+                    Template = ws < 0 ? body : body[..ws],
+                    OperandText = ws < 0 ? "" : body[(ws + 1)..].Trim(),
+                    Line = no,
+                };
+                if (after.StartsWith('@')) form.Requirement = IsaRequirement.Parse(after[1..]);
+                forms.Add(form);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                throw new FormatException($"InstructionTable.Isa.txt line {no}: {e.Message}: {line}", e);
+            }
+        }
+        foreach (var raw in forms)
+        {
+            try
+            {
+                foreach (var f in BuildForms(data, raw, groups, opcodeGroups, types, blockReq, flags, dests, vectorOperand, requiredAny, noSync, memory))
+                {
+                    if (!data.Forms.TryGetValue(f.Opcode, out var list)) data.Forms[f.Opcode] = list = new List<IsaForm>();
+                    list.Add(f);
+                    if (!data.ModifiersByOpcode.TryGetValue(f.Opcode, out var mods)) data.ModifiersByOpcode[f.Opcode] = mods = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var c in f.Compound) { data.Vocabulary.Add(c); mods.Add(c); }
+                    foreach (var s in f.Slots)
+                    {
+                        foreach (var v in s.Values.Keys) { data.Vocabulary.Add(v); mods.Add(v); }
+                        foreach (var w in s.MultiWord.SelectMany(x => x)) { data.Vocabulary.Add(w); mods.Add(w); }
+                    }
+                }
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or ArgumentOutOfRangeException or KeyNotFoundException)
+            {
+                throw new FormatException($"InstructionTable.Isa.txt line {raw.Line}: {e.Message}: {raw.Syntax}", e);
+            }
+        }
+    }
+
+    /// <summary>Splits a template such as <c>ld{.weak}{.ss}.global.nc{.vec}.type</c> into (token, optional) pairs after the opcode.</summary>
+    private static (string Opcode, List<(string Token, bool Optional)> Parts) SplitTemplate(string template)
+    {
+        int i = 0;
+        while (i < template.Length && (char.IsAsciiLetterOrDigit(template[i]) || template[i] == '_')) i++;
+        var opcode = template[..i];
+        var parts = new List<(string, bool)>();
+        while (i < template.Length)
+        {
+            bool optional = template[i] == '{';
+            if (optional) i++;
+            int end = optional ? template.IndexOf('}', i) : i;
+            var chunk = optional ? template[i..end] : ReadToken(template, ref end);
+            foreach (var t in SplitDots(chunk)) parts.Add((t, optional));
+            i = optional ? end + 1 : end;
+        }
+        return (opcode, parts);
+
+        static string ReadToken(string s, ref int k)
+        {
+            int start = k;
+            k++; // the '.'
+            while (k < s.Length && s[k] != '.' && s[k] != '{')
+            {
+                if (s[k] == ':' && k + 1 < s.Length && s[k + 1] == ':') { k += 2; continue; }
+                k++;
+            }
+            return s[start..k];
+        }
+    }
+
+    /// <summary><c>.xorsign.abs</c> → <c>.xorsign</c>, <c>.abs</c>; <c>.level::cache_hint</c> stays one token.</summary>
+    private static IEnumerable<string> SplitDots(string s)
+    {
+        int start = 0;
+        for (int k = 1; k <= s.Length; k++)
+        {
+            if (k == s.Length || s[k] == '.')
+            {
+                if (k > start) yield return s[start..k];
+                start = k;
+            }
+        }
+    }
+
+    private static IEnumerable<IsaForm> BuildForms(Data data, RawForm raw, Dictionary<string, List<string>> groups, Dictionary<string, List<string>> opcodeGroups,
+        Dictionary<string, string> types, IsaRequirement blockReq, IsaFormFlags flags, string[]? dests, string? vectorOperand,
+        List<(string[], string)> requiredAny, bool noSync, string? memory)
+    {
+        var (opcode, parts) = SplitTemplate(raw.Template);
+        var opcodes = opcodeGroups.TryGetValue(opcode, out var og) ? og : new List<string> { opcode };
+        foreach (var op in opcodes)
+        {
+            // the leading words of a compound instruction name (%compound): ordered and required
+            var compound = new List<string>();
+            int k = 0, full = 0;
+            var prefix = op;
+            while (k < parts.Count && !parts[k].Optional && !groups.ContainsKey(parts[k].Token))
+            {
+                prefix += Base(parts[k].Token);
+                if (!data.Compounds.Any(c => c == prefix || c.StartsWith(prefix + ".", StringComparison.Ordinal))) break;
+                k++;
+                if (data.Compounds.Contains(prefix, StringComparer.Ordinal)) full = k;
+            }
+            for (int j = 0; j < full; j++) compound.Add(parts[j].Token);
+            k = full;
+            var slots = new List<IsaSlot>();
+            for (; k < parts.Count; k++)
+            {
+                var (token, optional) = parts[k];
+                if (groups.TryGetValue(token, out var values))
+                {
+                    var dict = new Dictionary<string, IsaRequirement?>(StringComparer.Ordinal);
+                    var multi = new List<string[]>();
+                    bool canBeAbsent = false;
+                    foreach (var v in values)
+                    {
+                        if (v == "none") { canBeAbsent = true; continue; }
+                        int lt = v.IndexOf('<');
+                        var name = lt < 0 ? v : v[..lt].Trim();
+                        var req = lt < 0 ? null : IsaRequirement.Parse(v[(lt + 1)..v.LastIndexOf('>')]);
+                        var pieces = SplitDots(name).ToArray();
+                        dict[pieces[0]] = req;
+                        if (pieces.Length > 1) multi.Add(pieces);
+                    }
+                    slots.Add(new IsaSlot
+                    {
+                        Name = token,
+                        Values = dict,
+                        MultiWord = multi,
+                        Optional = optional || canBeAbsent,
+                        IsType = dict.Count > 0 && dict.Keys.All(Types.IsType),
+                    });
+                }
+                else
+                {
+                    slots.Add(new IsaSlot
+                    {
+                        Name = token,
+                        Values = new Dictionary<string, IsaRequirement?>(StringComparer.Ordinal) { [token] = null },
+                        Optional = optional,
+                        IsType = Types.IsType(token),
+                    });
+                }
+            }
+            var operands = ParseOperands(raw.OperandText);
+            var vectorOperands = vectorOperand is null ? Array.Empty<string>() : vectorOperand.Split(',', StringSplitOptions.TrimEntries);
+            // operand types: explicit, else the form's one type
+            var typeSlots = slots.Where(s => s.IsType).ToList();
+            string? single = typeSlots.Count == 1 ? typeSlots[0].Name : null;
+            bool firstIsDest = dests is null;
+            for (int j = 0; j < operands.Count; j++)
+            {
+                var o = operands[j];
+                if (types.TryGetValue(o.Name, out var t)) o.Type = t;
+                else if (o.Kind == IsaOperandKind.Label) o.Type = "label";
+                else if (o.Kind is IsaOperandKind.Address or IsaOperandKind.Rest) o.Type = "any";
+                else if (single is not null) o.Type = single;
+                if (dests is not null) o.IsDestination = dests.Contains(o.Name);
+                else o.IsDestination = j == 0 && firstIsDest && o.Kind is IsaOperandKind.Value or IsaOperandKind.Vector or IsaOperandKind.Dual;
+                if (o.Kind == IsaOperandKind.Dual && o.Second is { } second && types.TryGetValue(second, out var t2)) o.SecondType = t2;
+                if (o.Kind == IsaOperandKind.Dual && !types.ContainsKey(o.Name) && o.SecondOptional is false && single is null) o.Type = ".pred";
+                if (vectorOperands.Contains(o.Name)) o.IsVectorData = true;
+            }
+            foreach (var (names, _) in requiredAny)
+                foreach (var n in names)
+                    if (!slots.Any(s => s.Name == n) && !parts.Any(p => p.Token == n))
+                        continue;
+            yield return new IsaForm
+            {
+                Opcode = op,
+                Compound = compound,
+                Slots = slots,
+                Operands = operands,
+                Requirement = blockReq.And(raw.Requirement),
+                Flags = flags,
+                RequiredAny = requiredAny.Where(r => r.Item1.Any(n => slots.Any(s => s.Name == n))).ToList(),
+                NoSyncDeprecated = noSync,
+                Memory = memory,
+                Syntax = opcodes.Count > 1 ? op + raw.Syntax[opcode.Length..] : raw.Syntax,
+            };
+        }
+    }
+
+    private static string Base(string token)
+    {
+        int i = token.IndexOf("::", StringComparison.Ordinal);
+        return i < 0 ? token : token[..i];
+    }
+
+    /// <summary>Parses an ISA operand list: <c>d{|p}, [a, c] {, e}, {!}c, {a, b, e, f}, ...</c>.</summary>
+    private static List<IsaOperand> ParseOperands(string text)
+    {
+        var list = new List<IsaOperand>();
+        int i = 0;
+        bool optional = false;
+        int optDepth = 0;
+        while (i < text.Length)
+        {
+            char c = text[i];
+            if (char.IsWhiteSpace(c) || c == ',') { i++; continue; }
+            if (c == '{' && i + 1 < text.Length && text[i + 1] == ',')
+            {
+                optional = true; optDepth++; i += 2; continue;
+            }
+            if (c == '}' && optDepth > 0) { optDepth--; optional = optDepth > 0; i++; continue; }
+            if (c == '{' && i + 1 < text.Length && text[i + 1] == '.')
+            {
+                // {.unified} after an address: a modifier of the operand, not an operand
+                i = text.IndexOf('}', i) + 1;
+                continue;
+            }
+            if (c == '{' && text.AsSpan(i).StartsWith("{!}"))
+            {
+                i += 3;
+                var name = ReadName(text, ref i);
+                list.Add(new IsaOperand { Name = name, Negatable = true, Optional = optional });
+                continue;
+            }
+            if (c == '{')
+            {
+                int close = text.IndexOf('}', i);
+                var inner = text[(i + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                list.Add(new IsaOperand { Name = inner[0], Kind = IsaOperandKind.Vector, VectorLength = inner.Length, Optional = optional });
+                i = close + 1;
+                continue;
+            }
+            if (c == '[')
+            {
+                int close = text.IndexOf(']', i);
+                var inner = text[(i + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                list.Add(new IsaOperand { Name = inner[0], Kind = IsaOperandKind.Address, Optional = optional });
+                i = close + 1;
+                continue;
+            }
+            if (text.AsSpan(i).StartsWith("..."))
+            {
+                list.Add(new IsaOperand { Name = "...", Kind = IsaOperandKind.Rest });
+                i += 3;
+                continue;
+            }
+            var n = ReadName(text, ref i);
+            if (i < text.Length && text[i] == '|')
+            {
+                i++;
+                var second = ReadName(text, ref i);
+                list.Add(new IsaOperand { Name = n, Kind = IsaOperandKind.Dual, Second = second, Optional = optional });
+                continue;
+            }
+            if (text.AsSpan(i).StartsWith("{|"))
+            {
+                i += 2;
+                var second = ReadName(text, ref i);
+                i = text.IndexOf('}', i) + 1;
+                list.Add(new IsaOperand { Name = n, Kind = IsaOperandKind.Dual, Second = second, SecondOptional = true, Optional = optional });
+                continue;
+            }
+            list.Add(new IsaOperand { Name = n, Optional = optional });
+        }
+        return list;
+
+        static string ReadName(string s, ref int k)
+        {
+            int start = k;
+            while (k < s.Length && (char.IsAsciiLetterOrDigit(s[k]) || s[k] is '_' or '-' or '.')) k++;
+            if (k == start) throw new FormatException($"an operand name at '{s[start..]}'");
+            return s[start..k];
+        }
+    }
+
+    /// <summary>For the docs and tests: the table as ISA syntax lines with their requirements.</summary>
+    public static string Describe()
+    {
+        var sb = new StringBuilder();
+        foreach (var (op, forms) in Loaded.Value.Forms.OrderBy(k => k.Key, StringComparer.Ordinal))
+            foreach (var f in forms)
+                sb.Append(f.Syntax).Append("    ").AppendLine(f.Requirement.ToString());
+        return sb.ToString();
+    }
+}
