@@ -32,6 +32,8 @@ public static class Program
             return AllocProfile.Run(args[1]);
         if (args.Length > 1 && args[0] == "throughput")
             return Throughput.Run(args.Skip(1).ToArray());
+        if (args.Length > 1 && args[0] == "requirements")
+            return IsaRequirements.Run(args.Skip(1).ToArray());
         if (args.Length > 0 && args[0] == "corpus")
             return CorpusRun.Run(args.Skip(1).ToArray());
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
@@ -274,6 +276,38 @@ public sealed class AllocProfile : System.Diagnostics.Tracing.EventListener
         Console.WriteLine($"allocated {total / 3 / 1e6:F1} MB per parse of {text.Length / 1e6:F1} MB; sampled {sampled / 3 / 1e6:F1} MB");
         foreach (var (t, b) in l._bytes.OrderByDescending(kv => kv.Value).Take(30))
             Console.WriteLine($"{100.0 * b / sampled,5:F1}%  {b / 3 / 1e6,7:F1} MB  {t}");
+        return 0;
+    }
+}
+
+/// <summary>
+/// `requirements FILE...`: for each file, the most demanding PTX ISA version and target its instructions need according
+/// to the ISA table (tools/ptxas-diff/boundary.py makes probes just below and at it, to check the table against ptxas).
+/// Prints: file, version needed, the instruction that needs it, minimum sm, the instruction, arch-specific targets.
+/// </summary>
+public static class IsaRequirements
+{
+    public static int Run(string[] files)
+    {
+        foreach (var path in files)
+        {
+            var text = CorpusRun.ReadText(path);
+            var m = PtxLint.Syntax.PtxParserDriver.Parse(path, text);
+            var ctx = PtxLint.Semantics.IsaContext.Of(m);
+            Version? ptx = null; string ptxBy = "-";
+            int sm = 0; string smBy = "-";
+            string? targets = null; string targetsBy = "-";
+            foreach (var fn in m.Functions.Where(f => f.HasBody))
+                foreach (var insn in fn.Instructions)
+                {
+                    var r = PtxLint.Semantics.IsaValidator.RequirementOf(insn, ctx, fn.Analyses.Symbols);
+                    if (r is null) continue;
+                    if (r.Ptx is { } v && (ptx is null || v > ptx)) { ptx = v; ptxBy = insn.FullOpcode; }
+                    if (r.MinSm > sm) { sm = r.MinSm; smBy = insn.FullOpcode; }
+                    if (r.Targets is not null && targets is null) { targets = string.Join("|", r.Targets); targetsBy = insn.FullOpcode; }
+                }
+            Console.WriteLine($"{path}\t{ptx?.ToString() ?? "-"}\t{ptxBy}\t{sm}\t{smBy}\t{targets ?? "-"}\t{targetsBy}");
+        }
         return 0;
     }
 }

@@ -135,9 +135,10 @@ public sealed class PTX013InvalidPtx : IRule
                         s is not null ? $"did you mean `{s}`?" : "see the PTX ISA's .target directive for the targets");
                     continue;
                 }
-                // ptxas 13 checks the target against .version from PTX ISA 2.0 on (measured: .version 1.4 with .target sm_30 passes that check)
-                // ... and only in a module with more than its header (one with nothing after .address_size passes)
-                if (m.PtxVersion is { } have && have < needs && have >= new Version(2, 0) && (m.Functions.Count > 0 || m.Globals.Count > 0 || m.Files.Count > 0))
+                // ptxas 13 checks the target against .version in a module with more than its header (one with nothing after
+                // .address_size passes), and for PTX ISA 1.x only sm_20 (measured: .version 1.4 fails with sm_20, passes with sm_30)
+                if (m.PtxVersion is { } have && have < needs && (have >= new Version(2, 0) || sm == 20)
+                    && (m.Functions.Count > 0 || m.Globals.Count > 0 || m.Files.Count > 0))
                     ReportAt(ctx, m.TargetSpan, $"`.target {t}` needs PTX ISA {needs}; the module is `.version {have}`",
                         $"PTX .version {have} does not support .target {t}", $"raise `.version` to {needs} or later, or compile for an older target");
             }
@@ -168,6 +169,10 @@ public sealed class PTX013InvalidPtx : IRule
             if (!g.IsExtern && seen.TryGetValue(g.Name, out var first) && !first.IsExtern)
                 ReportAt(ctx, g.Span, $"`{g.Name}` is declared twice (first at line {first.Span.StartLine})",
                     $"Duplicate definition of variable '{g.Name}'", "rename one of them or delete the repeated declaration");
+            // an .extern declaration must be resolved by a .visible definition, not a module-private one
+            if (!g.IsExtern && !g.IsVisible && seen.TryGetValue(g.Name, out var ext) && ext.IsExtern)
+                ReportAt(ctx, g.Span, $"`{g.Name}` is declared .extern (line {ext.Span.StartLine}) but defined without .visible",
+                    $"'.extern' variable '{g.Name}' cannot be resolved by a '.static'", $"define it `.visible` or drop the .extern declaration");
             if (!seen.ContainsKey(g.Name) || !g.IsExtern) seen[g.Name] = g;
             CheckVariable(ctx, g, null);
             // module-scope .reg and .local are pre-ABI PTX: ptxas takes .reg for sm_1x and .local also before PTX ISA 3.0
@@ -196,6 +201,9 @@ public sealed class PTX013InvalidPtx : IRule
         if (v.SizeIsExpression)
             ReportAt(ctx, v.SizeSpan, $"the array size of `{v.Name}` is an expression; ptxas 13 takes only an integer literal there",
                 "Parsing error near '*': syntax error", $"write the value: `{v.Name}[{v.ElementCount?.ToString(CultureInfo.InvariantCulture) ?? "N"}]`", fn);
+        if (v.VectorWidth is not (1 or 2 or 4))
+            ReportAt(ctx, v.Span, $"`{v.Name}` is declared with .v{v.VectorWidth}; variables take .v2 or .v4 only",
+                $"Parsing error near '.v{v.VectorWidth}': syntax error", "declare an array instead (`.f32 name[N]`)", fn);
         if (v.Alignment is { } a && (a <= 0 || (a & (a - 1)) != 0))
             ReportAt(ctx, v.Span, $"`.align {a}` of `{v.Name}` is not a power of two", "Alignment must be a power of two",
                 "use .align 1, 2, 4, 8, 16 ...", fn);

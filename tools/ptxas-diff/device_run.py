@@ -50,12 +50,14 @@ if os.path.exists(os.path.join(job, "mutants.tsv")):
             with open(p, "w", newline="") as g:
                 g.write("\n".join(lines))
             tasks.append((mid, p, arch))
-pdir = os.path.join(job, "probes")
-if os.path.isdir(pdir):
+for sub, tag in (("probes", "probe:"), ("boundary", "boundary:")):
+    pdir = os.path.join(job, sub)
+    if not os.path.isdir(pdir):
+        continue
     with open(os.path.join(pdir, "list.tsv")) as f:
         for l in f:
-            name, arch = l.rstrip("\n").split("\t")
-            tasks.append(("probe:" + name, os.path.join(pdir, name + ".ptx"), arch))
+            name, arch = l.rstrip("\n").split("\t")[:2]
+            tasks.append((tag + name, os.path.join(pdir, name + ".ptx"), arch))
 
 
 DEADLINE = time.time() + float(os.environ.get("PTXAS_DIFF_BUDGET_S", "360"))

@@ -205,6 +205,47 @@ P["const-expr-float"] = k("mov.f32 %f1, 1.5 * 2.0;")
 P["const-expr-init"] = k("", head=".global .u32 t[3] = {1+1, 2*3, 1<<4};\n")
 P["const-expr-dim"] = k("", head=".global .u32 t[4*2];\n")
 
+# ---- second round (the answers refine PTX013's rules)
+P["mov-b32-decimal-float"] = k("mov.b32 %r1, 1.0;")
+P["mov-b64-0f"] = k("mov.b64 %rd1, 0f3F800000;")
+P["mov-b32-0d"] = k("mov.b32 %r1, 0d3FF0000000000000;")
+P["and-b32-0f"] = k("and.b32 %r1, %r2, 0f3F800000;")
+P["add-u32-decimal-float"] = k("add.u32 %r1, %r2, 1.0;")
+P["add-f16-imm"] = k("add.f16 %rs1, %rs2, 0f3F800000;")
+P["mov-f16-imm"] = k("mov.b16 %rs1, 0x3C00;")
+P["shfl-no-sync-ptx63-sm70"] = k("shfl.down.b32 %r1, %r2, 1, 31;", v="6.3", t="sm_70")
+P["vote-no-sync-sm60"] = k("vote.any.pred %p1, %p2;", v="6.5", t="sm_60")
+P["ld-generic-of-const-var"] = k("ld.u32 %r1, [c];", head=".const .b32 c;\n")
+P["ld-generic-of-global-var"] = k("ld.u32 %r1, [g];", head=".global .b32 g;\n")
+P["ld-generic-of-local-var"] = k(".local .b32 l;\nld.u32 %r1, [l];")
+P["ld-const-of-global-var"] = k("ld.const.u32 %r1, [g];", head=".global .b32 g;\n")
+P["st-param-func-return-ok"] = H.format(v="8.0", t="sm_90") + ".func (.param .b32 r) f(.param .b32 a)\n{\n.reg .b32 %r<2>;\nld.param.b32 %r1, [a];\nst.param.b32 [r], %r1;\nret;\n}\n"
+P["st-param-func-input"] = H.format(v="8.0", t="sm_90") + ".func f(.param .b32 a)\n{\n.reg .b32 %r<2>;\nmov.u32 %r1, 1;\nst.param.b32 [a], %r1;\nret;\n}\n"
+P["reg-used-before-decl"] = k("mov.u32 %t, 1;\n.reg .b32 %t;", regs="")
+P["reg-shadow-inner-block"] = k("{\n.reg .f32 %r1;\nmov.f32 %r1, 0f3F800000;\n}", regs=".reg .b32 %r<4>;\n")
+P["label-dup-sibling-blocks"] = k("{\nL1:\nbra.uni L1;\n}\n{\nL1:\nbra.uni L1;\n}")
+P["call-declared-after"] = H.format(v="8.0", t="sm_90") + ".visible .entry k()\n{\ncall.uni f, ();\nret;\n}\n.func f()\n{\nret;\n}\n"
+P["extern-shared-twice"] = k("", head=".extern .shared .align 16 .b8 s[];\n.extern .shared .align 16 .b8 s[];\n")
+P["global-extern-then-def"] = k("", head=".extern .global .b32 g;\n.global .b32 g;\n")
+P["func-proto-then-def"] = H.format(v="8.0", t="sm_90") + ".func f();\n.func f()\n{\nret;\n}\n.visible .entry k()\n{\ncall.uni f, ();\nret;\n}\n"
+P["func-two-protos"] = H.format(v="8.0", t="sm_90") + ".func f();\n.func f();\n.visible .entry k()\n{\nret;\n}\n"
+P["shared-module-and-function-same-name"] = k(".shared .b32 s;", head=".shared .b32 s;\n")
+P["local-same-name-sibling-blocks"] = k("{\n.local .b32 v;\n}\n{\n.local .b32 v;\n}")
+P["param-decl-in-call-blocks"] = H.format(v="8.0", t="sm_90") + ".func f(.param .b32 a)\n{\nret;\n}\n.visible .entry k()\n{\n{\n.param .b32 p0;\nst.param.b32 [p0], 1;\ncall.uni f, (p0);\n}\n{\n.param .b32 p0;\nst.param.b32 [p0], 2;\ncall.uni f, (p0);\n}\nret;\n}\n"
+P["setp-u32-with-s32-regs"] = k("setp.lt.u32 %p1, %s1, %s2;", regs=".reg .s32 %s<4>;\n.reg .pred %p<2>;\n")
+P["mul-wide-u32-dest-u64reg"] = k("mul.wide.u32 %d1, %r1, %r2;", regs=".reg .u64 %d<2>;\n.reg .u32 %r<4>;\n")
+P["mul-wide-dest-32"] = k("mul.wide.s32 %r1, %r2, %r3;")
+P["cvta-to-shared-u32-from-64"] = k("cvta.to.shared.u32 %r1, %rd1;")
+P["cvta-shared-u64-from-32"] = k("cvta.shared.u64 %rd1, %r1;")
+P["cvt-u64-u32-from-b64"] = k("cvt.u64.u32 %rd1, %rd2;")
+P["selp-f32-int-imm"] = k("selp.f32 %f1, 1, %f2, %p1;")
+P["bfe-u32-len-imm"] = k("bfe.u32 %r1, %r2, 8, 8;")
+P["shl-b32-shift-b16"] = k("shl.b32 %r1, %r2, %rs1;")
+P["atom-add-f32-global"] = k("atom.global.add.f32 %f1, [%rd1], %f2;", v="6.0", t="sm_50")
+P["red-relaxed-sm60"] = k("red.relaxed.gpu.global.add.u32 [%rd1], 1;", v="6.0", t="sm_60")
+P["ld-v4-b128"] = k("ld.global.v2.b128 {%q1, %q2}, [%rd1];", regs=".reg .b128 %q<4>;\n.reg .b64 %rd<4>;\n", v="8.3")
+P["ld-b128-sm70-ptx83"] = k("ld.global.b128 %q1, [%rd1];", regs=".reg .b128 %q<4>;\n.reg .b64 %rd<4>;\n", v="8.3", t="sm_70")
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 with open(os.path.join(out, "list.tsv"), "w") as f:

@@ -33,6 +33,18 @@ public sealed class SymbolTable
     /// </summary>
     public RegisterDecl? Register(string name, int instructionIndex)
     {
+        var decl = Lookup(name, instructionIndex);
+        // ptxas reads a function once: a register declared after the instruction is not yet declared there
+        if (decl is not null && instructionIndex >= 0 && instructionIndex < _fn.Instructions.Count && Before(_fn.Instructions[instructionIndex].Span, decl.Span))
+            return null;
+        return decl;
+    }
+
+    private static bool Before(Diagnostics.SourceSpan a, Diagnostics.SourceSpan b) =>
+        !a.IsEmpty && !b.IsEmpty && (a.StartLine < b.StartLine || (a.StartLine == b.StartLine && a.StartColumn < b.StartColumn));
+
+    private RegisterDecl? Lookup(string name, int instructionIndex)
+    {
         RegisterDecl? best = null;
         if (_singles.TryGetValue(name, out var singles))
             best = Innermost(singles, instructionIndex, best);
@@ -71,7 +83,7 @@ public sealed class SymbolTable
     }
 
     /// <summary>A register declared anywhere in the function by that name (ignoring scopes), or null.</summary>
-    public RegisterDecl? AnyRegister(string name) => Register(name, -1) ?? _fn.FindRegister(name);
+    public RegisterDecl? AnyRegister(string name) => Lookup(name, -1);
 
     /// <summary>The variable a name refers to: the function's own (<c>.local</c>, <c>.shared</c>, call <c>.param</c>) first, then the module's.</summary>
     public VariableSymbol? Variable(string name) => _fn.FindVariable(name);

@@ -85,6 +85,11 @@ public sealed class IsaOperand
     public bool IsDestination { get; set; }
     /// <summary>The data operand of a .vN form: a {vector} of N elements there, a scalar otherwise.</summary>
     public bool IsVectorData { get; set; }
+    internal IsaOperand AsLabel() => new()
+    {
+        Name = Name, Kind = IsaOperandKind.Label, Optional = Optional, Type = "label", IsDestination = false,
+    };
+
     public override string ToString() => Name;
 }
 
@@ -252,6 +257,8 @@ public static class IsaTable
         {
             lineNo++;
             var line = raw.TrimEnd('\r');
+            // a comment line inside a block does not end it; only a blank line does
+            if (line.TrimStart().StartsWith('#')) continue;
             int hash = line.IndexOf('#');
             if (hash >= 0) line = line[..hash];
             if (line.StartsWith("%compound", StringComparison.Ordinal))
@@ -506,7 +513,7 @@ public static class IsaTable
             for (int j = 0; j < operands.Count; j++)
             {
                 var o = operands[j];
-                if (types.TryGetValue(o.Name, out var t)) o.Type = t;
+                if (types.TryGetValue(o.Name, out var t)) { o.Type = t; if (t == "label") o = operands[j] = o.AsLabel(); }
                 else if (o.Kind == IsaOperandKind.Label) o.Type = "label";
                 else if (o.Kind is IsaOperandKind.Address or IsaOperandKind.Rest) o.Type = "any";
                 else if (single is not null) o.Type = single;

@@ -104,6 +104,23 @@ public static class IsaValidator
         return requirementProblem;
     }
 
+    /// <summary>
+    /// What a valid instruction needs: the requirement of the first form that accepts its modifiers and operands (the
+    /// form's own and its modifiers'); null when no form accepts it. Tools use it to find a module's minimum .version/.target.
+    /// </summary>
+    public static IsaRequirement? RequirementOf(Instruction insn, IsaContext ctx, SymbolTable symbols)
+    {
+        IsaRequirement? best = null;
+        foreach (var f in IsaTable.FormsOf(insn.Opcode))
+        {
+            var r = MatchModifiers(f, insn.Modifiers);
+            if (r.Fail is not null || CheckOperands(insn, f, r.Bind!, ctx, symbols) is not null) continue;
+            // the least demanding accepting form
+            if (best is null || (r.Req!.Ptx ?? new Version(1, 0)) < (best.Ptx ?? new Version(1, 0))) best = r.Req;
+        }
+        return best;
+    }
+
     // ------------------------------------------------------------------ modifiers
 
     private sealed class ModMismatch
@@ -351,9 +368,46 @@ public static class IsaValidator
         return null;
     }
 
-    /// <summary>Rules that hold across forms: the deprecated non-.sync warp instructions.</summary>
+    private static readonly HashSet<string> EqualityOnly = new(StringComparer.Ordinal) { ".eq", ".ne" };
+
+    /// <summary>Rules that hold across forms: the deprecated non-.sync warp instructions; the width of ld/st vectors; comparisons of bits.</summary>
     private static IsaProblem? CheckRules(Instruction insn, IsaForm form, Dictionary<string, string> bind, IsaContext ctx)
     {
+        if (bind.TryGetValue(".CmpOp", out var cmp) && (bind.GetValueOrDefault(".type") ?? bind.GetValueOrDefault(".stype")) is { } ct
+            && Types.Kind(ct) == 'b' && !EqualityOnly.Contains(cmp))
+            return new IsaProblem
+            {
+                Kind = IsaProblemKind.InstructionTypes,
+                Message = $"`{insn.FullOpcode}` orders {ct} values; bit types compare with .eq and .ne only",
+                Ptxas = "Mismatch between instruction type and comparison qualifier",
+                Help = $"compare as signed (.s{Types.BitWidth(ct)}) or unsigned (.u{Types.BitWidth(ct)}) values: `{insn.Opcode}{cmp}.u{Types.BitWidth(ct)}`",
+            };
+        if (form.Memory is "load" or "store" && bind.TryGetValue(".vec", out var vec) && bind.TryGetValue(".type", out var type))
+        {
+            int n = VectorWidthOf(vec), bits = Types.BitWidth(type), total = n * bits;
+            bool wide = (n == 8 && bits == 32) || (n == 4 && bits == 64);
+            if (total > 256 || (total == 256 && !wide) || (n == 8 && bits != 32))
+                return new IsaProblem
+                {
+                    Kind = IsaProblemKind.VectorSize,
+                    Message = $"`{insn.FullOpcode}` moves {n} × {bits} bits; a vector access is at most 128 bits, or 256 as .v8 of 32-bit or .v4 of 64-bit elements",
+                    Ptxas = $"Illegal vector size: {n}",
+                    Help = n == 8 ? "use .v4 (or .v8 with a 32-bit type on sm_100+)" : "use a narrower vector or type",
+                };
+            if (total == 256)
+            {
+                var req = new IsaRequirement(new Version(8, 8), 100, null);
+                if (CheckRequirement(insn, form, req, ctx) is { } p)
+                    return new IsaProblem
+                    {
+                        Kind = p.Kind,
+                        Message = $"`{insn.FullOpcode}` is a 256-bit access, which needs PTX ISA 8.8 and sm_100 or later",
+                        Ptxas = p.Kind == IsaProblemKind.Version ? "Feature '256 bit wide load/store' requires PTX ISA .version 8.8 or later"
+                            : "Feature '256 bit wide load/store' requires .target sm_100 or higher",
+                        Help = "split it into two 128-bit accesses, or raise .version to 8.8 and .target to sm_100",
+                    };
+            }
+        }
         if (form.NoSyncDeprecated && ctx.Ptx is { } v && v >= new Version(6, 4) && ctx.Target is { } t && IsaTable.SmNumber(t) >= 70)
         {
             return new IsaProblem
@@ -377,6 +431,15 @@ public static class IsaValidator
         // every register an operand names must be declared (checked for every form, also unchecked ones)
         if (UndeclaredRegister(insn, symbols) is { } undeclared) return undeclared;
         if ((form.Flags & IsaFormFlags.Call) != 0) return CheckCall(insn, symbols);
+        if ((form.Flags & IsaFormFlags.Texture) != 0 && ops.Count >= 2 && ops[1] is AddressOperand { BaseSymbol: { } tref }
+            && symbols.Variable(tref) is null && symbols.Parameter(tref) is null)
+            return new IsaProblem
+            {
+                Kind = IsaProblemKind.Undeclared,
+                Message = $"`{insn.FullOpcode}` reads the texture {tref}, which is not declared",
+                Ptxas = $"Arguments mismatch for instruction '{insn.Opcode}'",
+                Help = $"declare it (`.global .texref {tref};`) or fix the name",
+            };
         if ((form.Flags & IsaFormFlags.Texture) != 0
             && (ops.Count < 2 || ops[0] is not (VectorOperand or RegisterOperand or DualPredicateOperand) || ops[1] is not AddressOperand { Extra.Count: > 0 }))
             return new IsaProblem
@@ -548,7 +611,8 @@ public static class IsaValidator
         if (op is VectorOperand { Elements.Count: 1 } one) op = one.Elements[0]; // `{ %rs1 }` is %rs1 (Triton writes it)
         if (spec.IsVectorData)
         {
-            int width = bind.Values.Select(VectorWidthOf).FirstOrDefault(w => w > 1);
+            int width = bind.TryGetValue(".num", out var num) && num.StartsWith(".x", StringComparison.Ordinal) && int.TryParse(num.AsSpan(2), out var xn)
+                ? xn : bind.Values.Select(VectorWidthOf).FirstOrDefault(w => w > 1);
             if (width > 1)
             {
                 // a vector register (.reg .v4 .u16 v) stands for the whole vector
@@ -600,7 +664,7 @@ public static class IsaValidator
         switch (op)
         {
             case RegisterOperand r:
-                if (r.Negated && !negatable && !dest)
+                if (r.Negated && !negatable && !dest && type != ".pred")
                     return Mismatch(insn, op, index, IsaProblemKind.OperandKind, $"operand {index + 1} of `{insn.FullOpcode}` cannot be negated (`!{r.Name}`)",
                         $"Arguments mismatch for instruction '{PtxasName(insn)}'");
                 return CheckRegister(insn, r, type, relaxed, dest, index);
@@ -657,7 +721,8 @@ public static class IsaValidator
         string? regType = decl?.TypeName;
         if (decl is null && insn.Function.Parameters.FirstOrDefault(p => p.Name == r.Name && p.Space == StateSpace.Reg) is { } rp) regType = rp.TypeName;
         if (regType is null || regType.Length == 0) return null;
-        if (decl is not null && decl.Bits != Types.BitWidth(regType)) return null; // a vector register (.reg .v2 .b32): not checked
+        // a vector register (.reg .v2 .b32 v): its components (v.x) are elements; the whole register is not checked here
+        if (decl is not null && decl.Bits != Types.BitWidth(regType) && r.Component is null) return null;
         if (Types.Compatible(type, regType, relaxed)) return null;
         return new IsaProblem
         {
@@ -696,10 +761,14 @@ public static class IsaValidator
     {
         if (type is null || type == "int") return null;
         char k = Types.Kind(type);
-        // cvt takes no constant for a 16-bit floating-point source (measured with ptxas 13)
-        if (insn.Opcode == "cvt" && type is ".f16" or ".bf16" or ".f16x2" or ".bf16x2")
-            return Mismatch(insn, op, index, IsaProblemKind.OperandType, $"`{insn.FullOpcode}` converts the constant {op} from {type}; cvt takes a {type} source in a register only",
-                $"Arguments mismatch for instruction 'cvt'", $"put the value in a register first (`mov.b16 %rs1, 0x3C00;` is 1.0 as .f16)");
+        // no constant for a 16-bit floating-point operand (measured with ptxas 13: add.f16, cvt.f32.f16)
+        if (type is ".f16" or ".bf16" or ".f16x2" or ".bf16x2")
+            return Mismatch(insn, op, index, IsaProblemKind.OperandType, $"`{insn.FullOpcode}` operand {index + 1} is the constant {op}; a {type} operand takes a register only",
+                $"Arguments mismatch for instruction '{PtxasName(insn)}'", $"put the value in a register first (`mov.b16 %rs1, 0x3C00;` is 1.0 as .f16)");
+        // a decimal floating-point constant is not a bit pattern (mov.b32 %r1, 1.0 fails; 0f3F800000 is fine)
+        if (op is FloatImmediateOperand { Text: var ft } && k == 'b' && !(ft.Length > 2 && ft[0] == '0' && (ft[1] | 0x20) is 'f' or 'd'))
+            return Mismatch(insn, op, index, IsaProblemKind.OperandType, $"`{insn.FullOpcode}` operand {index + 1} is the decimal constant {op}; a {type} operand takes an integer or a 0f/0d bit pattern",
+                $"Arguments mismatch for instruction '{PtxasName(insn)}'", "write the bits: 1.0 as .b32 is 0f3F800000");
         if (op is FloatImmediateOperand fi && (k == 'p' || (k == 'b' && fi.Text.Length > 2 && (fi.Text[1] | 0x20) is 'f' or 'd'
                 && Types.BitWidth(type) != ((fi.Text[1] | 0x20) == 'f' ? 32 : 64) && fi.Text[0] == '0')))
             return Mismatch(insn, op, index, IsaProblemKind.OperandType,
@@ -780,11 +849,11 @@ public static class IsaValidator
                     $"`{insn.FullOpcode}` accesses {SpaceName(space)} but {sym} is {(v is null ? "a parameter" : "declared")} in {SpaceName(symSpace)}",
                     $"State space mismatch between instruction and address in instruction '{PtxasName(insn)}'",
                     $"use `{insn.Opcode}{SpaceName(symSpace)}` for {sym}, or the address of a {SpaceName(space)} variable");
-            if (form.Memory is not null && space == StateSpace.None && (p is { Space: StateSpace.Param } || v is { Space: StateSpace.Param }))
+            if (form.Memory is not null && space == StateSpace.None && (p is { Space: StateSpace.Param } || v is { Space: StateSpace.Param or StateSpace.Const }))
                 return Mismatch(insn, op, index, IsaProblemKind.AddressSpace,
-                    $"`{insn.FullOpcode}` accesses the parameter {sym} without .param; parameters are not in the generic address space",
+                    $"`{insn.FullOpcode}` accesses {sym} without {SpaceName(symSpace)}; generic addressing does not name {SpaceName(symSpace)} symbols",
                     $"State space mismatch between instruction and address in instruction '{PtxasName(insn)}'",
-                    $"write `{insn.Opcode}.param{string.Concat(insn.Modifiers)}`");
+                    $"write `{insn.Opcode}{SpaceName(symSpace)}{string.Concat(insn.Modifiers)}`, or take the generic address with cvta first");
             if (form.Memory == "store" && space == StateSpace.Param && p is not null && insn.Function.Parameters.Contains(p))
                 return Mismatch(insn, op, index, IsaProblemKind.AddressSpace, $"`{insn.FullOpcode}` writes to {sym}, an input parameter of {insn.Function.Name}",
                     $"Illegal to write to function input parameter '{sym}'", "copy the parameter into a register or a local variable and change that");
@@ -825,13 +894,31 @@ public static class IsaValidator
         int i = 0;
         ParenListOperand? ret = null, args = null;
         if (i < ops.Count && ops[i] is ParenListOperand r0) { ret = r0; i++; }
-        if (i >= ops.Count) return null;
+        if (i >= ops.Count || ops[i] is not (SymbolOperand or RegisterOperand))
+            return new IsaProblem
+            {
+                Kind = IsaProblemKind.Call,
+                Message = "`call` names no function to call",
+                Ptxas = "Parsing error near '(': syntax error",
+                Help = "write `call (results), function, (arguments);`",
+            };
         var callee = ops[i++];
         if (i < ops.Count && ops[i] is ParenListOperand a0) { args = a0; i++; }
         var tail = i < ops.Count ? ops[i] : null;
         if (callee is SymbolOperand s)
         {
             var f = symbols.Function(s.Name);
+            // ptxas reads the module once: the function must be declared (or defined) before the call
+            var firstDecl = insn.Function.Module.Functions.FirstOrDefault(x => x.Name == s.Name);
+            if (f is not null && firstDecl is not null && firstDecl.NameSpan.StartLine > insn.Span.StartLine && !ReferenceEquals(firstDecl, insn.Function))
+                return new IsaProblem
+                {
+                    Kind = IsaProblemKind.Call,
+                    Message = $"`call` to {s.Name}, which is declared only later (line {firstDecl.NameSpan.StartLine})",
+                    Ptxas = $"Call to '{s.Name}' requires call prototype",
+                    Span = s.Span,
+                    Help = $"declare it before the caller: `.func {s.Name}(...);` near the top of the file",
+                };
             if (f is null)
                 return new IsaProblem
                 {
