@@ -28,7 +28,7 @@ public sealed record IsaRequirement(Version? Ptx, int MinSm, IReadOnlyList<strin
         return string.Join(", ", parts);
     }
 
-    internal static IsaRequirement Parse(string text)
+    public static IsaRequirement Parse(string text)
     {
         Version? ptx = null;
         int sm = 0;

@@ -193,7 +193,7 @@ public sealed class CliTests
         Assert.Equal(2, rc);
         Assert.Contains("ptxlint: error: cannot read", e);
         Assert.DoesNotContain("   at ", e);
-        var k = tmp.Write("k.ptx", ".version 8.0\n");
+        var k = tmp.Write("k.ptx", ".version 8.0\n.target sm_90\n");
         (rc, o, e) = Exec(dll, "analyze", k, "--format", "sarif");
         Assert.Equal(0, rc);
         using var doc = JsonDocument.Parse(o);
