@@ -120,6 +120,13 @@ public sealed class PTX013InvalidPtx : IRule
                 "Missing .target directive at start of file", "add `.target sm_XX` right after `.version` (the GPU architecture the PTX is for)");
         if (!m.TargetSpan.IsEmpty)
         {
+            // map_f64_to_f32 is for targets without double precision (sm_10 to sm_12); ptxas 13 rejects it with any other
+            // target the directive names (measured: mutants m1-01400, m2-01147, m3-00615 of tests/data/ptxas-diff)
+            if (m.Targets.Contains("map_f64_to_f32")
+                && m.Targets.FirstOrDefault(t => IsaTable.SmNumber(IsaTable.Canonical(t)) >= 13) is { } newer)
+                ReportAt(ctx, m.TargetSpan, $"`map_f64_to_f32` is for sm_10 to sm_12; the module is `.target {newer}`",
+                    "Directive map_f64_to_f32 is not supported with SM 1.3 or higher",
+                    "remove `map_f64_to_f32` from `.target` (every target from sm_13 has double precision)");
             foreach (var t in m.Targets)
             {
                 if (IsaTable.TargetOptions.Contains(t)) continue;
@@ -175,6 +182,10 @@ public sealed class PTX013InvalidPtx : IRule
                     $"'.extern' variable '{g.Name}' cannot be resolved by a '.static'", $"define it `.visible` or drop the .extern declaration");
             if (!seen.ContainsKey(g.Name) || !g.IsExtern) seen[g.Name] = g;
             CheckVariable(ctx, g, null);
+            // the .tex state space is PTX ISA 1.0 to 1.4; later modules declare textures as .global .texref (mutant m3-01892)
+            if (g.Space == StateSpace.Tex && m.PtxVersion is { } tv && tv >= new Version(1, 5))
+                ReportAt(ctx, g.Span, $"`{g.Name}` is in the .tex state space, which PTX ISA 1.5 removed; the module is `.version {tv}`",
+                    "Deprecated feature: '.tex' not supported as of PTX version 1.5", $"declare it `.global .texref {g.Name};`");
             // module-scope .reg and .local are pre-ABI PTX: ptxas takes .reg for sm_1x and .local also before PTX ISA 3.0
             if (g.Space is StateSpace.Reg or StateSpace.Local && IsaTable.SmNumber(IsaContext.Of(m).Target ?? "sm_20") >= 20
                 && (g.Space == StateSpace.Reg || m.PtxVersion is null || m.PtxVersion >= new Version(3, 0)))

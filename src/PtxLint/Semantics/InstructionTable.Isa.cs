@@ -108,6 +108,8 @@ public enum IsaFormFlags
     Call = 32,
     /// <summary>tex/tld4: a vector result and an address with coordinates.</summary>
     Texture = 64,
+    /// <summary>With Unchecked: the number of operands is checked, their kinds and types are not (wmma fragments).</summary>
+    Counted = 128,
 }
 
 /// <summary>One syntax line of the ISA: an instruction form with its slots, operands and requirements.</summary>
@@ -324,6 +326,7 @@ public static class IsaTable
                         case "dest": dests = rest == "none" ? Array.Empty<string>() : rest.Split(',', StringSplitOptions.TrimEntries); break;
                         case "relaxed": flags |= IsaFormFlags.Relaxed; break;
                         case "unchecked": flags |= IsaFormFlags.Unchecked; break;
+                        case "counted": flags |= IsaFormFlags.Counted | IsaFormFlags.Unchecked; break;
                         case "mov": flags |= IsaFormFlags.Mov; break;
                         case "cvt": flags |= IsaFormFlags.Cvt; break;
                         case "cvta": flags |= IsaFormFlags.Cvta; break;

@@ -253,6 +253,21 @@ public static class IsaValidator
             default:
             {
                 var mod = m.Modifier!;
+                // another form takes the space: a modifier of the best form rules it out (ld.volatile.const)
+                if (StateSpaces.Parse(mod) != StateSpace.None && IsaTable.ModifiersOf(insn.Opcode).Contains(mod) && m.Form is { } bf
+                    && bf.Slots.FirstOrDefault(sl => !sl.Optional && sl.Values.Count == 1 && insn.Has(sl.Values.Keys.First())
+                        && StateSpaces.Parse(sl.Values.Keys.First()) == StateSpace.None) is { } lit)
+                {
+                    var word = lit.Values.Keys.First();
+                    var spaces = string.Join(" ", bf.Slots.SelectMany(sl => sl.Values.Keys).Where(v => StateSpaces.Parse(v) != StateSpace.None).Distinct());
+                    return new IsaProblem
+                    {
+                        Kind = IsaProblemKind.StateSpace,
+                        Message = $"`{insn.FullOpcode}`: {word} cannot be used with the {mod} state space",
+                        Ptxas = $"Modifier '{word}' cannot be applied to '{mod}' space",
+                        Help = $"drop {word}, or use a state space `{name}{word}` takes: {spaces}",
+                    };
+                }
                 if (StateSpaces.Parse(mod) != StateSpace.None)
                     return new IsaProblem
                     {
@@ -449,7 +464,7 @@ public static class IsaValidator
                 Ptxas = $"Arguments mismatch for instruction '{insn.Opcode}'",
                 Help = $"the ISA form is `{form.Syntax}`",
             };
-        if ((form.Flags & IsaFormFlags.Unchecked) != 0) return null;
+        if ((form.Flags & (IsaFormFlags.Unchecked | IsaFormFlags.Counted)) == IsaFormFlags.Unchecked) return null;
         var specs = form.Operands;
         int rest = specs.Count(s => s.Kind == IsaOperandKind.Rest);
         int required = specs.Count(s => !s.Optional && s.Kind != IsaOperandKind.Rest);
@@ -462,6 +477,7 @@ public static class IsaValidator
                 Ptxas = $"Arguments mismatch for instruction '{PtxasName(insn)}'",
                 Help = $"the ISA form is `{form.Syntax}`",
             };
+        if ((form.Flags & IsaFormFlags.Unchecked) != 0) return null;
         int extra = ops.Count - required;
         // the optional cache-policy operand comes with the .L2::cache_hint modifier only
         if (specs.Any(s => s.Name == "cache-policy" && !s.IsDestination) && extra > 0 && !insn.Has(".L2::cache_hint") && ops.Count == specs.Count(s => s.Kind != IsaOperandKind.Rest))
@@ -615,8 +631,8 @@ public static class IsaValidator
                 ? xn : bind.Values.Select(VectorWidthOf).FirstOrDefault(w => w > 1);
             if (width > 1)
             {
-                // a vector register (.reg .v4 .u16 v) stands for the whole vector
-                if (op is RegisterOperand { IsSpecial: false } vr && symbols.Register(vr.Name, insn.Index) is { } vd
+                // a vector register (.reg .v4 .u16 v) stands for the whole vector; one component (v.x) is a scalar (mutant m3-02137)
+                if (op is RegisterOperand { IsSpecial: false, Component: null } vr && symbols.Register(vr.Name, insn.Index) is { } vd
                     && vd.Bits == width * Types.BitWidth(vd.TypeName) && vd.Bits > 0)
                     return type is null || Types.Compatible(type, vd.TypeName, relaxed) ? null
                         : CheckRegister(insn, vr, type, relaxed, spec.IsDestination, index);

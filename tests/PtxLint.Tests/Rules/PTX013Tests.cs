@@ -431,4 +431,29 @@ public sealed class PTX013Tests
         // a module with nothing after its header passes ptxas's target check; one with code does not
         Assert.Empty(RuleTest.Run(Rule, H("6.1", "sm_90")));
     }
+
+    [Fact]
+    public void Regressions_from_the_held_out_set_C()
+    {
+        // map_f64_to_f32 is for sm_10..sm_12 (m3-00615: ".target sm_110a, map_f64_to_f32")
+        var f = RuleTest.Run(Rule, ".version 1.4\n.target sm_13, map_f64_to_f32\n.entry e()\n{\nret;\n}\n");
+        Assert.Contains(f, x => x.Message == "`map_f64_to_f32` is for sm_10 to sm_12; the module is `.target sm_13`");
+        Assert.Empty(RuleTest.Run(Rule, ".version 1.4\n.target sm_10, map_f64_to_f32\n.entry e()\n{\nret;\n}\n"));
+        // the .tex state space ends with PTX ISA 1.4 (m3-01892)
+        Assert.Contains(RuleTest.Run(Rule, ".version 2.3\n.target sm_20\n.tex .u64 tex;\n.entry e()\n{\nret;\n}\n"),
+            x => x.Message == "`tex` is in the .tex state space, which PTX ISA 1.5 removed; the module is `.version 2.3`");
+        Assert.Empty(RuleTest.Run(Rule, ".version 1.4\n.target sm_10\n.tex .u64 tex;\n.entry e()\n{\nret;\n}\n"));
+        // ld.volatile does not take .const (m3-02162)
+        var vol = Assert.Single(Bad("[|ld.volatile.const.f32 %f1, [%rd1];|]"));
+        Assert.Equal("`ld.volatile.const.f32`: .volatile cannot be used with the .const state space", vol.Message);
+        Assert.Contains("Modifier '.volatile' cannot be applied to '.const' space", vol.Notes[0]);
+        Good("ld.volatile.global.f32 %f1, [%rd1];\nld.volatile.shared.f32 %f2, [%rd1];\nld.const.f32 %f3, [%rd1];");
+        // one component of a vector register is a scalar, not the vector (m3-02137)
+        Bad(".reg .v2 .b16 %v;\n[|st.global.v2.b16 [%rd1], %v.y;|]");
+        Good(".reg .v2 .b16 %v;\nst.global.v2.b16 [%rd1], %v;\nst.global.b16 [%rd1], %v.y;");
+        // wmma: the number of operands is checked (m3-00062: a fourth operand)
+        Bad("[|wmma.load.b.sync.aligned.col.m16n16k16.shared.f16 {%r0, %r1, %r2, %r3, %r4, %r5, %r6, %r7}, [%r1], %r2, {%r0, %r1};|]", target: "sm_90");
+        Good("wmma.load.b.sync.aligned.col.m16n16k16.shared.f16 {%r0, %r1, %r2, %r3, %r4, %r5, %r6, %r7}, [%r1], %r2;");
+        Good("wmma.load.b.sync.aligned.col.m16n16k16.shared.f16 {%r0, %r1, %r2, %r3, %r4, %r5, %r6, %r7}, [%r1];");
+    }
 }
