@@ -228,7 +228,7 @@ public sealed class PTX013InvalidPtx : IRule
                     ReportAt(ctx, p.Span, $"kernel parameter `{p.Name}[]` has no size", "Parameter to entry function cannot be an incomplete array.",
                         $"give it a size (`{p.Name}[N]`), or pass a pointer (`.param .u64 {p.Name}`)", fn);
         // registers: the same name twice in one scope (parameters count as names of the function scope)
-        var names = new Dictionary<(string, BlockScope?), SourceSpan>();
+        var names = new Dictionary<(string, BlockScope?), SourceSpan>(fn.Parameters.Count + fn.ReturnParameters.Count + fn.RegisterDecls.Count + fn.LocalDeclarations.Count);
         foreach (var p in fn.Parameters.Concat(fn.ReturnParameters))
             names.TryAdd((p.Name, null), p.Span);
         foreach (var d in fn.RegisterDecls)

@@ -14,16 +14,21 @@ public sealed class SymbolTable
     private readonly Dictionary<string, List<RegisterDecl>> _singles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<RegisterDecl>> _ranges = new(StringComparer.Ordinal);
     private Dictionary<string, PtxFunction>? _functions;
+    /// <summary>Register lookups by name, when no register declaration is block-scoped (most functions).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RegisterDecl?>? _flat;
 
     public SymbolTable(PtxFunction fn)
     {
         _fn = fn;
+        bool flat = true;
         foreach (var d in fn.RegisterDecls)
         {
+            if (d.Scope is not null) flat = false;
             var map = d.Count is null ? _singles : _ranges;
             if (!map.TryGetValue(d.Prefix, out var list)) map[d.Prefix] = list = new List<RegisterDecl>(1);
             list.Add(d);
         }
+        if (flat) _flat = new System.Collections.Concurrent.ConcurrentDictionary<string, RegisterDecl?>(StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -33,7 +38,13 @@ public sealed class SymbolTable
     /// </summary>
     public RegisterDecl? Register(string name, int instructionIndex)
     {
-        var decl = Lookup(name, instructionIndex);
+        RegisterDecl? decl;
+        if (_flat is { } memo)
+        {
+            // no register of the function is block-scoped: the answer does not depend on where it is asked
+            if (!memo.TryGetValue(name, out decl)) memo[name] = decl = Lookup(name, instructionIndex);
+        }
+        else decl = Lookup(name, instructionIndex);
         // ptxas reads a function once: a register declared after the instruction is not yet declared there
         if (decl is not null && instructionIndex >= 0 && instructionIndex < _fn.Instructions.Count && Before(_fn.Instructions[instructionIndex].Span, decl.Span))
             return null;
@@ -50,7 +61,7 @@ public sealed class SymbolTable
             best = Innermost(singles, instructionIndex, best);
         int end = name.Length;
         while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        if (end < name.Length && end > 0 && _ranges.TryGetValue(name[..end], out var ranges))
+        if (end < name.Length && end > 0 && _ranges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var ranges))
         {
             // %r<8> declares %r0 .. %r7; "%r01" is not "%r1"
             var digits = name.AsSpan(end);

@@ -120,7 +120,22 @@ public sealed class IsaForm
     /// <summary>The words of a compound instruction name that must follow the opcode, in order (<c>.async .bulk</c> of <c>cp.async.bulk</c>).</summary>
     public required IReadOnlyList<string> Compound { get; init; }
     public required IReadOnlyList<IsaSlot> Slots { get; init; }
-    public required IReadOnlyList<IsaOperand> Operands { get; init; }
+    public required IReadOnlyList<IsaOperand> Operands
+    {
+        get => _operands;
+        init
+        {
+            _operands = value;
+            RestOperands = value.Count(o => o.Kind == IsaOperandKind.Rest);
+            RequiredOperands = value.Count(o => !o.Optional && o.Kind != IsaOperandKind.Rest);
+            OptionalOperands = value.Count(o => o.Optional);
+        }
+    }
+    private readonly IReadOnlyList<IsaOperand> _operands = Array.Empty<IsaOperand>();
+    /// <summary>How many operands the form requires, may add, and whether it ends with "..." (counted once, at load).</summary>
+    public int RequiredOperands { get; private init; }
+    public int OptionalOperands { get; private init; }
+    public int RestOperands { get; private init; }
     public required IsaRequirement Requirement { get; init; }
     public IsaFormFlags Flags { get; init; }
     /// <summary>"at least one of these slots" rules with ptxas's message ('$' is the instruction's name).</summary>

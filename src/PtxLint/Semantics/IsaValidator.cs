@@ -67,30 +67,26 @@ public static class IsaValidator
         var forms = IsaTable.FormsOf(insn.Opcode);
         if (forms.Count == 0) return UnknownOpcode(insn);
         var mods = insn.Modifiers;
-        foreach (var m in mods)
-            if (!IsaTable.IsKnownModifier(m)) return UnknownModifier(insn, m);
 
-        // 1. the forms whose modifiers fit
-        var fits = new List<(IsaForm Form, Dictionary<string, string> Bind, IsaRequirement Req)>();
-        ModMismatch? best = null;
-        foreach (var f in forms)
-        {
-            var r = MatchModifiers(f, mods);
-            if (r.Fail is null) fits.Add((f, r.Bind!, r.Req!));
-            else if (best is null || r.Fail.Score > best.Score) best = r.Fail;
-        }
-        if (fits.Count == 0) return ModifierProblem(insn, best!);
+        // 1. the forms whose modifiers fit (the same for every instruction with this opcode and these modifiers: cached)
+        var matched = Match(insn.Opcode, mods, forms);
+        if (matched.UnknownModifier is { } unknown) return UnknownModifier(insn, unknown);
+        var fits = matched.Fits;
+        if (fits.Length == 0) return ModifierProblem(insn, matched.Best!);
+
+        // every register an operand names must be declared (whatever the form, also unchecked ones)
+        if (UndeclaredRegister(insn, symbols) is { } undeclared) return undeclared;
 
         // 2. their operands
         IsaProblem? operandProblem = null;
-        var operandOk = new List<(IsaForm Form, Dictionary<string, string> Bind, IsaRequirement Req)>();
+        List<Fit>? operandOk = null;
         foreach (var fit in fits)
         {
-            var p = CheckOperands(insn, fit.Form, fit.Bind, ctx, symbols);
-            if (p is null) operandOk.Add(fit);
+            var p = CheckFormOperands(insn, fit.Form, fit.Bind, ctx, symbols);
+            if (p is null) (operandOk ??= new List<Fit>(fits.Length)).Add(fit);
             else operandProblem ??= p;
         }
-        if (operandOk.Count == 0) return operandProblem;
+        if (operandOk is null) return operandProblem;
 
         // 3. .version and .target
         IsaProblem? requirementProblem = null;
@@ -114,7 +110,7 @@ public static class IsaValidator
         foreach (var f in IsaTable.FormsOf(insn.Opcode))
         {
             var r = MatchModifiers(f, insn.Modifiers);
-            if (r.Fail is not null || CheckOperands(insn, f, r.Bind!, ctx, symbols) is not null) continue;
+            if (r.Fail is not null || UndeclaredRegister(insn, symbols) is not null || CheckFormOperands(insn, f, r.Bind!, ctx, symbols) is not null) continue;
             // the least demanding accepting form
             if (best is null || (r.Req!.Ptx ?? new Version(1, 0)) < (best.Ptx ?? new Version(1, 0))) best = r.Req;
         }
@@ -122,6 +118,68 @@ public static class IsaValidator
     }
 
     // ------------------------------------------------------------------ modifiers
+
+    private readonly record struct Fit(IsaForm Form, Dictionary<string, string> Bind, IsaRequirement Req);
+
+    /// <summary>The forms an opcode with its modifiers fits (their bindings are shared: read only), or why none does.</summary>
+    private sealed class Matched
+    {
+        public required Fit[] Fits;
+        public ModMismatch? Best;
+        public string? UnknownModifier;
+    }
+
+    /// <summary>An opcode and its modifiers, compared by value (no string is built to look one up).</summary>
+    private readonly struct ModKey : IEquatable<ModKey>
+    {
+        public readonly string Opcode;
+        public readonly string[] Mods;
+        public ModKey(string opcode, string[] mods) { Opcode = opcode; Mods = mods; }
+        public bool Equals(ModKey o)
+        {
+            if (!string.Equals(Opcode, o.Opcode, StringComparison.Ordinal) || Mods.Length != o.Mods.Length) return false;
+            for (int i = 0; i < Mods.Length; i++)
+                if (!string.Equals(Mods[i], o.Mods[i], StringComparison.Ordinal)) return false;
+            return true;
+        }
+        public override bool Equals(object? obj) => obj is ModKey k && Equals(k);
+        public override int GetHashCode()
+        {
+            var h = new HashCode();
+            h.Add(Opcode, StringComparer.Ordinal);
+            foreach (var m in Mods) h.Add(m, StringComparer.Ordinal);
+            return h.ToHashCode();
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ModKey, Matched> MatchCache = new();
+    private const int MatchCacheLimit = 50_000;
+
+    private static Matched Match(string opcode, string[] mods, IReadOnlyList<IsaForm> forms)
+    {
+        var key = new ModKey(opcode, mods);
+        if (MatchCache.TryGetValue(key, out var hit)) return hit;
+        Matched result;
+        string? unknown = null;
+        foreach (var m in mods)
+            if (!IsaTable.IsKnownModifier(m)) { unknown = m; break; }
+        if (unknown is not null) result = new Matched { Fits = Array.Empty<Fit>(), UnknownModifier = unknown };
+        else
+        {
+            var fits = new List<Fit>(2);
+            ModMismatch? best = null;
+            foreach (var f in forms)
+            {
+                var r = MatchModifiers(f, mods);
+                if (r.Fail is null) fits.Add(new Fit(f, r.Bind!, r.Req!));
+                else if (best is null || r.Fail.Score > best.Score) best = r.Fail;
+            }
+            result = new Matched { Fits = fits.ToArray(), Best = best };
+        }
+        // the key keeps the instruction's modifier array: copy it so the cache holds no IR
+        if (MatchCache.Count < MatchCacheLimit) MatchCache.TryAdd(new ModKey(opcode, (string[])mods.Clone()), result);
+        return result;
+    }
 
     private sealed class ModMismatch
     {
@@ -440,11 +498,10 @@ public static class IsaValidator
 
     // ------------------------------------------------------------------ operands
 
-    private static IsaProblem? CheckOperands(Instruction insn, IsaForm form, Dictionary<string, string> bind, IsaContext ctx, SymbolTable symbols)
+    /// <summary>The operands against one form (the registers they name are already known to be declared).</summary>
+    private static IsaProblem? CheckFormOperands(Instruction insn, IsaForm form, Dictionary<string, string> bind, IsaContext ctx, SymbolTable symbols)
     {
         var ops = insn.Operands;
-        // every register an operand names must be declared (checked for every form, also unchecked ones)
-        if (UndeclaredRegister(insn, symbols) is { } undeclared) return undeclared;
         if ((form.Flags & IsaFormFlags.Call) != 0) return CheckCall(insn, symbols);
         if ((form.Flags & IsaFormFlags.Texture) != 0 && ops.Count >= 2 && ops[1] is AddressOperand { BaseSymbol: { } tref }
             && symbols.Variable(tref) is null && symbols.Parameter(tref) is null)
@@ -466,9 +523,7 @@ public static class IsaValidator
             };
         if ((form.Flags & (IsaFormFlags.Unchecked | IsaFormFlags.Counted)) == IsaFormFlags.Unchecked) return null;
         var specs = form.Operands;
-        int rest = specs.Count(s => s.Kind == IsaOperandKind.Rest);
-        int required = specs.Count(s => !s.Optional && s.Kind != IsaOperandKind.Rest);
-        int optional = specs.Count(s => s.Optional);
+        int rest = form.RestOperands, required = form.RequiredOperands, optional = form.OptionalOperands;
         if (ops.Count < required || (rest == 0 && ops.Count > required + optional))
             return new IsaProblem
             {
@@ -551,29 +606,51 @@ public static class IsaValidator
 
     private static IsaProblem? UndeclaredRegister(Instruction insn, SymbolTable symbols)
     {
-        foreach (var r in AllRegisters(insn))
+        // the common operands are walked without an iterator (this runs for every instruction)
+        if (insn.Guard is { } g && Undeclared(insn, g, symbols) is { } pg) return pg;
+        foreach (var o in insn.Operands)
         {
-            if (r.IsSpecial) continue;
-            if (symbols.Register(r.Name, insn.Index) is not null) continue;
-            if (symbols.Variable(r.Name) is not null) continue; // a variable named like a register (.local .u32 %L1)
-            if (symbols.Parameter(r.Name) is { Space: StateSpace.Reg }) continue;
-            var any = symbols.AnyRegister(r.Name);
-            var p = new IsaProblem
+            switch (o)
             {
-                Kind = IsaProblemKind.Undeclared,
-                Message = any is not null
-                    ? $"register {r.Name} is used outside the {{ }} block that declares it"
-                    : $"register {r.Name} is not declared in {insn.Function.Name}",
-                Ptxas = $"Arguments mismatch for instruction '{PtxasName(insn)}'",
-            };
-            var range = RangeHint(insn.Function, r.Name);
-            if (range is not null) p.Notes.Add(range);
-            p.Help = any is not null ? $"move the use into the block at line {any.Scope?.Span.StartLine}, or declare {r.Name} where it is used"
-                : Suggest(r.Name, insn.Function.RegisterDecls.Where(d => d.Count is null).Select(d => d.Prefix)) is { } s ? $"did you mean `{s}`?"
-                : $"declare it (`.reg .b32 {r.Name};`) or fix the name";
-            return p;
+                case RegisterOperand r:
+                    if (Undeclared(insn, r, symbols) is { } pr) return pr;
+                    break;
+                case ImmediateOperand or FloatImmediateOperand or SymbolOperand or SinkOperand or StringOperand:
+                    break;
+                case AddressOperand { Extra.Count: 0 } a:
+                    if (a.BaseRegister is { } b && Undeclared(insn, b, symbols) is { } pb) return pb;
+                    if (a.IndexRegister is { } x && Undeclared(insn, x, symbols) is { } px) return px;
+                    break;
+                default:
+                    foreach (var r in o.Registers())
+                        if (Undeclared(insn, r, symbols) is { } p) return p;
+                    break;
+            }
         }
         return null;
+    }
+
+    private static IsaProblem? Undeclared(Instruction insn, RegisterOperand r, SymbolTable symbols)
+    {
+        if (r.IsSpecial) return null;
+        if (symbols.Register(r.Name, insn.Index) is not null) return null;
+        if (symbols.Variable(r.Name) is not null) return null; // a variable named like a register (.local .u32 %L1)
+        if (symbols.Parameter(r.Name) is { Space: StateSpace.Reg }) return null;
+        var any = symbols.AnyRegister(r.Name);
+        var p = new IsaProblem
+        {
+            Kind = IsaProblemKind.Undeclared,
+            Message = any is not null
+                ? $"register {r.Name} is used outside the {{ }} block that declares it"
+                : $"register {r.Name} is not declared in {insn.Function.Name}",
+            Ptxas = $"Arguments mismatch for instruction '{PtxasName(insn)}'",
+        };
+        var range = RangeHint(insn.Function, r.Name);
+        if (range is not null) p.Notes.Add(range);
+        p.Help = any is not null ? $"move the use into the block at line {any.Scope?.Span.StartLine}, or declare {r.Name} where it is used"
+            : Suggest(r.Name, insn.Function.RegisterDecls.Where(d => d.Count is null).Select(d => d.Prefix)) is { } s ? $"did you mean `{s}`?"
+            : $"declare it (`.reg .b32 {r.Name};`) or fix the name";
+        return p;
     }
 
     private static string? RangeHint(PtxFunction fn, string name)
@@ -584,14 +661,6 @@ public static class IsaValidator
         var prefix = name[..end];
         var decl = fn.RegisterDecls.FirstOrDefault(d => d.Count is not null && d.Prefix == prefix);
         return decl is null ? null : $"`.reg {decl.TypeName} {prefix}<{decl.Count}>` declares {prefix}0 to {prefix}{decl.Count - 1}";
-    }
-
-    private static IEnumerable<RegisterOperand> AllRegisters(Instruction insn)
-    {
-        if (insn.Guard is { } g) yield return g;
-        foreach (var o in insn.Operands)
-            foreach (var r in o.Registers())
-                yield return r;
     }
 
     private static IsaProblem? CheckOperand(Instruction insn, IsaForm form, IsaOperand spec, Dictionary<string, string> bind, Operand op, int index,
