@@ -24,9 +24,9 @@ public sealed class PTX013CorpusTests
     private static readonly Dictionary<string, string> InFileBeyondManifest = new()
     {
         ["public/NVIDIA__cuda-samples/Samples__0_Introduction__matrixMulDynlinkJIT__extras__matrixMul_kernel_32.ptx.gz"] =
-            ".version 1.4 with .target sm_20: ptxas 13 says \"PTX .version 1.4 does not support .target sm_20\" (tests/data/ptxas-diff mutant m2-02167)",
+            "`.target sm_20, map_f64_to_f32`: the manifest's message (map_f64_to_f32 is not supported with SM 1.3 or higher) is about the file's own sm_20, not the default SM; and ptxas 13 says \"PTX .version 1.4 does not support .target sm_20\" (tests/data/ptxas-diff mutant m2-02167)",
         ["public/NVIDIA__cuda-samples/Samples__0_Introduction__matrixMulDynlinkJIT__extras__matrixMul_kernel_64.ptx.gz"] =
-            ".version 1.4 with .target sm_20: ptxas 13 says \"PTX .version 1.4 does not support .target sm_20\" (tests/data/ptxas-diff mutant m2-02167)",
+            "`.target sm_20, map_f64_to_f32`: the manifest's message (map_f64_to_f32 is not supported with SM 1.3 or higher) is about the file's own sm_20, not the default SM; and ptxas 13 says \"PTX .version 1.4 does not support .target sm_20\" (tests/data/ptxas-diff mutant m2-02167)",
     };
 
     /// <summary>
