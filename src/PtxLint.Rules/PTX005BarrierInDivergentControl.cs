@@ -107,8 +107,12 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         /// </summary>
         private bool IsDivergent(Instruction branch, BarrierKind kind, bool strict = false)
         {
-            var u = (strict ? _fa.UniformityWithoutLaunchAssumptions : _fa.Uniformity).OfBranch(branch);
-            return kind == BarrierKind.Cta ? u != Uniformity.Uniform : u == Uniformity.Varying;
+            // The block-shape assumption only turns Varying into WarpUniform: for CTA barriers (any non-uniform branch
+            // is divergent) the two analyses agree, and the strict one is built only when a warp barrier needs it.
+            var u = _fa.Uniformity.OfBranch(branch);
+            if (kind == BarrierKind.Cta) return u != Uniformity.Uniform;
+            if (u == Uniformity.Varying) return true;
+            return strict && u == Uniformity.WarpUniform && _fa.UniformityWithoutLaunchAssumptions.OfBranch(branch) == Uniformity.Varying;
         }
 
         public void CheckBarrier(RuleContext ctx, Instruction barrier, BarrierKind kind)
@@ -242,7 +246,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
 
             bool work = false;
             Instruction? firstWork = null, waits = null, sameBarrier = null, sharedTouch = null, call = null;
-            var heldWrites = SharedSlotsAccessedAfter(barrier);
+            List<(string Symbol, long Offset, bool Write, bool SingleThread)>? heldWrites = null;
             var seen = new HashSet<BasicBlock> { bb };
             var stack = new Stack<(BasicBlock Block, int From)>();
             if (br == barrier) stack.Push((bb, barrier.Index + 1));
@@ -277,7 +281,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                         if (IsSharedAccess(insn, m))
                         {
                             if (inLoop && IsWait(insn)) { _spin = true; return (SkipFate.Continues, insn); }
-                            if (ConflictsWithHeld(insn, m, heldWrites)) return (SkipFate.Continues, insn);
+                            if (UniformSlot(insn, m) is not null && ConflictsWithHeld(insn, m, heldWrites ??= SharedSlotsAccessedAfter(barrier)))
+                                return (SkipFate.Continues, insn);
                             sharedTouch ??= insn;
                             work = true;
                             continue;

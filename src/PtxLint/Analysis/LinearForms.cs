@@ -10,47 +10,58 @@ namespace PtxLint.Analysis;
 /// </summary>
 public sealed class LinearForm : IEquatable<LinearForm>
 {
-    internal static readonly LinearForm Uniform = new(new SortedDictionary<string, long>(StringComparer.Ordinal));
+    internal static readonly LinearForm Uniform = new(Array.Empty<(int, long)>());
 
-    private readonly SortedDictionary<string, long> _terms;
-    private readonly string _key;
+    private readonly (int Atom, long Coeff)[] _terms; // sorted by atom id
+    private readonly int _hash;
 
-    internal LinearForm(SortedDictionary<string, long> terms)
+    private LinearForm((int, long)[] terms)
     {
         _terms = terms;
-        _key = string.Join('+', terms.Select(t => t.Value + "*" + t.Key));
+        var h = new HashCode();
+        foreach (var t in terms) h.Add(t);
+        _hash = h.ToHashCode();
     }
 
     /// <summary>No thread-dependent atom: the value is the same for every thread (that evaluates it in the same iteration).</summary>
-    public bool IsUniform => _terms.Count == 0;
+    public bool IsUniform => _terms.Length == 0;
 
-    internal static LinearForm Atom(string key) => new(new SortedDictionary<string, long>(StringComparer.Ordinal) { [key] = 1 });
+    internal static LinearForm Atom(int id) => new(new[] { (id, 1L) });
 
     internal static LinearForm? Combine(LinearForm? a, LinearForm? b, long kb)
     {
         if (a is null || b is null) return null;
-        var t = new SortedDictionary<string, long>(a._terms, StringComparer.Ordinal);
-        foreach (var (k, c) in b._terms)
+        if (b._terms.Length == 0) return a;
+        var r = new List<(int, long)>(a._terms.Length + b._terms.Length);
+        int i = 0, j = 0;
+        while (i < a._terms.Length || j < b._terms.Length)
         {
-            var v = t.GetValueOrDefault(k) + kb * c;
-            if (v == 0) t.Remove(k); else t[k] = v;
+            if (j >= b._terms.Length || i < a._terms.Length && a._terms[i].Atom < b._terms[j].Atom) r.Add(a._terms[i++]);
+            else if (i >= a._terms.Length || b._terms[j].Atom < a._terms[i].Atom) { r.Add((b._terms[j].Atom, kb * b._terms[j].Coeff)); j++; }
+            else
+            {
+                long c = a._terms[i].Coeff + kb * b._terms[j].Coeff;
+                if (c != 0) r.Add((a._terms[i].Atom, c));
+                i++; j++;
+            }
         }
-        return t.Count > 16 ? null : new LinearForm(t);
+        return r.Count > 16 ? null : new LinearForm(r.ToArray());
     }
 
     internal static LinearForm? Scale(LinearForm? a, long k)
     {
         if (a is null) return null;
         if (k == 0) return Uniform;
-        var t = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (key, c) in a._terms) t[key] = c * k;
+        if (k == 1) return a;
+        var t = new (int, long)[a._terms.Length];
+        for (int i = 0; i < t.Length; i++) t[i] = (a._terms[i].Atom, a._terms[i].Coeff * k);
         return new LinearForm(t);
     }
 
-    public bool Equals(LinearForm? other) => other is not null && other._key == _key;
+    public bool Equals(LinearForm? other) => other is not null && other._hash == _hash && other._terms.AsSpan().SequenceEqual(_terms);
     public override bool Equals(object? obj) => obj is LinearForm f && Equals(f);
-    public override int GetHashCode() => _key.GetHashCode(StringComparison.Ordinal);
-    public override string ToString() => _terms.Count == 0 ? "uniform" : _key;
+    public override int GetHashCode() => _hash;
+    public override string ToString() => _terms.Length == 0 ? "uniform" : string.Join(" + ", _terms.Select(t => $"{t.Coeff}*a{t.Atom}"));
 }
 
 /// <summary>
@@ -72,6 +83,8 @@ public sealed class LinearForms
     private readonly Dictionary<string, int> _vnIntern = new(StringComparer.Ordinal);
     private readonly Dictionary<int, int> _vnOfDef = new();
     private readonly Dictionary<int, bool> _uniformMemo = new();
+    // merged values by their reaching-definition set (the analysis shares one array per set) and register
+    private readonly Dictionary<int[], Dictionary<string, LinearForm>> _phiMemo = new(ReferenceEqualityComparer.Instance);
 
     public LinearForms(FunctionAnalyses fa)
     {
@@ -96,16 +109,23 @@ public sealed class LinearForms
     private LinearForm? OfUse(Instruction at, RegisterOperand reg, int depth)
     {
         if (reg.IsSpecial)
-            return SpecialRegisters.UniformityOf(reg.Name) == SpecialRegisters.Uniformity.CtaUniform ? LinearForm.Uniform : LinearForm.Atom("s:" + reg.FullName);
+            return SpecialRegisters.UniformityOf(reg.Name) == SpecialRegisters.Uniformity.CtaUniform ? LinearForm.Uniform : LinearForm.Atom(Intern("s:" + reg.FullName));
         if (depth > 24) return null;
         var set = _defs.ReachingIndices(at, reg.Name);
         if (set.Length == 1 && set[0] >= 0) return OfDef(_fn.Instructions[set[0]], depth + 1);
         if (set.Length == 0) return null;
         if (set[0] < 0)
             return _fn.IsEntry && set.Length == 1 && _fn.FindParameter(reg.Name) is not null ? LinearForm.Uniform : null;
+        if (_phiMemo.TryGetValue(set, out var done) && done.TryGetValue(reg.Name, out var known)) return known;
         var phiKey = reg.Name + ":" + string.Join(',', set);
         if (_assume.TryGetValue(phiKey, out var assumed)) return assumed;
-        return LoopCounter(at, reg, set, phiKey, depth) ?? LinearForm.Atom("r:" + phiKey);
+        var result = LoopCounter(at, reg, set, phiKey, depth) ?? LinearForm.Atom(Intern("r:" + phiKey));
+        if (_assume.Count == 0)
+        {
+            if (!_phiMemo.TryGetValue(set, out var map)) _phiMemo[set] = map = new Dictionary<string, LinearForm>(StringComparer.Ordinal);
+            map[reg.Name] = result;
+        }
+        return result;
     }
 
     /// <summary>
@@ -190,7 +210,7 @@ public sealed class LinearForms
         return result ?? Opaque(def);
     }
 
-    private LinearForm Opaque(Instruction def) => LinearForm.Atom("v:" + ValueNumber(def));
+    private LinearForm Opaque(Instruction def) => LinearForm.Atom(ValueNumber(def));
 
     private long? ConstantOf(Instruction at, Operand op, int depth = 0)
     {

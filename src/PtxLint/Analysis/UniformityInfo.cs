@@ -212,6 +212,9 @@ public sealed class UniformityInfo
         if (!CombinedPair(d, out var a, out var b)) return 0;
         foreach (var (x, sreg) in new[] { (a, b), (b, a) })
         {
+            // cheap test first: the other operand must come from a shuffle (directly or through a 64-bit pack)
+            var sd = CanonicalDef(d, sreg);
+            if (sd is null || sd.Opcode != "shfl" && !(sd.Opcode == "mov" && sd.Operands.Count == 2 && sd.Operands[1] is VectorOperand)) continue;
             int k = ShuffledXorOf(d, sreg, ValueKey(d, x));
             if (k == 0) continue;
             var xDef = CanonicalDef(d, x);
@@ -247,6 +250,7 @@ public sealed class UniformityInfo
     private bool CombinedPair(Instruction d, out RegisterOperand a, out RegisterOperand b)
     {
         a = b = null!;
+        if (!d.Info.Commutative && d.Opcode != "selp") return false;
         if (d.Info.Commutative && d.Operands.Count == 3 && d.Operands[1] is RegisterOperand ra && d.Operands[2] is RegisterOperand rb
             && !ra.IsSpecial && !rb.IsSpecial)
         {
@@ -358,10 +362,15 @@ public sealed class UniformityInfo
     /// </summary>
     private bool IsSameBaseCompare(Instruction insn)
     {
+        // Thread-dependent parts can only cancel between two thread-dependent register inputs.
         bool setp = insn.Opcode == "setp" && insn.Operands.Count == 3;
-        bool linear = !setp && insn.Opcode is "sub" or "add" or "min" or "max" or "not" or "neg" or "mad" or "mul" or "shl" or "cvt" or "mov"
-                      && insn.Defs.Length == 1 && insn.Guard is null;
+        bool linear = !setp && insn.Opcode is "sub" or "add" or "min" or "max" or "mad" && insn.Defs.Length == 1 && insn.Guard is null;
         if (!setp && !linear) return false;
+        int varyingInputs = 0;
+        bool dummy = false;
+        for (int i = 1; i < insn.Operands.Count; i++)
+            if (insn.Operands[i] is RegisterOperand ri && !ri.IsSpecial && UseValue(insn, ri, null, ref dummy) != Uniformity.Uniform) varyingInputs++;
+        if (varyingInputs < 2) return false;
         _sameBase ??= new Dictionary<int, bool>();
         if (_sameBase.TryGetValue(insn.Index, out var memo)) return memo;
         bool r = false;
@@ -411,6 +420,8 @@ public sealed class UniformityInfo
     /// coefficients (through mov, same-value cvt, add, sub, mul.lo, mul.wide, mad.lo, mad.wide and shl by a constant);
     /// null when it is anything else.
     /// </summary>
+    private Dictionary<int, TidPolynomial?>? _tidForms;
+
     private TidPolynomial? ThreadIndexForm(Instruction at, RegisterOperand reg, int depth)
     {
         if (reg.IsSpecial)
@@ -418,7 +429,15 @@ public sealed class UniformityInfo
         if (depth > 12) return null;
         var d = _defs.ReachingIndices(at, reg.Name);
         if (d.Length != 1 || d[0] < 0) return null;
-        var def = _fn.Instructions[d[0]];
+        _tidForms ??= new Dictionary<int, TidPolynomial?>();
+        if (_tidForms.TryGetValue(d[0], out var memo)) return memo;
+        var form = ThreadIndexFormOfDef(_fn.Instructions[d[0]], depth);
+        if (depth == 0 || form is not null) _tidForms[d[0]] = form; // a null found deep may be the depth limit
+        return form;
+    }
+
+    private TidPolynomial? ThreadIndexFormOfDef(Instruction def, int depth)
+    {
         if (def.Guard is not null) return null;
         TidPolynomial? Op(int i) => i < def.Operands.Count ? def.Operands[i] switch
         {
@@ -587,7 +606,7 @@ public sealed class UniformityInfo
             return insn.Guard is null ? v : v.Meet(UseValue(insn, insn.Guard, null, ref self));
         }
         // bar.red, vote, redux.sync ...: every participating thread gets the same result, whatever the inputs; only the guard matters.
-        if (collective is Collective.Cta or Collective.Warp || IsSameBaseCompare(insn) || v == Uniformity.WarpUniform && (ButterflyOffsets(insn, 0) == 31 || IsWarpIndex(insn) || IsWarpAlignedCompare(insn)))
+        if (collective is Collective.Cta or Collective.Warp || v == Uniformity.WarpUniform && (ButterflyOffsets(insn, 0) == 31 || IsWarpIndex(insn) || IsWarpAlignedCompare(insn)))
             return insn.Guard is null ? v : v.Meet(UseValue(insn, insn.Guard, null, ref self));
         if (_slots.ForwardedStore(insn) is { } store)
         {
@@ -601,6 +620,9 @@ public sealed class UniformityInfo
             v = v.Meet(UseValue(insn, u, null, ref self));
             if (v == Uniformity.Varying) break;
         }
+        // Thread-dependent inputs whose thread-dependent parts cancel (same-base comparisons, differences).
+        if (v != Uniformity.Uniform && IsSameBaseCompare(insn))
+            return insn.Guard is null ? Uniformity.Uniform : UseValue(insn, insn.Guard, null, ref self);
         return v;
     }
 
