@@ -19,6 +19,9 @@ namespace PtxLint.Rules;
 /// </summary>
 public sealed class PTX001SharedAddress64Bit : IRule
 {
+    public static readonly RuleOption<bool> ReportSymbolAddresses = RuleOptions.Boolean("reportSymbolAddresses", false,
+        "Also report 64-bit registers that hold a shared variable's address (mov.u64 %rd, sdata) or a .ptr .shared parameter: the old-compiler idiom.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX001",
@@ -34,13 +37,14 @@ public sealed class PTX001SharedAddress64Bit : IRule
         HelpMarkdown = RuleDocs.Load("PTX001"),
         Precision = "high",
         Tags = new[] { "portability", "correctness" },
+        Options = new RuleOption[] { ReportSymbolAddresses },
     };
 
     public RuleDescriptor Descriptor => Rule;
 
     public void Check(RuleContext ctx)
     {
-        bool reportSymbols = bool.TryParse(ctx.Option("reportSymbolAddresses", "false"), out var b) && b;
+        bool reportSymbols = ctx.Option(ReportSymbolAddresses);
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;

@@ -279,6 +279,7 @@ public sealed class AnalysisEngine
         var unusedLevel = EffectiveLevel(UnusedSuppressionRule.Descriptor, config);
         var directives = SuppressionScanner.Scan(module.Source, _byName.ContainsKey);
         findings.AddRange(SuppressionApplier.Apply(findings, directives, module, FindRule, ran.Contains, unusedLevel));
+        FindingGrouping.Merge(findings);
 
         findings.Sort(FindingOrder.Instance);
         long t2 = Stopwatch.GetTimestamp();
