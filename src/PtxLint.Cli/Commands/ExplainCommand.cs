@@ -1,13 +1,12 @@
 using System.CommandLine;
-using System.Text;
 using PtxLint.Diagnostics;
 using PtxLint.Engine;
 
 namespace PtxLint.Cli.Commands;
 
 /// <summary>
-/// <c>ptxlint explain PTXnnn</c>: prints the rule's docs page (markdown), with its "Options" section generated from the
-/// options the rule declares (name, type, default, accepted values): the page cannot drift from what the config accepts.
+/// <c>ptxlint explain PTXnnn</c>: prints the rule's docs page (markdown) with its "Options" section generated from the
+/// options the rule declares (<see cref="RuleHelp.Markdown"/>, the same text SARIF carries as the rule's help).
 /// </summary>
 public static class ExplainCommand
 {
@@ -27,45 +26,9 @@ public static class ExplainCommand
                     " (`ptxlint rules` lists them)");
                 return ExitCodes.Usage;
             }
-            ctx.Out.WriteLine(Render(d).TrimEnd());
+            ctx.Out.WriteLine(RuleHelp.Markdown(d).TrimEnd());
             return ExitCodes.Ok;
         });
         return cmd;
     }
-
-    /// <summary>The docs page with its "## Options" section replaced by <see cref="OptionsSection"/> (appended when the page has none).</summary>
-    public static string Render(RuleDescriptor d)
-    {
-        var page = d.HelpMarkdown.Replace("\r\n", "\n");
-        var generated = OptionsSection(d);
-        int start = page.StartsWith("## Options\n", StringComparison.Ordinal) ? 0 : page.IndexOf("\n## Options\n", StringComparison.Ordinal) is var i and >= 0 ? i + 1 : -1;
-        if (start < 0) return page.TrimEnd() + "\n\n" + generated;
-        int end = page.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
-        return page[..start] + generated + (end < 0 ? "" : "\n" + page[(end + 1)..]);
-    }
-
-    /// <summary>Markdown: a table of the rule's options and a ptxlint.json example, or "None.".</summary>
-    public static string OptionsSection(RuleDescriptor d)
-    {
-        var sb = new StringBuilder("## Options\n\n");
-        if (d.Options.Count == 0)
-        {
-            sb.Append("None.");
-            if (!d.EnabledByDefault) sb.Append($" The rule is off by default; enable it in `ptxlint.json`: `{{\"rules\": {{\"{d.Id}\": \"{d.DefaultLevel.ToSarif()}\"}}}}`.");
-            return sb.Append('\n').ToString();
-        }
-        sb.Append("| option | type | default | accepts | meaning |\n|---|---|---|---|---|\n");
-        foreach (var o in d.Options)
-        {
-            var accepts = o.Type == RuleOptionType.Regex ? "a .NET regular expression" : o.Constraint ?? "any " + o.TypeName;
-            sb.Append($"| `{o.Name}` | {o.TypeName} | `{Cell(o.DefaultText)}` | {Cell(accepts)} | {Cell(o.Description)} |\n");
-        }
-        sb.Append("\nIn `ptxlint.json` (checked when it is loaded: an unknown option or an invalid value is an error, exit 2):\n\n```json\n")
-          .Append($"{{ \"rules\": {{ \"{d.Id}\": {{ \"options\": {{ ")
-          .Append(string.Join(", ", d.Options.Select(o => $"\"{o.Name}\": {o.DefaultText}")))
-          .Append(" } } } }\n```\n");
-        return sb.ToString();
-    }
-
-    private static string Cell(string s) => s.Replace("|", "\\|");
 }

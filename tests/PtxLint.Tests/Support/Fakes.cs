@@ -71,6 +71,17 @@ public static class Fakes
         }
     }
 
+    /// <summary>Test-only rule: one finding at each kernel's name (the <c>.entry</c> line), as PTX002 reports.</summary>
+    public sealed class KernelRule(RuleDescriptor descriptor) : IRule
+    {
+        public RuleDescriptor Descriptor { get; } = descriptor;
+
+        public void Check(RuleContext context)
+        {
+            foreach (var fn in context.Module.Kernels) context.Report(fn, fn.NameSpan, $"kernel `{fn.Name}` here");
+        }
+    }
+
     public sealed class ThrowingRule(RuleDescriptor descriptor) : IRule
     {
         public RuleDescriptor Descriptor { get; } = descriptor;
