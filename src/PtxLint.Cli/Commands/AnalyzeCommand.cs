@@ -211,8 +211,10 @@ public static class AnalyzeCommand
         var comparison = baseline?.Compare(all, fingerprints, paths);
 
         FindingCounts? counts = null;
-        // After an unreadable or refused input the run has failed (exit 2): no summary line that could read as a clean result.
-        bool summary = result.InputErrors.Count == 0;
+        // When no input could be read the run has failed (exit 2) and there is nothing to sum up: no "0 files, 0 errors" line
+        // that reads like a clean result. When some were read, the summary counts the ones that were not.
+        int unread = result.InputErrors.Count;
+        bool summary = unread == 0 || result.Files.Count > 0;
         try
         {
             void Emit(Stream? stream, TextWriter? writer)
@@ -254,11 +256,12 @@ public static class AnalyzeCommand
                             SourceRoot = srcRoot,
                             Concise = format == "concise",
                             Summary = summary,
+                            Unread = unread,
                         };
                         if (req.Statistics)
                         {
                             Output.Statistics.WriteText(tw, Output.Statistics.Compute(result.Files, textOptions.Show));
-                            counts = Count(result.Files, comparison);
+                            counts = Count(result.Files, comparison) with { Unread = unread };
                             if (summary) tw.WriteLine(TextReportWriter.SummaryLine(counts, total.Elapsed));
                         }
                         else counts = TextReportWriter.Write(tw, result.Files, textOptions, total.Elapsed);
@@ -282,7 +285,7 @@ public static class AnalyzeCommand
         if (summary && counts is null && (req.Output is not null || format is not ("text" or "concise")))
         {
             // Machine formats: the summary goes to stderr so stdout stays parseable.
-            counts = Count(result.Files, comparison);
+            counts = Count(result.Files, comparison) with { Unread = unread };
             ctx.Error.WriteLine("ptxlint: " + TextReportWriter.SummaryLine(counts, total.Elapsed) +
                 (req.Output is { } o ? $"; wrote {o}" : ""));
         }

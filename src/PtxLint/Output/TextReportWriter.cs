@@ -5,7 +5,11 @@ using PtxLint.Engine;
 namespace PtxLint.Output;
 
 /// <summary>Counts of the findings a report shows (suppressed and baseline-unchanged ones are left out).</summary>
-public sealed record FindingCounts(int Files, int Errors, int Warnings, int Notes, int Suppressed, int Unchanged);
+public sealed record FindingCounts(int Files, int Errors, int Warnings, int Notes, int Suppressed, int Unchanged)
+{
+    /// <summary>Inputs that could not be read or were refused (the run exits 2); the summary says so.</summary>
+    public int Unread { get; init; }
+}
 
 public sealed class TextReportOptions
 {
@@ -21,6 +25,8 @@ public sealed class TextReportOptions
     /// (<see cref="SarifPaths.FindUnderRoot"/>); null: as the PTX names them.
     /// </summary>
     public string? SourceRoot { get; init; }
+    /// <summary>Inputs that could not be read (counted in the summary line).</summary>
+    public int Unread { get; init; }
     /// <summary><c>--format concise</c>: one line per finding, no snippet, no notes.</summary>
     public bool Concise { get; init; }
     /// <summary>At most this many merged occurrences are listed as <c>note:</c> lines (JSON and SARIF list them all).</summary>
@@ -63,7 +69,7 @@ public static class TextReportWriter
                 output.Write(sb.ToString());
             }
 
-        var counts = new FindingCounts(files.Count, errors, warnings, notes, suppressed, unchanged);
+        var counts = new FindingCounts(files.Count, errors, warnings, notes, suppressed, unchanged) { Unread = options.Unread };
         if (options.Summary) output.WriteLine(SummaryLine(counts, elapsed));
         return counts;
     }
@@ -73,6 +79,7 @@ public static class TextReportWriter
         var s = $"{Plural(c.Files, "file")}, {Plural(c.Errors, "error")}, {Plural(c.Warnings, "warning")}, {Plural(c.Notes, "note")}";
         if (c.Suppressed > 0) s += $", {c.Suppressed} suppressed";
         if (c.Unchanged > 0) s += $", {c.Unchanged} unchanged from the baseline";
+        if (c.Unread > 0) s += $", {Plural(c.Unread, "input")} not read";
         return s + $" ({(long)elapsed.TotalMilliseconds} ms)";
     }
 
