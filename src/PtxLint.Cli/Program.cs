@@ -42,8 +42,18 @@ public static class Program
     public static int Run(string[] args, CliContext ctx)
     {
         // `ptxlint help [COMMAND]` is `ptxlint [COMMAND] --help`, as in git and dotnet.
-        if (args is ["help", .. var rest]) args = [.. rest, "--help"];
         var root = BuildRoot(ctx);
+        if (args is ["help", .. var rest])
+        {
+            if (rest is [var name, ..] && !name.StartsWith('-') && !root.Subcommands.Any(c => c.Name == name))
+            {
+                var near = Engine.Suggest.Closest(name, root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+                ctx.Error.WriteLine($"ptxlint: error: unknown command '{name}'." + (near is not null ? $" Did you mean '{near}'?" : ""));
+                ctx.Error.WriteLine("Run 'ptxlint --help' for usage.");
+                return ExitCodes.Usage;
+            }
+            args = [.. rest, "--help"];
+        }
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {

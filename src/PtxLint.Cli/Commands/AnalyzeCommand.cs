@@ -340,7 +340,9 @@ public static class AnalyzeCommand
         var result = new List<string>();
         foreach (var id in ids)
         {
-            var d = engine.FindRule(id) ?? throw new CliUsageException($"unknown rule id '{id}' in {option} (`ptxlint rules` lists them)");
+            var d = engine.FindRule(id) ?? throw new CliUsageException($"unknown rule id '{id}' in {option}" +
+                (Suggest.Closest(id, engine.AllRules.SelectMany(r => new[] { r.Id, r.Name })) is { } near ? $"; did you mean '{near}'?" : "") +
+                " (`ptxlint rules` lists them)");
             result.Add(d.Id);
         }
         return result;
