@@ -193,6 +193,20 @@ public static class ToolInfo
     public const string Name = "PtxLint";
     public const string InformationUri = "https://github.com/ptxlint/ptxlint";
 
-    public static string Version { get; } =
-        typeof(ToolInfo).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+    /// <summary>The version of this build (build/Version.targets: a tag vX.Y.Z, or 0.1.COMMITS), without the commit id.</summary>
+    public static string Version { get; } = ReadVersion();
+
+    /// <summary>The commit this build was made from (12 hex digits), or null (a source archive without .git).</summary>
+    public static string? Commit { get; } = InformationalVersion.Split('+') is [_, var c, ..] && c.Length > 0 ? c : null;
+
+    private static string InformationalVersion =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(ToolInfo).Assembly)
+            ?.InformationalVersion ?? "";
+
+    private static string ReadVersion()
+    {
+        var info = InformationalVersion.Split('+')[0];
+        if (info.Length > 0) return info;
+        return typeof(ToolInfo).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+    }
 }
