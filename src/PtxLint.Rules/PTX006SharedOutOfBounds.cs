@@ -106,7 +106,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
         var f = ctx.Report(insn, $"`{insn.FullOpcode}` {(write ? "writes" : "reads")} {range} of `{shortName}`, which has only {size} bytes");
         f.Cause = new FindingCause($"var:{variable.Name}", "access past its end", "accesses past its end",
             $"`{insn.FullOpcode}` {(write ? "writes" : "reads")} {range} of `{shortName}`");
-        f.Notes.Add($"`{name}` is declared `{decl}` ({size} bytes).");
+        f.Notes.Add($"`{variable.Name}`{(shortName != variable.Name ? $" (`{shortName}`)" : "")} is declared `{decl}` ({size} bytes).");
         f.Notes.Add(neighbours.Count == 0
             ? $"The access {(write ? "may overwrite" : "reads")} shared memory past the end of the variable."
             : $"The access {(write ? "may overwrite" : "reads bytes of")} " +

@@ -31,7 +31,7 @@ public sealed class OutputCliTests
         Assert.Equal(2, Regex.Matches(text, @"^samples/ptx/PTX006-shared-out-of-bounds\.bad\.ptx:\d+:\d+: error PTX006: ", RegexOptions.Multiline).Count);
         Assert.Contains("error PTX006: `st.volatile.shared.f32` writes bytes [4, 8) of `s_amax`, which has only 4 bytes (and 5 more accesses past its end) [shared-out-of-bounds]\n", text);
         Assert.Matches(@"\n    note: samples/ptx/PTX006-shared-out-of-bounds\.bad\.ptx:\d+:\d+: `ld\.volatile\.shared\.f32` reads bytes \[12, 16\) of `s_amax`\n", text);
-        Assert.Contains("\n    note: `_ZZ18absmax_rows_scalarE6s_amax (s_amax)` is declared `.shared .f32` (4 bytes).\n", text);
+        Assert.Contains("\n    note: `_ZZ18absmax_rows_scalarE6s_amax` (`s_amax`) is declared `.shared .f32` (4 bytes).\n", text);
         Assert.Contains("\n    help: Declare `s_amax` with at least 16 bytes, or narrow the access.\n", text);
         Assert.Matches(@"\n1 file, 2 errors, 0 warnings, 0 notes \(\d+ ms\)\n$", text);
     }
