@@ -59,6 +59,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 if (kind == BarrierKind.None) continue;
                 checker.CheckBarrier(ctx, insn, kind);
             }
+            checker.Flush(ctx);
         }
     }
 
@@ -101,9 +102,14 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             _reportEarlyExit = reportEarlyExit;
         }
 
-        private bool IsDivergent(Instruction branch, BarrierKind kind)
+        /// <summary>
+        /// Whether the branch's condition can differ between the threads the barrier must bring together (the CTA, or
+        /// the lanes of a warp). <paramref name="strict"/>: without assuming the block shape (a warp barrier whose branch
+        /// is warp-uniform only when blockDim.x is a multiple of 32 is then divergent; <see cref="Judge"/> lowers it).
+        /// </summary>
+        private bool IsDivergent(Instruction branch, BarrierKind kind, bool strict = false)
         {
-            var u = _fa.Uniformity.OfBranch(branch);
+            var u = (strict ? _fa.UniformityWithoutLaunchAssumptions : _fa.Uniformity).OfBranch(branch);
             return kind == BarrierKind.Cta ? u != Uniformity.Uniform : u == Uniformity.Varying;
         }
 
@@ -111,39 +117,184 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         {
             var cfg = _fa.Cfg;
             var block = cfg.BlockOf(barrier);
-            Instruction? cause = null;
-            bool loopExit = false;
+            var candidates = new List<Verdict>();
 
             // A barrier guarded by a thread-dependent predicate is itself the divergent decision.
-            if (barrier.Guard is not null && IsDivergent(barrier, kind) && IsThreadDependent(barrier, barrier.Guard))
-                cause = barrier;
+            if (barrier.Guard is not null && IsDivergent(barrier, kind, strict: true) && IsThreadDependent(barrier, barrier.Guard))
+                candidates.Add(Judge(barrier, barrier, kind, loopExit: false));
 
-            if (cause is null)
+            if (candidates.Count == 0)
             {
-                var candidates = new List<(Instruction Branch, bool LoopExit)>();
                 foreach (var br in _fa.ControlDependence.TransitiveBranchesControlling(block))
                 {
-                    if (!IsDivergent(br, kind)) continue;
+                    if (!IsDivergent(br, kind, strict: true)) continue;
                     if (br.Guard is { } g && !IsThreadDependent(br, g)) continue;
                     if (OneSideAborts(br)) continue;
                     if (br.Guard is { } g2 && PassesThroughRuntimeDivision(_fa.Uniformity.Explain(br, g2))) continue;
                     bool isLoopExit = IsExitOfLoopAround(br, block);
                     if (!isLoopExit && !_reportEarlyExit && IsEarlyExitBoundsGuard(br, block)) continue;
                     if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind)) continue;
-                    candidates.Add((br, isLoopExit));
+                    candidates.Add(Judge(barrier, br, kind, isLoopExit));
                 }
-                if (candidates.Count == 0) return;
-                // Prefer the exit test of a loop around the barrier (thread-dependent trip count), then a branch the
-                // barrier depends on directly, then the nearest one.
-                var direct = _fa.ControlDependence.BranchesControlling(block);
-                var pick = candidates.FirstOrDefault(c => c.LoopExit);
-                if (pick.Branch is null) pick = candidates.LastOrDefault(c => direct.Contains(c.Branch));
-                if (pick.Branch is null) pick = candidates[^1];
-                cause = pick.Branch;
-                loopExit = pick.LoopExit;
             }
+            if (candidates.Count == 0) return;
+            // The most severe verdict; among equals prefer the exit test of a loop around the barrier (thread-dependent
+            // trip count), then a branch the barrier depends on directly, then the nearest one.
+            var worst = candidates.Max(c => c.Error);
+            var pool = candidates.Where(c => c.Error == worst).ToList();
+            var direct = _fa.ControlDependence.BranchesControlling(block);
+            var pick = pool.FirstOrDefault(c => c.LoopExit)
+                       ?? pool.LastOrDefault(c => direct.Contains(c.Branch))
+                       ?? pool[^1];
+            _verdicts.Add(pick);
+        }
 
-            Report(ctx, barrier, kind, cause, loopExit);
+        private readonly List<Verdict> _verdicts = new();
+
+        /// <summary>What a barrier's divergence amounts to, and at which level it is reported.</summary>
+        private sealed record Verdict(Instruction Barrier, Instruction Branch, BarrierKind Kind, bool LoopExit, bool Error,
+            SkipFate Fate, Instruction? FateAt, bool AssumesWarpRows);
+
+        internal enum SkipFate { Continues, ReturnsToCaller, ExitsAfterWork, ExitsImmediately, WarpAssumption }
+
+        private Verdict Judge(Instruction barrier, Instruction br, BarrierKind kind, bool loopExit)
+        {
+            var optimistic = _fa.Uniformity.OfBranch(br);
+            if (kind == BarrierKind.Warp)
+            {
+                // A full-mask __syncwarp(): divergent among the lanes of a warp even with whole-row warps is undefined
+                // behavior; divergent only without that assumption depends on the block shape.
+                bool always = optimistic == Uniformity.Varying;
+                return new Verdict(barrier, br, kind, loopExit, always, always ? SkipFate.Continues : SkipFate.WarpAssumption, null, !always);
+            }
+            var (fate, at) = FateOfSkippingThreads(barrier, br, loopExit);
+            bool wholeWarps = optimistic == Uniformity.WarpUniform;
+            bool wholeWarpsOnlyIfRows = wholeWarps && _fa.UniformityWithoutLaunchAssumptions.OfBranch(br) != Uniformity.WarpUniform;
+            bool error = fate switch
+            {
+                SkipFate.Continues or SkipFate.ReturnsToCaller => true,
+                // Still running elsewhere while the rest of their warp executes the .aligned barrier.
+                SkipFate.ExitsAfterWork => !wholeWarps && barrier.Has(".aligned") | barrier.Opcode == "bar",
+                _ => false,
+            };
+            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error);
+        }
+
+        /// <summary>
+        /// Where the threads that do not reach the barrier go: from the successors of the branch's block that the barrier
+        /// does not post-dominate (for a loop exit test: the successors outside the loop; for a predicated barrier: the
+        /// rest of its block), every path is followed to the end of the function.
+        /// <list type="bullet">
+        /// <item>Continues: some path executes a CTA or cluster barrier (this one included), touches shared memory,
+        /// waits in a loop (volatile/acquire loads, atomics, mbarrier waits) or calls a function.</item>
+        /// <item>ReturnsToCaller: in a <c>.func</c>, a path returns to the caller, which may wait at another barrier.</item>
+        /// <item>ExitsAfterWork: every path exits, after other memory accesses or loops.</item>
+        /// <item>ExitsImmediately: every path exits (or traps) without touching memory.</item>
+        /// </list>
+        /// </summary>
+        private (SkipFate Fate, Instruction? At) FateOfSkippingThreads(Instruction barrier, Instruction br, bool loopExit)
+        {
+            var cfg = _fa.Cfg;
+            var bb = cfg.BlockOf(br);
+            var barrierBlock = cfg.BlockOf(barrier);
+            var starts = new List<(BasicBlock Block, int From)>();
+            if (br == barrier)
+                starts.Add((bb, barrier.Index + 1));
+            else if (loopExit)
+            {
+                var l = _fa.Loops.LoopOf(barrierBlock);
+                while (l is not null && !l.ExitBranches.Contains(br)) l = l.Parent;
+                foreach (var s in bb.Successors)
+                    if (l is null || !l.Contains(s)) starts.Add((s, s.Start));
+            }
+            else
+            {
+                // The side that leads away: a successor from which the barrier cannot be reached without coming
+                // back through the branch (which repeats the decision).
+                foreach (var s in bb.Successors)
+                    if (!Reaches(s, barrierBlock, bb)) starts.Add((s, s.Start));
+                if (starts.Count == 0)
+                    foreach (var s in bb.Successors)
+                        if (!_fa.PostDominators.Dominates(barrierBlock, s)) starts.Add((s, s.Start));
+            }
+            if (starts.Count == 0)
+                foreach (var s in bb.Successors) starts.Add((s, s.Start));
+
+            bool work = false;
+            Instruction? firstWork = null;
+            var seen = new HashSet<BasicBlock> { bb };
+            var stack = new Stack<(BasicBlock Block, int From)>();
+            if (br == barrier) stack.Push((bb, barrier.Index + 1));
+            else foreach (var st in starts) if (seen.Add(st.Block)) stack.Push(st);
+            while (stack.Count > 0)
+            {
+                var (b, from) = stack.Pop();
+                if (b.IsExit)
+                {
+                    if (!_fn.IsEntry) return (SkipFate.ReturnsToCaller, null);
+                    continue;
+                }
+                bool inLoop = _fa.Loops.LoopOf(b) is not null;
+                if (inLoop) { work = true; firstWork ??= _fn.Instructions[b.Start < b.End ? b.Start : from]; }
+                bool ended = false;
+                for (int k = Math.Max(from, b.Start); k < b.End; k++)
+                {
+                    var insn = _fn.Instructions[k];
+                    var info = insn.Info;
+                    if (info.Flow == FlowKind.Trap && insn.Guard is null) { ended = true; break; }
+                    if (info.Sync is SyncKind.CtaBarrier or SyncKind.ClusterBarrier) return (SkipFate.Continues, insn);
+                    if (info.Flow == FlowKind.Call) return (SkipFate.Continues, insn);
+                    foreach (var m in insn.MemoryAccesses)
+                    {
+                        if (IsSharedAccess(insn, m)) return (SkipFate.Continues, insn);
+                        if (m.Access == AccessKind.None) continue;
+                        if (inLoop && (info.Mem == MemKind.Atomic || insn.Has(".volatile") || insn.Has(".acquire") || insn.Has(".relaxed")
+                                       || insn.Opcode == "mbarrier"))
+                            return (SkipFate.Continues, insn); // waits for memory the held threads would write
+                        if (m.Space is not (StateSpace.Param or StateSpace.Const)) { work = true; firstWork ??= insn; }
+                    }
+                }
+                if (ended) continue;
+                foreach (var s in b.Successors)
+                    if (seen.Add(s)) stack.Push((s, s.Start));
+            }
+            return work ? (SkipFate.ExitsAfterWork, firstWork) : (SkipFate.ExitsImmediately, null);
+        }
+
+        /// <summary>True when <paramref name="target"/> is reachable from <paramref name="from"/> without passing through <paramref name="avoid"/>.</summary>
+        private static bool Reaches(BasicBlock from, BasicBlock target, BasicBlock avoid)
+        {
+            if (from == avoid) return false;
+            var seen = new HashSet<BasicBlock> { from, avoid };
+            var stack = new Stack<BasicBlock>();
+            stack.Push(from);
+            while (stack.Count > 0)
+            {
+                var b = stack.Pop();
+                if (b == target) return true;
+                foreach (var s in b.Successors)
+                    if (seen.Add(s)) stack.Push(s);
+            }
+            return false;
+        }
+
+        private bool IsSharedAccess(Instruction insn, MemoryAccess m)
+        {
+            if (m.Space.IsShared()) return true;
+            if (m.Space != StateSpace.Generic) return false;
+            foreach (var s in _fa.Provenance.SourcesOfAddress(insn, m.Address))
+                if (s.Kind == ValueSourceKind.Symbol && s.Space.IsShared()) return true;
+            return false;
+        }
+
+        /// <summary>Reports the verdicts, one finding per divergent branch and level (the other barriers it controls as related locations).</summary>
+        public void Flush(RuleContext ctx)
+        {
+            foreach (var group in _verdicts.GroupBy(v => (v.Branch, v.Error, v.Kind)))
+            {
+                var list = group.ToList();
+                Report(ctx, list[0], list.Skip(1).ToList());
+            }
         }
 
         /// <summary>
@@ -218,7 +369,13 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 while (stack.Count > 0)
                 {
                     var b = stack.Pop();
-                    if (b.IsExit) return false;
+                    if (b.IsExit)
+                    {
+                        // Lanes that return from a .func may meet the others at a __syncwarp() of the caller
+                        // (bar.warp.sync instructions match across the warp on sm_70+).
+                        if (kind == BarrierKind.Warp && !_fn.IsEntry) continue;
+                        return false;
+                    }
                     bool hit = false;
                     for (int k = b.Start; k < b.End && !hit; k++)
                         hit = Classify(_fn.Instructions[k]) == kind && _fn.Instructions[k].Guard is null;
@@ -350,52 +507,83 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             return false;
         }
 
-        private void Report(RuleContext ctx, Instruction barrier, BarrierKind kind, Instruction cause, bool loopExit)
+        private void Report(RuleContext ctx, Verdict v, List<Verdict> more)
         {
+            var barrier = v.Barrier;
+            var cause = v.Branch;
+            var kind = v.Kind;
+            bool loopExit = v.LoopExit;
             var u = _fa.Uniformity;
-            var chain = cause.Guard is { } g ? u.Explain(cause, g) : new[] { cause };
+            IReadOnlyList<Instruction> chain = cause.Guard is { } g
+                ? (u.Explain(cause, g) is { Count: > 0 } c1 ? c1 : _fa.UniformityWithoutLaunchAssumptions.Explain(cause, g))
+                : new[] { cause };
             if (chain.Count == 0) chain = new[] { cause };
             var source = chain[0];
             string what = DescribeSource(source);
             string barrierText = Text(barrier);
             string causeText = Text(cause);
             int causeLine = cause.Span.StartLine;
-            string fnKind = _fn.IsEntry ? "kernel" : "function";
 
-            string message;
+            string headline;
             if (cause == barrier)
-            {
-                message = kind == BarrierKind.Warp
-                    ? $"`{barrierText}` in {fnKind} `{_fn.Name}` names all 32 lanes but is predicated on `{cause.Guard}`, which depends on {what}: " +
-                      "the lanes whose predicate is false never arrive (undefined behavior). Execute __syncwarp() unpredicated, or pass the mask of the lanes that execute it."
-                    : $"`{barrierText}` in {fnKind} `{_fn.Name}` is predicated on `{cause.Guard}`, which depends on {what}: threads whose predicate is false " +
-                      "skip the barrier the others wait at (deadlock or undefined behavior). Execute the barrier unpredicated so every thread of the CTA reaches it.";
-            }
+                headline = $"`{barrierText}` is predicated on `{cause.Guard}`, which depends on {what}";
             else if (kind == BarrierKind.Warp)
-            {
-                message = $"`{barrierText}` (__syncwarp() with the full mask) in {fnKind} `{_fn.Name}` is control dependent on `{causeText}` (line {causeLine}), " +
-                          $"whose condition depends on {what} and differs between the lanes of a warp: the lanes that take the other way never arrive, " +
-                          "which is undefined behavior. Move __syncwarp() out of the branch so all 32 lanes execute it, or pass the mask of the lanes that do " +
-                          "(e.g. __ballot_sync of the condition).";
-            }
+                headline = $"`{barrierText}` names all 32 lanes but only lanes taking one side of the branch on {what} (line {causeLine}) reach it";
             else if (loopExit)
-            {
-                message = $"`{barrierText}` in {fnKind} `{_fn.Name}` is inside a loop whose exit test `{causeText}` (line {causeLine}) depends on {what}: " +
-                          "the trip count differs between threads, so threads that leave the loop early skip the barrier the others wait at " +
-                          "(deadlock, or undefined behavior). Make the trip count CTA-uniform, e.g. `for (base = 0; base < n; base += blockDim.x) " +
-                          "{ i = base + threadIdx.x; if (i < n) { ... } __syncthreads(); }`, with the bounds check inside the loop.";
-            }
+                headline = $"`{barrierText}` is in a loop whose trip count depends on {what} (exit test at line {causeLine})";
             else
-            {
-                message = $"`{barrierText}` in {fnKind} `{_fn.Name}` is control dependent on `{causeText}` (line {causeLine}), whose condition depends on {what}: " +
-                          "only the threads that take one side reach the barrier, the others skip it (deadlock if they wait at another barrier or spin, " +
-                          "undefined behavior otherwise). Move the barrier out of the thread-dependent `if` so every thread of the CTA executes it " +
-                          "(`if (cond) { ... } __syncthreads(); if (cond) { ... }`).";
-            }
+                headline = $"`{barrierText}` is reached only by threads taking one side of the branch on {what} (line {causeLine})";
 
-            var f = ctx.Report(barrier, message);
+            var f = ctx.Report(barrier, headline);
+            if (!v.Error) f.Level = Lower(ctx.Level);
+            var fateLine = v.FateAt is { } at ? $" at line {at.Span.StartLine} (`{Text(at)}`)" : "";
+            string who = kind == BarrierKind.Warp ? "lanes" : "threads";
+            switch (v.Fate)
+            {
+                case SkipFate.Continues when kind == BarrierKind.Warp:
+                    f.Notes.Add("The lanes on the other side never arrive: a full-mask bar.warp.sync that not every named lane executes is undefined behavior.");
+                    break;
+                case SkipFate.Continues:
+                    f.Notes.Add(v.FateAt is { } c && c.Info.Sync is SyncKind.CtaBarrier or SyncKind.ClusterBarrier
+                        ? $"The {who} that skip it go on to another barrier{fateLine}: the two groups wait at different barriers (deadlock, or undefined behavior)."
+                        : v.FateAt is { } c2 && c2.Info.Flow == FlowKind.Call
+                            ? $"The {who} that skip it call a function{fateLine}, which may wait at a barrier of its own."
+                            : v.FateAt is { } c3 && c3.MemoryAccesses.Any(m => IsSharedAccess(c3, m))
+                                ? $"The {who} that skip it go on to shared memory{fateLine} while the others are held at the barrier: a race, and a deadlock if they wait for those threads."
+                                : $"The {who} that skip it wait in a loop{fateLine} for memory that the threads held at the barrier would write (deadlock).");
+                    break;
+                case SkipFate.ReturnsToCaller:
+                    f.Notes.Add($"The {who} that skip it return to the caller, which may wait at another barrier (this is a .func: its callers are not analyzed).");
+                    break;
+                case SkipFate.ExitsAfterWork when v.Error:
+                    f.Notes.Add($"The {who} that skip it exit only later{fateLine}; until then their warp is split across `{barrierText}`, an .aligned barrier that " +
+                                "every thread of a warp must execute together (PTX ISA, bar/barrier): undefined behavior whatever the launch.");
+                    break;
+                case SkipFate.ExitsAfterWork:
+                case SkipFate.ExitsImmediately:
+                    f.Notes.Add($"The {who} that skip it exit without reaching another barrier or shared memory; a barrier held up only by exited threads is " +
+                                "released (PTX ISA, exit), so this works only while every skipping thread exits.");
+                    break;
+                case SkipFate.WarpAssumption:
+                    break;
+            }
+            if (v.AssumesWarpRows || v.Fate == SkipFate.WarpAssumption)
+                f.Notes.Add("This verdict depends on the launch: whole warps take the same side only when blockDim.x is a multiple of 32. " +
+                            "State the block shape with `.reqntid` (__launch_bounds__ gives only .maxntid), or keep the barrier out of the branch.");
+            f.Help = cause == barrier
+                ? kind == BarrierKind.Warp ? "Execute __syncwarp() unpredicated, or pass the mask of the lanes that execute it." : "Execute the barrier unpredicated, so every thread of the CTA reaches it."
+                : kind == BarrierKind.Warp
+                    ? "Move __syncwarp() out of the branch so all 32 lanes execute it, or pass the mask of the lanes that do (__ballot_sync of the condition)."
+                    : loopExit
+                        ? "Make the trip count CTA-uniform: `for (base = 0; base < n; base += blockDim.x) { i = base + threadIdx.x; if (i < n) { ... } __syncthreads(); }`."
+                        : "Move the barrier out of the thread-dependent branch: `if (cond) { ... } __syncthreads(); if (cond) { ... }`.";
+
             if (cause != barrier)
-                f.Related.Add(new RelatedLocation(cause.Location, $"divergent branch: its condition depends on {what}"));
+                f.Related.Add(new RelatedLocation(cause.Location, loopExit ? $"loop exit test on {what}" : $"divergent branch on {what}"));
+            foreach (var o in more)
+                f.Related.Add(new RelatedLocation(o.Barrier.Location, $"also controlled by this branch: `{Text(o.Barrier)}`"));
+            if (v.FateAt is { } fa)
+                f.Related.Add(new RelatedLocation(fa.Location, $"where the {who} that skip the barrier go: `{Text(fa)}`"));
             var steps = new List<FlowStep>();
             for (int k = 0; k < chain.Count; k++)
             {
@@ -408,11 +596,23 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 steps.Add(new FlowStep(insn.Location, m));
             }
             if (cause != barrier)
-                steps.Add(new FlowStep(barrier.Location, $"barrier reached by only some threads: `{barrierText}`"));
+                steps.Add(new FlowStep(barrier.Location, $"barrier reached by only some {who}: `{barrierText}`"));
             f.CodeFlows.Add(new CodeFlow($"{what} decides whether a thread reaches `{barrierText}`", steps));
             f.Properties["branchLine"] = causeLine;
             f.Properties["loopExit"] = loopExit;
+            f.Properties["skippingThreads"] = v.Fate switch
+            {
+                SkipFate.Continues => "continue",
+                SkipFate.ReturnsToCaller => "return-to-caller",
+                SkipFate.ExitsAfterWork => "exit-after-work",
+                SkipFate.ExitsImmediately => "exit",
+                _ => "block-shape",
+            };
+            f.Properties["dependsOnLaunch"] = !v.Error;
         }
+
+        /// <summary>One level below the configured one (not below note): the verdict depends on the launch.</summary>
+        private static Level Lower(Level l) => l switch { Level.Error => Level.Warning, _ => Level.Note };
 
         private string DescribeSource(Instruction source)
         {

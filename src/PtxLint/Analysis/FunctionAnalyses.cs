@@ -17,7 +17,9 @@ public sealed class FunctionAnalyses
     private ControlDependence? _cd;
     private ReachingDefinitions? _defs;
     private UniformityInfo? _uniformity;
+    private UniformityInfo? _strictUniformity;
     private ProvenanceInfo? _provenance;
+    private LocalSlots? _localSlots;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
@@ -31,6 +33,12 @@ public sealed class FunctionAnalyses
     public ControlDependence ControlDependence => _cd ??= new ControlDependence(Cfg, PostDominators);
     /// <summary>Reaching definitions and def-use chains.</summary>
     public ReachingDefinitions Defs => _defs ??= new ReachingDefinitions(Cfg);
-    public UniformityInfo Uniformity => _uniformity ??= new UniformityInfo(this);
+    /// <summary>Uniformity, assuming warps are made of whole rows of the block (blockDim.x a multiple of 32) unless <c>.reqntid</c> says otherwise.</summary>
+    public UniformityInfo Uniformity => _uniformity ??= new UniformityInfo(this, assumeWarpRows: true);
+    /// <summary>Uniformity without assumptions about the block shape (only what <c>.reqntid</c> states).</summary>
+    public UniformityInfo UniformityWithoutLaunchAssumptions =>
+        _strictUniformity ??= Function.Performance.ReqNtid is { Length: > 0 } ? Uniformity : new UniformityInfo(this, assumeWarpRows: false);
     public ProvenanceInfo Provenance => _provenance ??= new ProvenanceInfo(this);
+    /// <summary>Store-to-load forwarding through the thread's .local frame (spilled values, by-value parameters).</summary>
+    public LocalSlots LocalSlots => _localSlots ??= new LocalSlots(this);
 }
