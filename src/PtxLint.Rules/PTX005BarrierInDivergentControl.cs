@@ -153,9 +153,29 @@ public sealed class PTX005BarrierInDivergentControl : IRule
 
         /// <summary>What a barrier's divergence amounts to, and at which level it is reported.</summary>
         private sealed record Verdict(Instruction Barrier, Instruction Branch, BarrierKind Kind, bool LoopExit, bool Error,
-            SkipFate Fate, Instruction? FateAt, bool AssumesWarpRows);
+            SkipFate Fate, Instruction? FateAt, bool AssumesWarpRows)
+        {
+            /// <summary>The branch condition depends on loaded data, not only on the thread index and parameters.</summary>
+            public bool DataDependent { get; init; }
+            /// <summary>The skipping threads spin on shared memory that the threads held at the barrier would write.</summary>
+            public bool Spins { get; init; }
+            /// <summary>Whole warps take the same side of the branch.</summary>
+            public bool WholeWarps { get; init; }
+        }
 
-        internal enum SkipFate { Continues, ReturnsToCaller, ExitsAfterWork, ExitsImmediately, WarpAssumption }
+        internal enum SkipFate
+        {
+            /// <summary>Another barrier (another id, a thread count, a cluster barrier), a spin on shared memory, or a shared slot the held threads access.</summary>
+            Continues,
+            SameBarrierElsewhere,
+            ReturnsToCaller,
+            Calls,
+            WaitsOnGlobalMemory,
+            TouchesShared,
+            ExitsAfterWork,
+            ExitsImmediately,
+            WarpAssumption,
+        }
 
         private Verdict Judge(Instruction barrier, Instruction br, BarrierKind kind, bool loopExit)
         {
@@ -167,17 +187,19 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 bool always = optimistic == Uniformity.Varying;
                 return new Verdict(barrier, br, kind, loopExit, always, always ? SkipFate.Continues : SkipFate.WarpAssumption, null, !always);
             }
+            _spin = false;
             var (fate, at) = FateOfSkippingThreads(barrier, br, loopExit);
+            bool spin = _spin;
             bool wholeWarps = optimistic == Uniformity.WarpUniform;
             bool wholeWarpsOnlyIfRows = wholeWarps && _fa.UniformityWithoutLaunchAssumptions.OfBranch(br) != Uniformity.WarpUniform;
-            bool error = fate switch
-            {
-                SkipFate.Continues or SkipFate.ReturnsToCaller => true,
-                // Still running elsewhere while the rest of their warp executes the .aligned barrier.
-                SkipFate.ExitsAfterWork => !wholeWarps && barrier.Has(".aligned") | barrier.Opcode == "bar",
-                _ => false,
-            };
-            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error);
+            // An error only when the verdict does not depend on the launch: the threads that skip the barrier go on to
+            // another barrier or to shared memory that the others still use. When every skipping thread exits (a barrier
+            // held up only by exited threads is released), or the outcome depends on data, block shape or callers, the
+            // finding is a warning that names the assumption.
+            bool indexOnly = br.Guard is { } g && _fa.Provenance.SourcesOf(br, g).All(v =>
+                v.Kind is ValueSourceKind.SpecialRegister or ValueSourceKind.Parameter or ValueSourceKind.Constant or ValueSourceKind.Symbol);
+            bool error = fate == SkipFate.Continues;
+            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error) { DataDependent = !indexOnly, Spins = spin, WholeWarps = wholeWarps };
         }
 
         /// <summary>
@@ -221,7 +243,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 foreach (var s in bb.Successors) starts.Add((s, s.Start));
 
             bool work = false;
-            Instruction? firstWork = null;
+            Instruction? firstWork = null, waits = null, sameBarrier = null, sharedTouch = null, call = null;
+            var heldWrites = SharedSlotsAccessedAfter(barrier);
             var seen = new HashSet<BasicBlock> { bb };
             var stack = new Stack<(BasicBlock Block, int From)>();
             if (br == barrier) stack.Push((bb, barrier.Index + 1));
@@ -242,15 +265,28 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                     var insn = _fn.Instructions[k];
                     var info = insn.Info;
                     if (info.Flow == FlowKind.Trap && insn.Guard is null) { ended = true; break; }
-                    if (info.Sync is SyncKind.CtaBarrier or SyncKind.ClusterBarrier) return (SkipFate.Continues, insn);
-                    if (info.Flow == FlowKind.Call) return (SkipFate.Continues, insn);
+                    if (info.Sync is SyncKind.CtaBarrier or SyncKind.ClusterBarrier)
+                    {
+                        // The same CTA-wide barrier id again: barrier 0 then completes with threads from both places, which
+                        // works where every thread executes as many barrier-0 instances. Another id, a thread count or a
+                        // cluster barrier: the two groups wait at different barriers.
+                        if (SameBarrierResource(insn, barrier)) { sameBarrier ??= insn; ended = true; break; }
+                        return (SkipFate.Continues, insn);
+                    }
+                    if (info.Flow == FlowKind.Call) { call ??= insn; work = true; continue; }
                     foreach (var m in insn.MemoryAccesses)
                     {
-                        if (IsSharedAccess(insn, m)) return (SkipFate.Continues, insn);
+                        if (IsSharedAccess(insn, m))
+                        {
+                            if (inLoop && IsWait(insn)) { _spin = true; return (SkipFate.Continues, insn); }
+                            if (ConflictsWithHeld(insn, m, heldWrites)) return (SkipFate.Continues, insn);
+                            sharedTouch ??= insn;
+                            work = true;
+                            continue;
+                        }
                         if (m.Access == AccessKind.None) continue;
-                        if (inLoop && (info.Mem == MemKind.Atomic || insn.Has(".volatile") || insn.Has(".acquire") || insn.Has(".relaxed")
-                                       || insn.Opcode == "mbarrier"))
-                            return (SkipFate.Continues, insn); // waits for memory the held threads would write
+                        // A wait on global memory may be released by another CTA or device: not decided statically.
+                        if (inLoop && IsWait(insn)) waits ??= insn;
                         if (m.Space is not (StateSpace.Param or StateSpace.Const)) { work = true; firstWork ??= insn; }
                     }
                 }
@@ -258,7 +294,141 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 foreach (var s in b.Successors)
                     if (seen.Add(s)) stack.Push((s, s.Start));
             }
+            if (sameBarrier is not null) return (SkipFate.SameBarrierElsewhere, sameBarrier);
+            if (waits is not null) return (SkipFate.WaitsOnGlobalMemory, waits);
+            if (call is not null) return (SkipFate.Calls, call);
+            if (sharedTouch is not null) return (SkipFate.TouchesShared, sharedTouch);
             return work ? (SkipFate.ExitsAfterWork, firstWork) : (SkipFate.ExitsImmediately, null);
+        }
+
+        /// <summary>Both are CTA-wide (no thread count) barriers with the same immediate id (bar.sync 0 / barrier.sync 0).</summary>
+        private static bool SameBarrierResource(Instruction other, Instruction barrier)
+        {
+            if (Classify(other) != BarrierKind.Cta || Classify(barrier) != BarrierKind.Cta) return false;
+            int ia = other.Has(".red") ? 1 : 0, ib = barrier.Has(".red") ? 1 : 0;
+            if (other.Operands.Count <= ia || barrier.Operands.Count <= ib) return false;
+            return other.Operands[ia] is ImmediateOperand a && barrier.Operands[ib] is ImmediateOperand b && a.Value == b.Value;
+        }
+
+        /// <summary>
+        /// The shared slots at CTA-uniform addresses (a variable plus a constant offset) that the threads passing the
+        /// barrier access from there on, with whether they write them, and whether only one fixed thread does.
+        /// </summary>
+        private List<(string Symbol, long Offset, bool Write, bool SingleThread)> SharedSlotsAccessedAfter(Instruction barrier)
+        {
+            var result = new List<(string, long, bool, bool)>();
+            var cfg = _fa.Cfg;
+            var start = cfg.BlockOf(barrier);
+            var seen = new HashSet<BasicBlock> { start };
+            var stack = new Stack<(BasicBlock, int)>();
+            stack.Push((start, barrier.Index + 1));
+            while (stack.Count > 0)
+            {
+                var (b, from) = stack.Pop();
+                for (int k = Math.Max(from, b.Start); k < b.End; k++)
+                {
+                    var insn = _fn.Instructions[k];
+                    foreach (var m in insn.MemoryAccesses)
+                        if (IsSharedAccess(insn, m) && UniformSlot(insn, m) is { } slot)
+                            result.Add((slot.Symbol, slot.Offset, m.Access is AccessKind.Write or AccessKind.ReadWrite, IsSingleThread(insn)));
+                }
+                foreach (var s in b.Successors)
+                    if (seen.Add(s)) stack.Push((s, s.Start));
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// True when the skipping threads' access hits a slot the threads held at the barrier access after it, one of
+        /// the two writing: the same variable at the same CTA-uniform address (a flag, a total, tile[0]). Two accesses
+        /// that only one fixed thread makes (<c>if (tid == 0)</c> bookkeeping) are taken to be the same thread's.
+        /// </summary>
+        private bool ConflictsWithHeld(Instruction insn, MemoryAccess m, List<(string Symbol, long Offset, bool Write, bool SingleThread)> held)
+        {
+            if (UniformSlot(insn, m) is not { } slot) return false;
+            bool write = m.Access is AccessKind.Write or AccessKind.ReadWrite;
+            bool single = IsSingleThread(insn);
+            foreach (var h in held)
+            {
+                if (h.Symbol != slot.Symbol || h.Offset != slot.Offset) continue;
+                if (!write && !h.Write) continue;
+                if (single && h.SingleThread) continue;
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>A shared address that is the same for every thread: a variable plus constants (through uniform registers).</summary>
+        private (string Symbol, long Offset)? UniformSlot(Instruction insn, MemoryAccess m)
+        {
+            var a = m.Address;
+            if (a.BaseSymbol is { } sym && a.BaseRegister is null && a.IndexRegister is null) return (sym, a.Offset);
+            if (a.BaseRegister is not { } r || a.IndexRegister is not null) return null;
+            if (_fa.Uniformity.OfUse(insn, r) != Uniformity.Uniform) return null;
+            string? symbol = null;
+            long offset = a.Offset;
+            foreach (var src in _fa.Provenance.SourcesOf(insn, r))
+            {
+                switch (src.Kind)
+                {
+                    case ValueSourceKind.Symbol when src.Space.IsShared():
+                        if (symbol is not null && symbol != src.Name) return null;
+                        symbol = src.Name;
+                        offset += src.Offset;
+                        break;
+                    case ValueSourceKind.Constant when src.Value is { } c:
+                        offset += c;
+                        break;
+                    default:
+                        return null;
+                }
+            }
+            return symbol is null ? null : (symbol, offset);
+        }
+
+        /// <summary>True when only one fixed thread executes the instruction: it is guarded by, or control dependent on, <c>tid == c</c>.</summary>
+        private bool IsSingleThread(Instruction insn)
+        {
+            if (insn.Guard is { } g && IsThreadEquality(insn, g, !g.Negated)) return true;
+            var cd = _fa.ControlDependence;
+            var b = _fa.Cfg.BlockOf(insn);
+            foreach (var br in cd.TransitiveBranchesControlling(b))
+            {
+                if (br.Guard is not { } bg) continue;
+                // the block is reached on the side where the predicate holds or fails: either way, one of the sides of
+                // `tid == c` is a single thread; the other side is everyone else, so only the equality side counts.
+                var brBlock = _fa.Cfg.BlockOf(br);
+                var target = ControlFlowGraph.BranchTarget(br);
+                var taken = target is not null && _fn.Labels.TryGetValue(target, out var ti) ? _fa.Cfg.BlockOf(ti) : null;
+                var other = brBlock.Successors.FirstOrDefault(x => x != taken);
+                if (taken is null || other is null) continue;
+                bool takenSide = Reaches(taken, b, brBlock);
+                bool fallSide = Reaches(other, b, brBlock);
+                if (takenSide == fallSide) continue;
+                bool predTrueOnPath = takenSide != bg.Negated;
+                if (IsThreadEquality(br, bg, predTrueOnPath)) return true;
+            }
+            return false;
+        }
+
+        /// <summary>True when the predicate, with the given truth value, means <c>thread index == constant</c>.</summary>
+        private bool IsThreadEquality(Instruction at, RegisterOperand pred, bool value)
+        {
+            var defs = _fa.Defs.Reaching(at, pred.Name);
+            if (defs.Count != 1) return false;
+            var d = defs[0];
+            if (d.Opcode != "setp" || d.Operands.Count != 3) return false;
+            bool eq = d.Has(".eq"), ne = d.Has(".ne");
+            if (!(eq && value || ne && !value)) return false;
+            RegisterOperand? x = d.Operands[1] as RegisterOperand ?? d.Operands[2] as RegisterOperand;
+            if (x is null || d.Operands[1] is not ImmediateOperand && d.Operands[2] is not ImmediateOperand) return false;
+            bool fromTid = false;
+            foreach (var src in _fa.Provenance.SourcesOf(d, x))
+            {
+                if (src.Kind == ValueSourceKind.SpecialRegister && src.Name.StartsWith("%tid", StringComparison.Ordinal)) fromTid = true;
+                else if (src.Kind is not (ValueSourceKind.Constant or ValueSourceKind.SpecialRegister)) return false;
+            }
+            return fromTid;
         }
 
         /// <summary>True when <paramref name="target"/> is reachable from <paramref name="from"/> without passing through <paramref name="avoid"/>.</summary>
@@ -277,6 +447,12 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             }
             return false;
         }
+
+        private bool _spin;
+
+        /// <summary>A load that can observe another thread's write while it spins: volatile/acquire/relaxed loads, atomics, mbarrier waits.</summary>
+        private static bool IsWait(Instruction insn) =>
+            insn.Info.Mem == MemKind.Atomic || insn.Has(".volatile") || insn.Has(".acquire") || insn.Has(".relaxed") || insn.Opcode == "mbarrier";
 
         private bool IsSharedAccess(Instruction insn, MemoryAccess m)
         {
@@ -548,21 +724,38 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                         ? $"The {who} that skip it go on to another barrier{fateLine}: the two groups wait at different barriers (deadlock, or undefined behavior)."
                         : v.FateAt is { } c2 && c2.Info.Flow == FlowKind.Call
                             ? $"The {who} that skip it call a function{fateLine}, which may wait at a barrier of its own."
+                            : v.Spins
+                                ? $"The {who} that skip it spin{fateLine} on shared memory that only the threads held at the barrier can write: deadlock."
                             : v.FateAt is { } c3 && c3.MemoryAccesses.Any(m => IsSharedAccess(c3, m))
-                                ? $"The {who} that skip it go on to shared memory{fateLine} while the others are held at the barrier: a race, and a deadlock if they wait for those threads."
+                                ? $"The {who} that skip it go on to shared memory{fateLine} that the threads held at the barrier use after it: a race."
                                 : $"The {who} that skip it wait in a loop{fateLine} for memory that the threads held at the barrier would write (deadlock).");
                     break;
                 case SkipFate.ReturnsToCaller:
                     f.Notes.Add($"The {who} that skip it return to the caller, which may wait at another barrier (this is a .func: its callers are not analyzed).");
                     break;
-                case SkipFate.ExitsAfterWork when v.Error:
-                    f.Notes.Add($"The {who} that skip it exit only later{fateLine}; until then their warp is split across `{barrierText}`, an .aligned barrier that " +
-                                "every thread of a warp must execute together (PTX ISA, bar/barrier): undefined behavior whatever the launch.");
+                case SkipFate.SameBarrierElsewhere:
+                    f.Notes.Add($"The {who} that skip it reach another `{barrierText}`{fateLine}: barrier 0 then completes with threads from both places. " +
+                                "That works only while every thread executes the same number of instances, and a warp split across the two is undefined " +
+                                "behavior for an .aligned barrier.");
+                    break;
+                case SkipFate.Calls:
+                    f.Notes.Add($"The {who} that skip it call a function{fateLine}; whether it waits at a barrier is not analyzed.");
+                    break;
+                case SkipFate.TouchesShared:
+                    f.Notes.Add($"The {who} that skip it touch shared memory{fateLine} while the others are held at the barrier; that is a race if the " +
+                                "held threads write the same slots, which is not decided statically.");
+                    break;
+                case SkipFate.WaitsOnGlobalMemory:
+                    f.Notes.Add($"The {who} that skip it wait in a loop{fateLine} on memory outside the CTA; if only the threads held at the barrier " +
+                                "would write it, this deadlocks (another CTA or device may write it: not decided statically).");
                     break;
                 case SkipFate.ExitsAfterWork:
                 case SkipFate.ExitsImmediately:
                     f.Notes.Add($"The {who} that skip it exit without reaching another barrier or shared memory; a barrier held up only by exited threads is " +
                                 "released (PTX ISA, exit), so this works only while every skipping thread exits.");
+                    if (!v.WholeWarps && (barrier.Has(".aligned") || barrier.Opcode == "bar"))
+                        f.Notes.Add($"A warp can be split across `{barrierText}`, which is .aligned: every thread of a warp must execute it together " +
+                                    "(PTX ISA, bar/barrier); current GPUs wait for the warp's non-exited threads, but that is outside the specification.");
                     break;
                 case SkipFate.WarpAssumption:
                     break;
@@ -604,6 +797,10 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             {
                 SkipFate.Continues => "continue",
                 SkipFate.ReturnsToCaller => "return-to-caller",
+                SkipFate.SameBarrierElsewhere => "same-barrier-elsewhere",
+                SkipFate.Calls => "call",
+                SkipFate.TouchesShared => "touch-shared",
+                SkipFate.WaitsOnGlobalMemory => "wait-on-global-memory",
                 SkipFate.ExitsAfterWork => "exit-after-work",
                 SkipFate.ExitsImmediately => "exit",
                 _ => "block-shape",

@@ -62,12 +62,24 @@ public sealed class UniformityInfo
 
     public UniformityInfo(FunctionAnalyses fa) : this(fa, assumeWarpRows: true) { }
 
+    /// <summary>
+    /// A function that never reads <c>%tid.y</c>, <c>%tid.z</c>, <c>%ntid.y</c> or <c>%ntid.z</c> is written for 1-D blocks
+    /// (a 2-D launch would repeat its work per row): its warps are consecutive runs of <c>%tid.x</c>.
+    /// </summary>
+    private static bool IsOneDimensional(PtxFunction fn)
+    {
+        foreach (var insn in fn.Instructions)
+            foreach (var u in insn.Uses)
+                if (u.IsSpecial && u.Name is "%tid" or "%ntid" && u.Component is "y" or "z") return false;
+        return true;
+    }
+
     public UniformityInfo(FunctionAnalyses fa, bool assumeWarpRows)
     {
         _fa = fa;
         AssumesWarpRows = fa.Function.Performance.ReqNtid is { Length: > 0 } req
             ? req[0] % 32 == 0 && (req.Length < 3 || req[2] == 1)
-            : assumeWarpRows;
+            : assumeWarpRows || IsOneDimensional(fa.Function);
         _cfg = fa.Cfg;
         _fn = _cfg.Function;
         _defs = fa.Defs;
@@ -824,6 +836,9 @@ public sealed class UniformityInfo
         return false;
     }
 
+    private bool IsDerivedWarpFact(Instruction insn) =>
+        insn.Info.Collective == Collective.None && (IsWarpIndex(insn) || IsWarpAlignedCompare(insn) || ButterflyOffsets(insn, 0) == 31);
+
     /// <summary>
     /// A chain of instructions from the thread-dependent source (e.g. <c>mov.u32 %r1, %tid.x</c>, an <c>atom</c>, a
     /// divergent branch's condition) to <paramref name="at"/>, for SARIF code flows; empty when the value is Uniform.
@@ -846,7 +861,9 @@ public sealed class UniformityInfo
         {
             int x = queue.Dequeue();
             var xi = insns[x];
-            if (_base[x] != Uniformity.Uniform) { found = x; break; }
+            // A source introduces non-uniformity itself; the warp-level facts derived from the thread index (warp
+            // index, warp-aligned compare, butterfly) only pass it on, so the chain goes on to their inputs.
+            if (_base[x] != Uniformity.Uniform && !IsDerivedWarpFact(xi)) { found = x; break; }
             bool xself = false;
             local.Clear();
             foreach (var u in xi.Uses)

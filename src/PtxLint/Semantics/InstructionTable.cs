@@ -50,7 +50,8 @@ public sealed record OpcodeInfo(
     bool VaryingResult = false,
     bool Known = true,
     Collective Collective = Collective.None,
-    bool Commutative = false)
+    bool Commutative = false,
+    bool WideAddress = false)
 {
     /// <summary>The mnemonic for display: the table key (e.g. <c>tcgen05.ld</c>), or the opcode for unknowns.</summary>
     public string Mnemonic(Instruction insn) => Known ? Key : insn.Opcode;
@@ -94,8 +95,9 @@ public static class InstructionTable
             new("multimem.ld_reduce", Mem: MemKind.Load),
             new("multimem.st", DstCount: 0, Mem: MemKind.Store),
             new("multimem.red", DstCount: 0, Mem: MemKind.Atomic),
-            new("tensormap.replace", DstCount: 0, Mem: MemKind.Store),
-            new("tensormap.cp_fenceproxy", DstCount: 0, Mem: MemKind.Copy),
+            // The address names a tensor-map object; producers pass it as a 64-bit register in every space.
+            new("tensormap.replace", DstCount: 0, Mem: MemKind.Store, WideAddress: true),
+            new("tensormap.cp_fenceproxy", DstCount: 0, Mem: MemKind.Copy, WideAddress: true),
             new("discard", DstCount: 0, Mem: MemKind.Prefetch),
             new("applypriority", DstCount: 0, Mem: MemKind.Prefetch),
             new("createpolicy"),
