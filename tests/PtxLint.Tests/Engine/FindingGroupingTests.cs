@@ -107,5 +107,10 @@ public sealed class FindingGroupingTests
         Assert.Equal(15, result.Properties!["occurrences"]!.GetValue<int>());
         Assert.Equal("`USE` of `z` at line 1 (and 14 more uses of `z`).", result.Message.Text);
         Assert.Equal("`USE` of `z` at line 1 (and 14 more uses of `z`).\n\n**Help:** Stop using `z`.", result.Message.Markdown);
+        using var tmp = new TempDir();
+        var path = Path.Combine(tmp.Path, "grouped.sarif");
+        using (var fs = File.Create(path)) SarifWriter.Write(fs, log);
+        var problems = PtxLint.Tests.Output.SarifValidatorTests.Validate(new[] { path }, tmp.Path);
+        Assert.True(problems.Count == 0, "SARIF multitool reported:\n" + string.Join("\n", problems));
     }
 }
