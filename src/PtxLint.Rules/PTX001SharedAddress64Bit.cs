@@ -95,8 +95,8 @@ public sealed class PTX001SharedAddress64Bit : IRule
                     hits.Add(new Hit(insn, access, reg, form, origin, symbol));
                 }
             }
-            // One finding per cause: the instruction that produced the address (or the symbol), per form.
-            foreach (var g in hits.GroupBy(h => (h.Form, (object?)h.Origin ?? h.Symbol ?? h.Reg.Name)))
+            // One finding per cause and kernel: the form (an inlined helper repeats the same cvta for every call).
+            foreach (var g in hits.GroupBy(h => h.Form))
                 Report(ctx, fn, g.ToList());
         }
     }
@@ -118,13 +118,14 @@ public sealed class PTX001SharedAddress64Bit : IRule
         }
         foreach (var s in prov.SourcesOfAddress(insn, access.Address))
         {
+            // The last conversion on the chain decides what the register holds.
             Instruction? lastCvta = null, widen = null;
             foreach (var step in s.Path)
             {
                 if (step == insn) break;
-                if (step.Opcode == "cvta" && step.Space.IsShared()) lastCvta = step;
+                if (step.Opcode == "cvta" && step.Space.IsShared()) { lastCvta = step; widen = null; }
                 else if (step.Opcode == "cvt" && step.Modifiers.Length >= 2 && Semantics.Types.BitWidth(step.Modifiers[^2]) == 64
-                         && Semantics.Types.BitWidth(step.Modifiers[^1]) == 32) widen ??= step;
+                         && Semantics.Types.BitWidth(step.Modifiers[^1]) == 32) widen = step;
             }
             if (lastCvta is not null && !lastCvta.Has(".to")) { Take(Form.GenericAddress, lastCvta, null); continue; }
             if (lastCvta is not null && (lastCvta.Has(".u64") || lastCvta.Has(".b64")) && widen is null) { Take(Form.CvtaTo64, lastCvta, null); continue; }
@@ -139,7 +140,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
                     break;
                 case ValueSourceKind.Parameter or ValueSourceKind.Load or ValueSourceKind.Opaque or ValueSourceKind.Undefined:
                     if (widen is not null && lastCvta is not null) Take(Form.Widened32, widen, null);
-                    else if (lastCvta is null) Take(Form.Pointer, s.Origin, null);
+                    else if (lastCvta is null && widen is null) Take(Form.Pointer, s.Origin, null);
                     break;
             }
         }
@@ -211,8 +212,10 @@ public sealed class PTX001SharedAddress64Bit : IRule
         if (hits.Count > 1)
         {
             foreach (var h in hits.Skip(1))
-                f.Related.Add(new RelatedLocation(h.Insn.Location, $"same address origin: `{RuleText.Code(h.Insn)}`"));
-            f.Notes.Add($"And {RuleText.Count(hits.Count - 1, "more access", "more accesses")} with the same origin (related locations).");
+                f.Related.Add(new RelatedLocation(h.Insn.Location, h.Origin == first.Origin || h.Origin is null
+                    ? $"same address origin: `{RuleText.Code(h.Insn)}`"
+                    : $"same cause: `{RuleText.Code(h.Insn)}` (address from `{RuleText.Code(h.Origin)}`, line {h.Origin.Span.StartLine})"));
+            f.Notes.Add($"And {RuleText.Count(hits.Count - 1, "more access", "more accesses")} like it in this kernel (related locations).");
         }
         var twin = FindTwin(fn);
         if (twin is not null)

@@ -20,6 +20,7 @@ public sealed class FunctionAnalyses
     private UniformityInfo? _strictUniformity;
     private ProvenanceInfo? _provenance;
     private LocalSlots? _localSlots;
+    private LinearForms? _linearForms;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
@@ -41,4 +42,6 @@ public sealed class FunctionAnalyses
     public ProvenanceInfo Provenance => _provenance ??= new ProvenanceInfo(this);
     /// <summary>Store-to-load forwarding through the thread's .local frame (spilled values, by-value parameters).</summary>
     public LocalSlots LocalSlots => _localSlots ??= new LocalSlots(this);
+    /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>
+    public LinearForms LinearForms => _linearForms ??= new LinearForms(this);
 }

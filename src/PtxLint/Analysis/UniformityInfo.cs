@@ -134,17 +134,32 @@ public sealed class UniformityInfo
     /// A <c>shfl.sync.idx</c> whose clamp operand names the whole warp (31): every lane reads the lane that the source
     /// lane operand names, so the result is the same in every lane when that operand is.
     /// </summary>
-    private static bool IsWholeWarpIndexShuffle(Instruction insn, out RegisterOperand? laneReg)
+    private bool IsWholeWarpIndexShuffle(Instruction insn, out RegisterOperand? laneReg)
     {
         laneReg = null;
         if (insn.Info.Collective != Collective.LaneBroadcast || insn.Operands.Count < 4) return false;
-        if (insn.Operands[3] is not ImmediateOperand c || (c.Value & 0x1f1f) != 0x1f) return false; // segment mask 0: one 32-lane segment
+        if (ConstantOf(insn, insn.Operands[3]) is not { } c || (c & 0x1f1f) != 0x1f) return false; // segment mask 0: one 32-lane segment
         switch (insn.Operands[2])
         {
             case ImmediateOperand: return true;
             case RegisterOperand r: laneReg = r; return true;
             default: return false;
         }
+    }
+
+    /// <summary>
+    /// The integer value of an operand: an immediate, or a register whose only reaching definition moves an immediate
+    /// into it (nvcc 13 passes shfl's lane, clamp and mask operands that way), through register copies.
+    /// </summary>
+    private long? ConstantOf(Instruction at, Operand op, int depth = 0)
+    {
+        if (op is ImmediateOperand imm) return imm.Value;
+        if (op is not RegisterOperand r || r.IsSpecial || depth > 8) return null;
+        var d = _defs.ReachingIndices(at, r.Name);
+        if (d.Length != 1 || d[0] < 0) return null;
+        var def = _fn.Instructions[d[0]];
+        if (def.Guard is not null || def.Opcode != "mov" || def.Operands.Count != 2) return null;
+        return ConstantOf(def, def.Operands[1], depth + 1);
     }
 
     /// <summary>
@@ -296,18 +311,18 @@ public sealed class UniformityInfo
     }
 
     /// <summary>k of <c>shfl{.sync}.bfly.b32 d, a, k, 31{, -1}</c> (unguarded, power of two up to 16), and its source a; 0 otherwise.</summary>
-    private static int XorShuffleOffset(Instruction shfl, out RegisterOperand? src)
+    private int XorShuffleOffset(Instruction shfl, out RegisterOperand? src)
     {
         src = null;
         if (!shfl.Has(".bfly") || shfl.Guard is not null) return 0;
         bool sync = shfl.Has(".sync");
         if (shfl.Operands.Count != (sync ? 5 : 4)) return 0;
         if (shfl.Operands[1] is not RegisterOperand a || a.IsSpecial) return 0;
-        if (shfl.Operands[2] is not ImmediateOperand k || k.Value is <= 0 or > 16 || (k.Value & (k.Value - 1)) != 0) return 0;
-        if (shfl.Operands[3] is not ImmediateOperand c || c.Value != 31) return 0;
-        if (sync && (shfl.Operands[4] is not ImmediateOperand m || m.Value != -1 && m.Value != 0xffffffffL)) return 0;
+        if (ConstantOf(shfl, shfl.Operands[2]) is not { } k || k is <= 0 or > 16 || (k & (k - 1)) != 0) return 0;
+        if (ConstantOf(shfl, shfl.Operands[3]) is not 31) return 0;
+        if (sync && ConstantOf(shfl, shfl.Operands[4]) is not (-1 or 0xffffffffL)) return 0;
         src = a;
-        return (int)k.Value;
+        return (int)k;
     }
 
     /// <summary>
@@ -334,199 +349,36 @@ public sealed class UniformityInfo
     private Dictionary<int, bool>? _sameBase;
 
     /// <summary>
-    /// <c>setp.cmp p, a, b</c> where a and b differ by a CTA-uniform amount: the same thread-dependent base plus
-    /// uniform offsets, through copies, additions of uniform values and loop counters. <c>for (i = lo; ...; ++i) if (i &lt;=
-    /// lo)</c> with <c>lo = rows * %tid.y</c> is true on the first trip only, in every thread: the comparison is uniform.
-    /// A loop counter counts iterations, which is the same among the threads still iterating (the analysis' notion of
-    /// uniformity inside a loop).
+    /// <c>setp.cmp p, a, b</c> where a and b differ by a CTA-uniform amount (<see cref="LinearForms"/>): the same
+    /// thread-dependent part plus uniform offsets, through copies, additions of uniform values and loop counters.
+    /// <c>for (i = lo; ...; ++i) if (i &lt;= lo)</c> with <c>lo = rows * %tid.y</c> is true on the first trip only, in
+    /// every thread: the comparison is uniform. A loop counter counts iterations, which is the same among the threads
+    /// still iterating (the analysis' notion of uniformity inside a loop). Also an integer value whose thread-dependent
+    /// parts cancel (<c>max(lo + n, lo + 1) - lo</c>).
     /// </summary>
     private bool IsSameBaseCompare(Instruction insn)
     {
-        if (insn.Opcode != "setp" || insn.Operands.Count != 3) return false;
+        bool setp = insn.Opcode == "setp" && insn.Operands.Count == 3;
+        bool linear = !setp && insn.Opcode is "sub" or "add" or "min" or "max" or "not" or "neg" or "mad" or "mul" or "shl" or "cvt" or "mov"
+                      && insn.Defs.Length == 1 && insn.Guard is null;
+        if (!setp && !linear) return false;
         _sameBase ??= new Dictionary<int, bool>();
         if (_sameBase.TryGetValue(insn.Index, out var memo)) return memo;
         bool r = false;
-        if (insn.Operands[1] is RegisterOperand a && insn.Operands[2] is RegisterOperand b && !a.IsSpecial && !b.IsSpecial
-            && !insn.Modifiers.Any(m => Types.IsFloat(m)))
+        var forms = _fa.LinearForms;
+        if (setp)
         {
-            var ka = DifferenceBase(insn, a, 0);
-            r = ka is not null && ka == DifferenceBase(insn, b, 0);
+            if (insn.Operands[1] is RegisterOperand a && insn.Operands[2] is RegisterOperand b && !a.IsSpecial && !b.IsSpecial
+                && !insn.Modifiers.Any(m => Types.IsFloat(m)))
+                r = forms.DifferByUniform(insn, a, b);
+        }
+        else
+        {
+            // Only when some input is thread-dependent: otherwise the ordinary meet already says uniform.
+            r = forms.OfDef(insn) is { IsUniform: true } && insn.Uses.Any(u => !u.IsSpecial && forms.OfUse(insn, u) is { IsUniform: false });
         }
         _sameBase[insn.Index] = r;
         return r;
-    }
-
-    /// <summary>
-    /// A key for the thread-dependent part of the value of <paramref name="reg"/> at <paramref name="at"/>: values with
-    /// equal keys differ by a CTA-uniform amount (see <see cref="IsSameBaseCompare"/>); null when unknown.
-    /// </summary>
-    private string? DifferenceBase(Instruction at, RegisterOperand reg, int depth)
-    {
-        if (reg.IsSpecial) return "s:" + reg.FullName;
-        if (depth > 12) return null;
-        var set = _defs.ReachingIndices(at, reg.Name);
-        if (set.Length == 1 && set[0] >= 0) return DifferenceBaseOfDef(_fn.Instructions[set[0]], depth + 1);
-        if (set.Length < 2 || set[0] < 0) return null;
-        // A loop counter: defined before the loop, and stepped by a uniform amount once per iteration inside it.
-        var useBlock = _cfg.BlockOf(at);
-        var loop = _loops.LoopOf(useBlock);
-        if (loop is null) return null;
-        string? outside = null;
-        bool anyStep = false;
-        foreach (var d in set)
-        {
-            var def = _fn.Instructions[d];
-            var db = _cfg.BlockOf(def);
-            if (!loop.Contains(db))
-            {
-                var k = DifferenceBaseOfDef(def, depth + 1);
-                if (k is null || outside is not null && outside != k) return null;
-                outside = k;
-                continue;
-            }
-            // inside: r = r +/- uniform, reading the same merged value, executed on every trip
-            if (def.Guard is not null || def.Opcode is not ("add" or "sub") || def.Operands.Count != 3) return null;
-            if (def.Operands[1] is not RegisterOperand self || self.Name != reg.Name || !IsSyntacticallyUniform(def, def.Operands[2])) return null;
-            if (!_defs.ReachingIndices(def, reg.Name).AsSpan().SequenceEqual(set)) return null;
-            foreach (var latch in loop.Latches)
-                if (!_fa.Dominators.Dominates(db, latch)) return null;
-            anyStep = true;
-        }
-        return anyStep ? outside : null;
-    }
-
-    private string? DifferenceBaseOfDef(Instruction def, int depth)
-    {
-        if (def.Guard is not null) return "d:" + def.Index;
-        bool integer = !def.Modifiers.Any(m => Types.IsFloat(m)) && !def.Has(".sat") && !def.Has(".cc");
-        switch (def.Opcode)
-        {
-            case "mov" when def.Operands.Count == 2 && def.Operands[1] is RegisterOperand src:
-                return DifferenceBase(def, src, depth) ?? "v:" + ValueNumberOfDef(def, 0);
-            case "add" when integer && def.Operands.Count == 3:
-                if (def.Operands[1] is RegisterOperand a1 && IsSyntacticallyUniform(def, def.Operands[2])) return DifferenceBase(def, a1, depth);
-                if (def.Operands[2] is RegisterOperand a2 && IsSyntacticallyUniform(def, def.Operands[1])) return DifferenceBase(def, a2, depth);
-                break;
-            case "sub" when integer && def.Operands.Count == 3:
-                if (def.Operands[1] is RegisterOperand s1 && IsSyntacticallyUniform(def, def.Operands[2])) return DifferenceBase(def, s1, depth);
-                break;
-        }
-        return "v:" + ValueNumberOfDef(def, 0);
-    }
-
-    private Dictionary<string, int>? _vnIntern;
-    private Dictionary<int, int>? _vnOfDef;
-
-    /// <summary>
-    /// A value number for what <paramref name="def"/> computes: equal numbers mean equal values in every thread
-    /// (structural: the same pure operation of operands with equal numbers; kernel parameters by slot; special
-    /// registers by name). A compiler that recomputes <c>rows * (%ctaid.y * %ntid.y + %tid.y)</c> inside a loop gets the
-    /// number of the first computation.
-    /// </summary>
-    private int ValueNumberOfDef(Instruction def, int depth)
-    {
-        _vnOfDef ??= new Dictionary<int, int>();
-        if (_vnOfDef.TryGetValue(def.Index, out var memo)) return memo;
-        string key;
-        var info = def.Info;
-        if (depth > 24 || def.Guard is not null || def.Defs.Length != 1)
-            key = "d:" + def.Index;
-        else if (def.Opcode == "mov" && def.Operands.Count == 2 && def.Operands[1] is RegisterOperand or ImmediateOperand
-                 || def.Opcode == "cvt" && IsBitCopy(def))
-        {
-            var k = OperandNumber(def, def.Operands[1], depth);
-            if (k.StartsWith('n') && int.TryParse(k.AsSpan(1), out var same)) { _vnOfDef[def.Index] = same; return same; }
-            key = k;
-        }
-        else if (info.Mem == MemKind.Load && def.Opcode == "ld" && def.MemoryAccesses is [{ Space: StateSpace.Param, Address: { BaseSymbol: { } ps, BaseRegister: null } a }]
-                 && _fn.FindParameter(ps) is not null)
-            key = $"p:{ps}+{a.Offset}:{def.Type}";
-        else if (info.Known && info.Mem == MemKind.None && info.Flow == FlowKind.None && info.Sync == SyncKind.None && !info.VaryingResult
-                 && info.Collective == Collective.None && def.Operands.Count >= 2)
-        {
-            var ops = new List<string>(def.Operands.Count - 1);
-            for (int i = 1; i < def.Operands.Count; i++) ops.Add(OperandNumber(def, def.Operands[i], depth));
-            key = NormalizedKey(def, ops);
-        }
-        else key = "d:" + def.Index;
-        return Intern(def, key);
-    }
-
-    /// <summary>
-    /// The structural key of a pure operation: integer add, mul.lo and mad.lo by bit width regardless of signedness
-    /// (the low bits are the same), <c>mad.lo a, b, c</c> as <c>add(mul.lo(a, b), c)</c>, <c>shl x, k</c> as a
-    /// multiplication by 2^k, commutative operands sorted.
-    /// </summary>
-    private string NormalizedKey(Instruction def, List<string> ops)
-    {
-        var type = def.Type;
-        bool integer = type is not null && !Types.IsFloat(type) && !def.Has(".sat") && !def.Has(".cc");
-        int w = Types.BitWidth(type);
-        string Comm(string op, string a, string b) => string.CompareOrdinal(a, b) <= 0 ? $"{op}({a},{b})" : $"{op}({b},{a})";
-        if (integer)
-        {
-            switch (def.Opcode)
-            {
-                case "add" when ops.Count == 2: return Comm("add" + w, ops[0], ops[1]);
-                case "mul" when ops.Count == 2 && def.Has(".lo"): return Comm("mul" + w, ops[0], ops[1]);
-                case "mad" when ops.Count == 3 && def.Has(".lo"): return Comm("add" + w, "n" + InternKey(Comm("mul" + w, ops[0], ops[1])), ops[2]);
-                case "shl" when ops.Count == 2 && def.Operands[2] is ImmediateOperand k && k.Value is >= 0 and < 63:
-                    return Comm("mul" + w, ops[0], "#" + (1L << (int)k.Value));
-            }
-        }
-        if (def.Info.Commutative && ops.Count == 2) ops.Sort(StringComparer.Ordinal);
-        return def.FullOpcode + "(" + string.Join(',', ops) + ")";
-    }
-
-    private int InternKey(string key)
-    {
-        _vnIntern ??= new Dictionary<string, int>(StringComparer.Ordinal);
-        if (!_vnIntern.TryGetValue(key, out var id)) _vnIntern[key] = id = _vnIntern.Count;
-        return id;
-    }
-
-    private int Intern(Instruction def, string key)
-    {
-        int id = InternKey(key);
-        _vnOfDef![def.Index] = id;
-        return id;
-    }
-
-
-    private string OperandNumber(Instruction at, Operand op, int depth)
-    {
-        switch (op)
-        {
-            case ImmediateOperand imm: return "#" + imm.Value;
-            case RegisterOperand r when r.IsSpecial: return "s:" + r.FullName;
-            case RegisterOperand r:
-                var set = _defs.ReachingIndices(at, r.Name);
-                if (set.Length == 1 && set[0] >= 0) return "n" + ValueNumberOfDef(_fn.Instructions[set[0]], depth + 1);
-                return "r:" + r.Name + ":" + string.Join(',', set);
-            default: return "?" + at.Index;
-        }
-    }
-
-    /// <summary>An immediate, or a register computed only from kernel parameters, constants and CTA-uniform special registers.</summary>
-    private bool IsSyntacticallyUniform(Instruction at, Operand op)
-    {
-        if (op is ImmediateOperand) return true;
-        if (op is not RegisterOperand r) return false;
-        if (r.IsSpecial) return OfSpecial(r) == Uniformity.Uniform;
-        if (!_fn.IsEntry) return false;
-        foreach (var src in _fa.Provenance.SourcesOf(at, r))
-        {
-            bool ok = src.Kind switch
-            {
-                ValueSourceKind.Constant => true,
-                ValueSourceKind.Parameter => true,
-                ValueSourceKind.SpecialRegister => SpecialRegisters.UniformityOf(src.Name[..(src.Name.IndexOf('.') is int i and > 0 ? i : src.Name.Length)]) == SpecialRegisters.Uniformity.CtaUniform,
-                ValueSourceKind.Symbol => true,
-                _ => false,
-            };
-            if (!ok) return false;
-        }
-        return true;
     }
 
     /// <summary>

@@ -29,41 +29,52 @@ public sealed class PTX001Tests
                   cvta.shared.u64 %rd1, %tmp; }
                 cvta.to.shared.u64 %rd2, %rd1;
                 [|st.shared.f32 [%rd2], %f1;|]
-                [|ld.shared.f32 %f2, [%rd2+4];|]
+                ld.shared.f32 %f2, [%rd2+4];
                 ld.f32 %f3, [%rd1];
             """));
-        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u64 %rd2, %rd1", f.Message));
-        Assert.All(findings, f => Assert.Contains("%rd2", f.Message));
-        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u32", f.Message));
+        // one finding per origin: the second access through the same cvta result is a related location
+        var one = Assert.Single(findings);
+        Assert.Contains(one.Related, r => r.Message.Contains("same address origin: `ld.shared.f32 %f2, [%rd2+4]`"));
+        Assert.Contains("1 more access", RuleTest.Text(one));
+        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u64 %rd2, %rd1", RuleTest.Text(f)));
+        Assert.All(findings, f => Assert.Contains("%rd2", RuleTest.Text(f)));
+        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u32", RuleTest.Text(f)));
         Assert.All(findings, f => Assert.Contains(f.Related, r => r.Message.Contains("cvta.to.shared.u64")));
     }
 
     [Fact]
     public void SharedCtaAndClusterSpellings()
     {
-        RuleTest.Verify(Rule, Kernel("k", """
+        var f = Assert.Single(RuleTest.Verify(Rule, Kernel("k", """
                 ld.param.u64 %rd1, [k_p0];
                 cvta.to.shared::cta.u64 %rd2, %rd1;
                 [|st.shared::cta.f32 [%rd2], %f1;|]
                 cvta.to.shared::cluster.u64 %rd3, %rd1;
-                [|ld.shared::cluster.f32 %f2, [%rd3];|]
-            """));
+                ld.shared::cluster.f32 %f2, [%rd3];
+            """)));
+        // one cause (cvta.to.shared.u64) in one kernel: the ::cluster access is a related location
+        Assert.Contains(f.Related, r => r.Message.Contains("ld.shared::cluster.f32") && r.Message.Contains("cvta.to.shared::cluster.u64"));
     }
 
     [Fact]
     public void VectorAtomicMbarrierLdmatrixAndCpAsync()
     {
-        RuleTest.Verify(Rule, Kernel("k", """
+        // Every kind of shared access counts; accesses through one cvta result are one finding.
+        var f = Assert.Single(RuleTest.Verify(Rule, Kernel("k", """
                 ld.param.u64 %rd1, [k_p0];
                 cvta.to.shared.u64 %rd2, %rd1;
                 [|st.shared.v4.f32 [%rd2], {%f1, %f2, %f3, %f4};|]
-                [|atom.shared.add.u32 %r1, [%rd2], 1;|]
-                [|red.shared.add.u32 [%rd2], 1;|]
-                [|mbarrier.init.shared::cta.b64 [%rd2], 32;|]
-                [|ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%r2, %r3, %r4, %r5}, [%rd2];|]
-                [|cp.async.ca.shared.global [%rd2], [%rd1], 16;|]
+                atom.shared.add.u32 %r1, [%rd2], 1;
+                red.shared.add.u32 [%rd2], 1;
+                mbarrier.init.shared::cta.b64 [%rd2], 32;
+                ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%r2, %r3, %r4, %r5}, [%rd2];
+                cp.async.ca.shared.global [%rd2], [%rd1], 16;
                 cp.async.ca.shared.global [%r9], [%rd1], 16;
-            """));
+            """)));
+        foreach (var m in new[] { "atom.shared.add.u32", "red.shared.add.u32", "mbarrier.init", "ldmatrix", "cp.async.ca.shared.global [%rd2]" })
+            Assert.Contains(f.Related, r => r.Message.StartsWith("same address origin") && r.Message.Contains(m));
+        Assert.DoesNotContain(f.Related, r => r.Message.Contains("[%r9]"));
+        Assert.Equal(5, f.Properties["accesses"] is int n ? n - 1 : -1);
     }
 
     [Fact]
@@ -152,7 +163,8 @@ public sealed class PTX001Tests
         RuleTest.VerifyClean(Rule, Kernel("k", body));
         var marked = body.Replace("st.shared.f32 [%rd3], %f1;", "[|st.shared.f32 [%rd3], %f1;|]");
         var f = Assert.Single(RuleTest.Verify(Rule, Kernel("k", marked), new Dictionary<string, string> { ["reportSymbolAddresses"] = "true" }));
-        Assert.Contains("shared variable k_red", f.Message);
+        Assert.Contains("shared `k_red`", RuleTest.Text(f));
+        Assert.Contains("reportSymbolAddresses", RuleTest.Text(f));
     }
 
     [Fact]
@@ -176,9 +188,12 @@ public sealed class PTX001Tests
         var bad = Directory.GetFiles(Repo.Samples, "PTX001-*.bad.ptx").Single();
         var fixedFile = Directory.GetFiles(Repo.Samples, "PTX001-*.fixed.ptx").Single();
         var findings = RuleTest.Run(Rule, PtxParserDriver.Parse(bad, File.ReadAllText(bad)));
-        Assert.Equal(7, findings.Count);
-        Assert.All(findings, f => Assert.Equal("rmsnorm_batched", f.FunctionName));
-        Assert.All(findings, f => Assert.Contains(f.Related, r => r.Message.Contains("twin kernel rmsnorm")));
+        // seven accesses through inlined cvta.to.shared.u64 helpers: one finding with the other six as related locations
+        var f = Assert.Single(findings);
+        Assert.Equal("rmsnorm_batched", f.FunctionName);
+        Assert.Equal(7, f.Properties["accesses"]);
+        Assert.Equal(6, f.Related.Count(r => r.Message.StartsWith("same ")));
+        Assert.Contains(f.Related, r => r.Message.Contains("twin kernel rmsnorm"));
         Assert.Empty(RuleTest.Run(Rule, PtxParserDriver.Parse(fixedFile, File.ReadAllText(fixedFile))));
     }
 

@@ -1,4 +1,5 @@
 using PtxLint.Analysis;
+using PtxLint.Diagnostics;
 using PtxLint.Rules;
 using PtxLint.Syntax;
 using PtxLint.Tests.Support;
@@ -47,10 +48,14 @@ public class PTX005Tests
             }
             """);
         var f = Assert.Single(findings);
-        Assert.Contains("inside a loop whose exit test `@%p2 bra LOOP`", f.Message);
-        Assert.Contains("`%tid.x`", f.Message);
-        Assert.Contains("base += blockDim.x", f.Message);
+        Assert.Equal("`bar.sync 0` is in a loop whose trip count depends on `%tid.x` (exit test at line 30)", f.Message);
+        Assert.Contains("base += blockDim.x", f.Help);
         Assert.Equal(true, f.Properties["loopExit"]);
+        // The threads that leave the loop only return: a barrier held up by exited threads is released (PTX ISA,
+        // exit), so this is a warning that says so, not an error.
+        Assert.Equal(Level.Warning, f.Level);
+        Assert.Equal("exit", f.Properties["skippingThreads"]);
+        Assert.Contains("exited threads", RuleTest.Text(f));
     }
 
     private const string Warp0Barrier = """
@@ -75,8 +80,9 @@ public class PTX005Tests
     public void BarrierUnderTidLessThan32()
     {
         var f = Assert.Single(RuleTest.Verify(Rule, Warp0Barrier));
-        Assert.Contains("control dependent on `@%p1 bra DONE` (line 12)", f.Message);
-        Assert.Contains("Move the barrier out", f.Message);
+        Assert.Equal("`bar.sync 0` is reached only by threads taking one side of the branch on `%tid.x` (line 12)", f.Message);
+        Assert.Contains("Move the barrier out", f.Help);
+        Assert.Equal(Level.Warning, f.Level); // warps 1.. return at once
         // related: the divergent branch; code flow: %tid.x source -> setp -> branch -> barrier
         var rel = Assert.Single(f.Related);
         Assert.Equal(12, rel.Location.Span.StartLine);
@@ -113,7 +119,8 @@ public class PTX005Tests
     [Fact]
     public void BarrierAlignedFormsAndBarRed()
     {
-        RuleTest.Verify(Rule, """
+        // three barrier forms under one branch: one finding, the other two as related locations
+        var f = Assert.Single(RuleTest.Verify(Rule, """
             .visible .entry k(.param .u32 n)
             {
                 .reg .pred %p<3>;
@@ -122,12 +129,14 @@ public class PTX005Tests
                 setp.eq.u32 %p1, %r1, 0;
                 @!%p1 bra SKIP;
                 [|barrier.cta.sync.aligned 0;|]
-                [|barrier.sync 0;|]
-                [|bar.red.popc.u32 %r2, 0, %p1;|]
+                barrier.sync 0;
+                bar.red.popc.u32 %r2, 0, %p1;
             SKIP:
                 ret;
             }
-            """);
+            """));
+        Assert.Equal(2, f.Related.Count(r => r.Message.StartsWith("also controlled by this branch")));
+        Assert.Contains(f.Related, r => r.Message.Contains("bar.red.popc.u32"));
     }
 
     [Fact]
@@ -144,7 +153,7 @@ public class PTX005Tests
                 ret;
             }
             """));
-        Assert.Contains("predicated on `%p1`", f.Message);
+        Assert.Contains("predicated on `%p1`", RuleTest.Text(f));
     }
 
     [Fact]
@@ -164,8 +173,9 @@ public class PTX005Tests
                 ret;
             }
             """));
-        Assert.Contains("__syncwarp()", f.Message);
-        Assert.Contains("all 32 lanes", f.Message);
+        Assert.Contains("__syncwarp()", f.Help);
+        Assert.Contains("names all 32 lanes", f.Message);
+        Assert.Equal(Level.Error, f.Level);
     }
 
     [Fact]
@@ -493,8 +503,9 @@ public class PTX005Tests
     [Fact]
     public void AlignedBarriersOnBothSidesOfThreadBranchAreReported()
     {
-        // bar.sync is .aligned: the lanes of one warp must execute the same instruction
-        RuleTest.Verify(Rule, """
+        // bar.sync is .aligned: the lanes of one warp must execute the same instruction. Barrier 0 completes with
+        // threads from both places on current GPUs, so it is a warning that says so; one finding for the branch.
+        var f = Assert.Single(RuleTest.Verify(Rule, """
             .visible .entry k()
             {
                 .reg .pred %p<2>;
@@ -505,10 +516,13 @@ public class PTX005Tests
                 [|bar.sync 0;|]
                 ret;
             LOW:
-                [|bar.sync 0;|]
+                bar.sync 0;
                 ret;
             }
-            """);
+            """));
+        Assert.Equal(Level.Warning, f.Level);
+        Assert.Equal("same-barrier-elsewhere", f.Properties["skippingThreads"]);
+        Assert.Contains(f.Related, r => r.Location.Span.StartLine == 15 && r.Message.StartsWith("also controlled by this branch"));
     }
 
     // ---- uniformity facts the rule relies on
@@ -551,8 +565,11 @@ public class PTX005Tests
     {
         var path = Path.Combine(Repo.Samples, "PTX005-barrier-in-divergent-control.bad.ptx");
         var findings = RuleTest.Run(Rule, File.ReadAllText(path));
-        Assert.Equal(new[] { "block_sum_strided", "block_sum_strided", "warp0_barrier_sum", "broadcast_sum_spin", "warp_pair_sum_half" },
+        // one finding per kernel (block_sum_strided's two barriers share the loop exit); the spinning broadcast and the
+        // half-warp __syncwarp() are errors, the two whose skipping threads exit are warnings
+        Assert.Equal(new[] { "block_sum_strided", "warp0_barrier_sum", "broadcast_sum_spin", "warp_pair_sum_half" },
             findings.Select(f => f.FunctionName).ToArray());
+        Assert.Equal(new[] { Level.Warning, Level.Warning, Level.Error, Level.Error }, findings.Select(f => f.Level).ToArray());
         Assert.All(findings, f => Assert.Single(f.CodeFlows));
         Assert.All(findings, f => Assert.NotNull(f.SourceLocation));
     }

@@ -15,6 +15,9 @@ public static class RuleTest
 {
     public const string Header = ".version 8.7\n.target sm_90a\n.address_size 64\n\n";
 
+    /// <summary>The headline, the notes and the help of a finding, one per line (what a user reads in text output).</summary>
+    public static string Text(Finding f) => string.Join("\n", new[] { f.Message }.Concat(f.Notes).Append(f.Help ?? ""));
+
     public sealed record Marker(int Line, int Column, int EndLine, int EndColumn);
 
     public static (string Text, List<Marker> Markers) StripMarkup(string marked)
