@@ -20,6 +20,9 @@ namespace PtxLint.Rules;
 /// </summary>
 public sealed class PTX001SharedAddress64Bit : IRule
 {
+    public static readonly RuleOption<bool> ReportSymbolAddresses = RuleOptions.Boolean("reportSymbolAddresses", false,
+        "Also report 64-bit registers that hold a shared variable's address (mov.u64 %rd, sdata) or a .ptr .shared parameter: the old-compiler idiom.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX001",
@@ -35,6 +38,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
         HelpMarkdown = RuleDocs.Load("PTX001"),
         Precision = "high",
         Tags = new[] { "portability", "correctness" },
+        Options = new RuleOption[] { ReportSymbolAddresses },
     };
 
     public RuleDescriptor Descriptor => Rule;
@@ -62,7 +66,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
 
     public void Check(RuleContext ctx)
     {
-        bool reportSymbols = bool.TryParse(ctx.Option("reportSymbolAddresses", "false"), out var b) && b;
+        bool reportSymbols = ctx.Option(ReportSymbolAddresses);
         // Does any shared access of the module use a 32-bit address register? Then a 64-bit symbol address is an
         // inconsistency (a hand-written builder), not the module's convention.
         bool module32 = false;

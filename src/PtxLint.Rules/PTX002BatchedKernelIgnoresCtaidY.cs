@@ -17,6 +17,9 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
 {
     public const string DefaultPattern = "(?i)batch";
 
+    public static readonly RuleOption<Regex> BatchedKernelPattern = RuleOptions.Regex("batchedKernelPattern", DefaultPattern,
+        "A kernel whose (base) name matches this .NET regular expression counts as batched.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX002",
@@ -31,15 +34,14 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
         HelpMarkdown = RuleDocs.Load("PTX002"),
         Precision = "medium",
         Tags = new[] { "correctness", "batching" },
+        Options = new RuleOption[] { BatchedKernelPattern },
     };
 
     public RuleDescriptor Descriptor => Rule;
 
     public void Check(RuleContext ctx)
     {
-        Regex pattern;
-        try { pattern = new Regex(ctx.Option("batchedKernelPattern", DefaultPattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
-        catch (ArgumentException) { pattern = new Regex(DefaultPattern, RegexOptions.CultureInvariant); }
+        var pattern = ctx.Option(BatchedKernelPattern);
 
         foreach (var fn in ctx.Module.Functions)
         {

@@ -18,6 +18,9 @@ public sealed class PTX003IndirectPositionRead : IRule
 {
     public const string DefaultPattern = "(?i)(pos|position|seq_?len|slot|offset|index|idx)";
 
+    public static readonly RuleOption<Regex> PositionBufferPattern = RuleOptions.Regex("positionBufferPattern", DefaultPattern,
+        ".NET regular expression; a kept parameter name must match it.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX003",
@@ -36,6 +39,7 @@ public sealed class PTX003IndirectPositionRead : IRule
         HelpMarkdown = RuleDocs.Load("PTX003"),
         Precision = "medium",
         Tags = new[] { "correctness", "cuda-graphs" },
+        Options = new RuleOption[] { PositionBufferPattern },
     };
 
     public RuleDescriptor Descriptor => Rule;
@@ -44,9 +48,7 @@ public sealed class PTX003IndirectPositionRead : IRule
 
     public void Check(RuleContext ctx)
     {
-        Regex pattern;
-        try { pattern = new Regex(ctx.Option("positionBufferPattern", DefaultPattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
-        catch (ArgumentException) { pattern = new Regex(DefaultPattern, RegexOptions.CultureInvariant); }
+        var pattern = ctx.Option(PositionBufferPattern);
 
         foreach (var fn in ctx.Module.Functions)
         {

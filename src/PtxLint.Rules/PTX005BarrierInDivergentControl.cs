@@ -15,6 +15,9 @@ namespace PtxLint.Rules;
 /// </summary>
 public sealed class PTX005BarrierInDivergentControl : IRule
 {
+    public static readonly RuleOption<bool> ReportEarlyExit = RuleOptions.Boolean("reportEarlyExit", false,
+        "Also report barriers behind an early-exit bounds guard (if (gid >= n) return;).");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX005",
@@ -33,13 +36,14 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         HelpMarkdown = RuleDocs.Load("PTX005"),
         Precision = "high",
         Tags = new[] { "correctness", "synchronization", "deadlock" },
+        Options = new RuleOption[] { ReportEarlyExit },
     };
 
     public RuleDescriptor Descriptor => Rule;
 
     public void Check(RuleContext ctx)
     {
-        bool reportEarlyExit = IsTrue(ctx.Option("reportEarlyExit", "false"));
+        bool reportEarlyExit = ctx.Option(ReportEarlyExit);
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;
@@ -58,8 +62,6 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             checker.Flush(ctx);
         }
     }
-
-    private static bool IsTrue(string s) => s.Trim().ToLowerInvariant() is "true" or "1" or "yes" or "on";
 
     internal enum BarrierKind { None, Cta, Warp }
 

@@ -53,6 +53,16 @@ public static class RuleTest
         return sink;
     }
 
+    /// <summary>
+    /// Runs one rule through the engine (enabled even when it is off by default), as the command line does: suppressions
+    /// applied and findings of one cause merged (<see cref="FindingGrouping"/>). Returns that rule's findings.
+    /// </summary>
+    public static List<Finding> Analyze(IRule rule, string text, string path = "test.ptx")
+    {
+        var engine = new AnalysisEngine(new AnalysisOptions { Rules = new[] { rule }, Select = new[] { rule.Descriptor.Id } });
+        return engine.AnalyzeText(path, text).Findings.Where(f => f.Rule.Id == rule.Descriptor.Id).ToList();
+    }
+
     /// <summary>Checks that the rule reports exactly the marked places (start line and column). Returns the findings for further asserts.</summary>
     public static List<Finding> Verify(IRule rule, string markedPtx, IReadOnlyDictionary<string, string>? options = null, bool addHeader = true)
     {
