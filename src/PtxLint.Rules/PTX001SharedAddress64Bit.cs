@@ -95,9 +95,10 @@ public sealed class PTX001SharedAddress64Bit : IRule
                     hits.Add(new Hit(insn, access, reg, form, origin, symbol));
                 }
             }
-            // One finding per cause and kernel: the form (an inlined helper repeats the same cvta for every call).
-            foreach (var g in hits.GroupBy(h => h.Form))
-                Report(ctx, fn, g.ToList());
+            // One finding per access; the engine merges those of one form in one kernel (an inlined helper repeats the
+            // same cvta for every call).
+            foreach (var h in hits)
+                Report(ctx, fn, h);
         }
     }
 
@@ -147,19 +148,18 @@ public sealed class PTX001SharedAddress64Bit : IRule
         return (best ?? Form.Pointer, origin, symbol);
     }
 
-    private static void Report(RuleContext ctx, PtxFunction fn, List<Hit> hits)
+    private static void Report(RuleContext ctx, PtxFunction fn, Hit first)
     {
-        var first = hits[0];
         var insn = first.Insn;
         string access = $"`{RuleText.Code(insn)}`";
         string reg = $"`{first.Reg.Name}`";
-        string origin = first.Origin is { } o ? $"`{RuleText.Code(o)}`" : "";
+        string origin = first.Origin is { } o ? $"`{o.FullOpcode}`" : "";
         string headline = first.Form switch
         {
             Form.GenericAddress => $"{access} uses the generic address from {origin} as a shared address",
-            Form.CvtaTo64 => $"{access} addresses shared memory through 64-bit {reg} from {origin}",
-            Form.Widened32 => $"{access} addresses shared memory through {reg}, a 32-bit shared address widened to 64 bits",
-            Form.Symbol64Inconsistent => $"{access} keeps the address of shared `{first.Symbol}` in 64-bit {reg}; the module uses 32-bit shared addresses",
+            Form.CvtaTo64 => $"{access} uses a {origin} result as a shared address",
+            Form.Widened32 => $"{access} uses a 32-bit shared address widened to 64 bits ({reg})",
+            Form.Symbol64Inconsistent => $"{access} keeps shared `{first.Symbol}`'s address in 64-bit {reg}, unlike the rest of the module",
             Form.Symbol64 => $"{access} keeps the address of shared `{first.Symbol}` in 64-bit {reg}",
             Form.SharedParameter => $"{access} addresses shared memory through the 64-bit `.ptr .shared` parameter `{first.Symbol}`",
             _ => $"{access} addresses shared memory through {reg}, a 64-bit pointer from a parameter or memory",
@@ -209,14 +209,8 @@ public sealed class PTX001SharedAddress64Bit : IRule
                 Form.Widened32 => $"`{RuleText.Code(org)}` widens the 32-bit shared address",
                 _ => $"the address comes from `{RuleText.Code(org)}`",
             }));
-        if (hits.Count > 1)
-        {
-            foreach (var h in hits.Skip(1))
-                f.Related.Add(new RelatedLocation(h.Insn.Location, h.Origin == first.Origin || h.Origin is null
-                    ? $"same address origin: `{RuleText.Code(h.Insn)}`"
-                    : $"same cause: `{RuleText.Code(h.Insn)}` (address from `{RuleText.Code(h.Origin)}`, line {h.Origin.Span.StartLine})"));
-            f.Notes.Add($"And {RuleText.Count(hits.Count - 1, "more access", "more accesses")} like it in this kernel (related locations).");
-        }
+        f.Cause = new FindingCause("form:" + first.Form, "access", "accesses",
+            $"same cause: `{RuleText.Code(insn)}`" + (first.Origin is { } oo && oo != insn ? $" (address from `{RuleText.Code(oo)}`, line {oo.Span.StartLine})" : ""));
         var twin = FindTwin(fn);
         if (twin is not null)
         {
@@ -227,7 +221,6 @@ public sealed class PTX001SharedAddress64Bit : IRule
         f.Properties["addressRegister"] = first.Reg.Name;
         f.Properties["space"] = first.Access.Space == StateSpace.SharedCluster ? ".shared::cluster" : ".shared";
         f.Properties["form"] = first.Form.ToString();
-        f.Properties["accesses"] = hits.Count;
     }
 
     /// <summary>The name with <c>Batched</c>/<c>batched_</c>/<c>_batched</c> removed (case-insensitive), lower-cased.</summary>

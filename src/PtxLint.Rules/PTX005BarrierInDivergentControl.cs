@@ -471,11 +471,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         /// <summary>Reports the verdicts, one finding per divergent branch and level (the other barriers it controls as related locations).</summary>
         public void Flush(RuleContext ctx)
         {
-            foreach (var group in _verdicts.GroupBy(v => (v.Branch, v.Error, v.Kind)))
-            {
-                var list = group.ToList();
-                Report(ctx, list[0], list.Skip(1).ToList());
-            }
+            // One finding per barrier; the engine merges those that one divergent branch controls (same level).
+            foreach (var v in _verdicts) Report(ctx, v);
         }
 
         /// <summary>
@@ -688,7 +685,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             return false;
         }
 
-        private void Report(RuleContext ctx, Verdict v, List<Verdict> more)
+        private void Report(RuleContext ctx, Verdict v)
         {
             var barrier = v.Barrier;
             var cause = v.Branch;
@@ -778,8 +775,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
 
             if (cause != barrier)
                 f.Related.Add(new RelatedLocation(cause.Location, loopExit ? $"loop exit test on {what}" : $"divergent branch on {what}"));
-            foreach (var o in more)
-                f.Related.Add(new RelatedLocation(o.Barrier.Location, $"also controlled by this branch: `{Text(o.Barrier)}`"));
+            f.Cause = new FindingCause($"branch@{cause.Index}:{kind}", "barrier under this branch", "barriers under this branch",
+                $"also controlled by this branch: `{barrierText}`");
             if (v.FateAt is { } fa)
                 f.Related.Add(new RelatedLocation(fa.Location, $"where the {who} that skip the barrier go: `{Text(fa)}`"));
             var steps = new List<FlowStep>();

@@ -10,13 +10,17 @@ public class PTX005Tests
 {
     private static readonly PTX005BarrierInDivergentControl Rule = new();
 
+    /// <summary>RuleTest.Verify with findings of one cause merged, as the engine reports them.</summary>
+    private static List<PtxLint.Diagnostics.Finding> Verify(string ptx, IReadOnlyDictionary<string, string>? options = null) =>
+        RuleTest.Verify(Rule, ptx, options, merge: true);
+
     // ---- bad: thread-dependent control around a barrier
 
     [Fact]
     public void StridedLoopWithBarrier()
     {
         // for (i = tid; i < n; i += ntid) { s[tid] = x[i]; __syncthreads(); }
-        var findings = RuleTest.Verify(Rule, """
+        var findings = Verify("""
             .visible .entry k(.param .u64 x, .param .u32 n)
             {
                 .reg .pred %p<3>;
@@ -79,7 +83,7 @@ public class PTX005Tests
     [Fact]
     public void BarrierUnderTidLessThan32()
     {
-        var f = Assert.Single(RuleTest.Verify(Rule, Warp0Barrier));
+        var f = Assert.Single(Verify(Warp0Barrier));
         Assert.Equal("`bar.sync 0` is reached only by threads taking one side of the branch on `%tid.x` (line 12)", f.Message);
         Assert.Contains("Move the barrier out", f.Help);
         Assert.Equal(Level.Warning, f.Level); // warps 1.. return at once
@@ -98,7 +102,7 @@ public class PTX005Tests
     [Fact]
     public void BarrierInsideIfWithCodeAfter()
     {
-        RuleTest.Verify(Rule, """
+        Verify("""
             .visible .entry k(.param .u64 out)
             {
                 .reg .pred %p<2>;
@@ -120,7 +124,7 @@ public class PTX005Tests
     public void BarrierAlignedFormsAndBarRed()
     {
         // three barrier forms under one branch: one finding, the other two as related locations
-        var f = Assert.Single(RuleTest.Verify(Rule, """
+        var f = Assert.Single(Verify("""
             .visible .entry k(.param .u32 n)
             {
                 .reg .pred %p<3>;
@@ -142,7 +146,7 @@ public class PTX005Tests
     [Fact]
     public void PredicatedBarrier()
     {
-        var f = Assert.Single(RuleTest.Verify(Rule, """
+        var f = Assert.Single(Verify("""
             .visible .entry k()
             {
                 .reg .pred %p<2>;
@@ -159,7 +163,7 @@ public class PTX005Tests
     [Fact]
     public void SyncwarpUnderLaneCondition()
     {
-        var f = Assert.Single(RuleTest.Verify(Rule, """
+        var f = Assert.Single(Verify("""
             .visible .entry k()
             {
                 .reg .pred %p<2>;
@@ -181,7 +185,7 @@ public class PTX005Tests
     [Fact]
     public void SyncwarpUnderLaneidCondition()
     {
-        RuleTest.Verify(Rule, """
+        Verify("""
             .visible .entry k()
             {
                 .reg .pred %p<2>;
@@ -200,13 +204,13 @@ public class PTX005Tests
     public void EarlyExitBoundsGuardIsReportedWhenOptionOn()
     {
         var opts = new Dictionary<string, string> { ["reportEarlyExit"] = "true" };
-        RuleTest.Verify(Rule, EarlyExitBoundsGuard.Replace("bar.sync 0;", "[|bar.sync 0;|]"), opts);
+        Verify(EarlyExitBoundsGuard.Replace("bar.sync 0;", "[|bar.sync 0;|]"), opts);
     }
 
     [Fact]
     public void ThreadDependentBranchInFuncFromTid()
     {
-        RuleTest.Verify(Rule, """
+        Verify("""
             .func f(.param .u32 a)
             {
                 .reg .pred %p<2>;
@@ -394,7 +398,7 @@ public class PTX005Tests
     public void PartialButterflyIsNotWarpUniform()
     {
         // only offsets 16 and 8: lanes hold different partial maxima
-        RuleTest.Verify(Rule, """
+        Verify("""
             .visible .entry k()
             {
                 .reg .pred %p<2>;
@@ -505,7 +509,7 @@ public class PTX005Tests
     {
         // bar.sync is .aligned: the lanes of one warp must execute the same instruction. Barrier 0 completes with
         // threads from both places on current GPUs, so it is a warning that says so; one finding for the branch.
-        var f = Assert.Single(RuleTest.Verify(Rule, """
+        var f = Assert.Single(Verify("""
             .visible .entry k()
             {
                 .reg .pred %p<2>;
@@ -564,7 +568,7 @@ public class PTX005Tests
     public void BadSampleFiresOnEveryKernel()
     {
         var path = Path.Combine(Repo.Samples, "PTX005-barrier-in-divergent-control.bad.ptx");
-        var findings = RuleTest.Run(Rule, File.ReadAllText(path));
+        var findings = RuleTest.RunMerged(Rule, File.ReadAllText(path));
         // one finding per kernel (block_sum_strided's two barriers share the loop exit); the spinning broadcast and the
         // half-warp __syncwarp() are errors, the two whose skipping threads exit are warnings
         Assert.Equal(new[] { "block_sum_strided", "warp0_barrier_sum", "broadcast_sum_spin", "warp_pair_sum_half" },
@@ -578,6 +582,6 @@ public class PTX005Tests
     public void FixedSampleIsClean()
     {
         var path = Path.Combine(Repo.Samples, "PTX005-barrier-in-divergent-control.fixed.ptx");
-        Assert.Empty(RuleTest.Run(Rule, File.ReadAllText(path)));
+        Assert.Empty(RuleTest.RunMerged(Rule, File.ReadAllText(path)));
     }
 }

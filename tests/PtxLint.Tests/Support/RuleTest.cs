@@ -64,11 +64,13 @@ public static class RuleTest
     }
 
     /// <summary>Checks that the rule reports exactly the marked places (start line and column). Returns the findings for further asserts.</summary>
-    public static List<Finding> Verify(IRule rule, string markedPtx, IReadOnlyDictionary<string, string>? options = null, bool addHeader = true)
+    public static List<Finding> Verify(IRule rule, string markedPtx, IReadOnlyDictionary<string, string>? options = null, bool addHeader = true,
+                                       bool merge = false)
     {
         var (text, markers) = StripMarkup(addHeader ? Header + markedPtx : markedPtx);
         Assert.True(markers.Count > 0, "Verify needs at least one [|...|] marker; use VerifyClean for good code");
         var findings = Run(rule, text, options);
+        if (merge) FindingGrouping.Merge(findings); // findings of one cause as the engine reports them
         var got = findings.Select(f => (f.Location.Span.StartLine, f.Location.Span.StartColumn)).OrderBy(x => x).ToList();
         var want = markers.Select(m => (m.Line, m.Column)).OrderBy(x => x).ToList();
         Assert.True(want.SequenceEqual(got),
@@ -78,6 +80,14 @@ public static class RuleTest
             Assert.Equal(rule.Descriptor.Id, f.Rule.Id);
             Assert.False(string.IsNullOrWhiteSpace(f.Message));
         }
+        return findings;
+    }
+
+    /// <summary>Runs one rule and merges findings of one cause (<see cref="FindingGrouping"/>), as the engine does.</summary>
+    public static List<Finding> RunMerged(IRule rule, string text)
+    {
+        var findings = Run(rule, text);
+        FindingGrouping.Merge(findings);
         return findings;
     }
 
