@@ -165,6 +165,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             public bool Spins { get; init; }
             /// <summary>Whole warps take the same side of the branch.</summary>
             public bool WholeWarps { get; init; }
+            /// <summary>The kernel argument or load that decides whether any thread skips (the verdict is then a warning).</summary>
+            public ValueSource? Argument { get; init; }
         }
 
         internal enum SkipFate
@@ -200,10 +202,19 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             // another barrier or to shared memory that the others still use. When every skipping thread exits (a barrier
             // held up only by exited threads is released), or the outcome depends on data, block shape or callers, the
             // finding is a warning that names the assumption.
-            bool indexOnly = br.Guard is { } g && _fa.Provenance.SourcesOf(br, g).All(v =>
-                v.Kind is ValueSourceKind.SpecialRegister or ValueSourceKind.Parameter or ValueSourceKind.Constant or ValueSourceKind.Symbol);
-            bool error = fate == SkipFate.Continues;
-            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error) { DataDependent = !indexOnly, Spins = spin, WholeWarps = wholeWarps };
+            // When the condition also depends on a kernel argument or loaded data (`i < n` for a thread-derived i),
+            // whether any thread skips depends on those values: shipped code (cuRAND's MTGP32 generators) relies on the
+            // host passing counts that never split a block, and the GPU shows no race there. Such findings are warnings
+            // that name the argument; a split by the thread index and constants alone (tid < 32) is an error.
+            var sources = br.Guard is { } g ? _fa.Provenance.SourcesOf(br, g) : Array.Empty<ValueSource>();
+            bool indexOnly = sources.All(v => v.Kind is ValueSourceKind.SpecialRegister or ValueSourceKind.Parameter or ValueSourceKind.Constant or ValueSourceKind.Symbol);
+            var argument = sources.FirstOrDefault(v => v.Kind is ValueSourceKind.Parameter or ValueSourceKind.Load);
+            bool error = fate == SkipFate.Continues && argument is null;
+            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error)
+            {
+                DataDependent = !indexOnly, Spins = spin, WholeWarps = wholeWarps,
+                Argument = fate == SkipFate.Continues && argument is not null ? argument : null,
+            };
         }
 
         /// <summary>
@@ -762,6 +773,11 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 case SkipFate.WarpAssumption:
                     break;
             }
+            if (v.Argument is { } arg)
+                f.Notes.Add((arg.Kind == ValueSourceKind.Parameter ? $"Whether any thread skips it depends on the kernel argument `{arg.Parameter?.Name ?? arg.Name}`" :
+                             $"Whether any thread skips it depends on the value loaded by `{(arg.Origin is { } o ? Text(o) : arg.Name)}`") +
+                            " (e.g. a count that is not a multiple of the threads' span); launches whose arguments never split the block are safe, " +
+                            "so this is a warning. Otherwise the consequence above happens.");
             if (v.AssumesWarpRows || v.Fate == SkipFate.WarpAssumption)
                 f.Notes.Add("This verdict depends on the launch: whole warps take the same side only when blockDim.x is a multiple of 32. " +
                             "State the block shape with `.reqntid` (__launch_bounds__ gives only .maxntid), or keep the barrier out of the branch.");
@@ -808,6 +824,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 _ => "block-shape",
             };
             f.Properties["dependsOnLaunch"] = !v.Error;
+            if (v.Argument is not null) f.Properties["dependsOnArgument"] = true;
         }
 
         /// <summary>One level below the configured one (not below note): the verdict depends on the launch.</summary>
