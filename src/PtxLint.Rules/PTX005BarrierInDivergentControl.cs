@@ -137,7 +137,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                     if (br.Guard is { } g2 && PassesThroughRuntimeDivision(_fa.Uniformity.Explain(br, g2))) continue;
                     bool isLoopExit = IsExitOfLoopAround(br, block);
                     if (!isLoopExit && !_reportEarlyExit && IsEarlyExitBoundsGuard(br, block)) continue;
-                    if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind)) continue;
+                    if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind, barrier)) continue;
                     candidates.Add(Judge(barrier, br, kind, isLoopExit));
                 }
             }
@@ -547,8 +547,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             return _fa.Uniformity.OfBranch(br) == Uniformity.WarpUniform;
         }
 
-        /// <summary>True when every path from every side of the branch to the exit passes a barrier of the same kind.</summary>
-        private bool EverySideReachesBarrier(Instruction br, BarrierKind kind)
+        /// <summary>True when every path from every side of the branch to the exit passes a barrier of the same kind (and, for CTA barriers, the same id).</summary>
+        private bool EverySideReachesBarrier(Instruction br, BarrierKind kind, Instruction barrier)
         {
             foreach (var s in _fa.Cfg.BlockOf(br).Successors)
             {
@@ -567,7 +567,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                     }
                     bool hit = false;
                     for (int k = b.Start; k < b.End && !hit; k++)
-                        hit = Classify(_fn.Instructions[k]) == kind && _fn.Instructions[k].Guard is null;
+                        hit = Classify(_fn.Instructions[k]) == kind && _fn.Instructions[k].Guard is null
+                              && (kind == BarrierKind.Warp || SameBarrierResource(_fn.Instructions[k], barrier));
                     if (hit) continue;
                     foreach (var n in b.Successors)
                         if (seen.Add(n)) stack.Push(n);
