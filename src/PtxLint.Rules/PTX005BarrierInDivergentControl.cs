@@ -18,6 +18,9 @@ public sealed class PTX005BarrierInDivergentControl : IRule
     public static readonly RuleOption<bool> ReportEarlyExit = RuleOptions.Boolean("reportEarlyExit", false,
         "Also report barriers behind an early-exit bounds guard (if (gid >= n) return;).");
 
+    public static readonly RuleOption<int> BlockDimX = RuleOptions.Integer("blockDimX", 0, 0, 1024,
+        "blockDim.x of every launch of the kernels this configuration covers (0: unknown); a multiple of 32 settles the block-shape warnings as .reqntid does.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX005",
@@ -36,7 +39,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         HelpMarkdown = RuleDocs.Load("PTX005"),
         Precision = "high",
         Tags = new[] { "correctness", "synchronization", "deadlock" },
-        Options = new RuleOption[] { ReportEarlyExit },
+        Options = new RuleOption[] { ReportEarlyExit, BlockDimX },
     };
 
     public RuleDescriptor Descriptor => Rule;
@@ -44,6 +47,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
     public void Check(RuleContext ctx)
     {
         bool reportEarlyExit = ctx.Option(ReportEarlyExit);
+        int blockDimX = ctx.Option(BlockDimX);
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;
@@ -52,7 +56,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             foreach (var i in insns)
                 if (Classify(i) != BarrierKind.None) { any = true; break; }
             if (!any) continue;
-            var checker = new Checker(fn, reportEarlyExit);
+            var checker = new Checker(fn, reportEarlyExit) { WarpRowsByConfig = blockDimX > 0 && blockDimX % 32 == 0 };
             foreach (var insn in insns)
             {
                 var kind = Classify(insn);
@@ -114,7 +118,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             var u = _fa.Uniformity.OfBranch(branch);
             if (kind == BarrierKind.Cta) return u != Uniformity.Uniform;
             if (u == Uniformity.Varying) return true;
-            return strict && u == Uniformity.WarpUniform && _fa.UniformityWithoutLaunchAssumptions.OfBranch(branch) == Uniformity.Varying;
+            return strict && !WarpRowsByConfig && u == Uniformity.WarpUniform && _fa.UniformityWithoutLaunchAssumptions.OfBranch(branch) == Uniformity.Varying;
         }
 
         public void CheckBarrier(RuleContext ctx, Instruction barrier, BarrierKind kind)
@@ -154,6 +158,9 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         }
 
         private readonly List<Verdict> _verdicts = new();
+
+        /// <summary>The configuration states blockDim.x, a multiple of 32 (option blockDimX): the block-shape assumption holds.</summary>
+        public bool WarpRowsByConfig { get; init; }
 
         /// <summary>What a barrier's divergence amounts to, and at which level it is reported.</summary>
         private sealed record Verdict(Instruction Barrier, Instruction Branch, BarrierKind Kind, bool LoopExit, bool Error,
@@ -197,7 +204,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             var (fate, at) = FateOfSkippingThreads(barrier, br, loopExit);
             bool spin = _spin;
             bool wholeWarps = optimistic == Uniformity.WarpUniform;
-            bool wholeWarpsOnlyIfRows = wholeWarps && _fa.UniformityWithoutLaunchAssumptions.OfBranch(br) != Uniformity.WarpUniform;
+            bool wholeWarpsOnlyIfRows = wholeWarps && !WarpRowsByConfig && _fa.UniformityWithoutLaunchAssumptions.OfBranch(br) != Uniformity.WarpUniform;
             // An error only when the verdict does not depend on the launch: the threads that skip the barrier go on to
             // another barrier or to shared memory that the others still use. When every skipping thread exits (a barrier
             // held up only by exited threads is released), or the outcome depends on data, block shape or callers, the
@@ -781,7 +788,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                             "so this is a warning. Otherwise the consequence above happens.");
             if (v.AssumesWarpRows || v.Fate == SkipFate.WarpAssumption)
                 f.Notes.Add("This verdict depends on the launch: whole warps take the same side only when blockDim.x is a multiple of 32. " +
-                            "State the block shape with `.reqntid` (__launch_bounds__ gives only .maxntid), or keep the barrier out of the branch.");
+                            "State the block shape with `.reqntid` (__launch_bounds__ gives only .maxntid) or with the option blockDimX in ptxlint.json, or keep the barrier out of the branch.");
             f.Help = cause == barrier
                 ? kind == BarrierKind.Warp ? "Execute __syncwarp() unpredicated, or pass the mask of the lanes that execute it." : "Execute the barrier unpredicated, so every thread of the CTA reaches it."
                 : kind == BarrierKind.Warp

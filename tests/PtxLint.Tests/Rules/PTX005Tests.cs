@@ -416,6 +416,26 @@ public class PTX005Tests
     }
 
     [Fact]
+    public void BlockDimX_in_the_configuration_settles_the_block_shape_assumption()
+    {
+        const string ptx = """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.y;
+                setp.eq.u32 %p1, %r1, 0;
+                @%p1 bra DONE;
+                bar.warp.sync -1;
+            DONE:
+                ret;
+            }
+            """;
+        RuleTest.VerifyClean(Rule, ptx, new Dictionary<string, string> { ["blockDimX"] = "64" });
+        Assert.Single(RuleTest.Run(Rule, RuleTest.Header + ptx, new Dictionary<string, string> { ["blockDimX"] = "48" }));
+    }
+
+    [Fact]
     public void A_branch_on_a_barrier_reduction_is_uniform() => RuleTest.VerifyClean(Rule, """
         .visible .entry k()
         {
