@@ -17,5 +17,7 @@ public static class RuleRegistry
         new PTX008TmemLifecycle(),
         new PTX009FloatAtomicOrder(),
         new PTX010ContractibleMulAdd(),
+        new PTX011SharedMemoryRace(),
+        new PTX012SharedIndexedByBlock(),
     };
 }

@@ -18,6 +18,9 @@ public sealed class FunctionAnalyses
     private ReachingDefinitions? _defs;
     private UniformityInfo? _uniformity;
     private ProvenanceInfo? _provenance;
+    private SymbolicValues? _values;
+    private BarrierIntervals? _intervals;
+    private SharedMemoryRaces? _sharedRaces;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
@@ -33,4 +36,10 @@ public sealed class FunctionAnalyses
     public ReachingDefinitions Defs => _defs ??= new ReachingDefinitions(Cfg);
     public UniformityInfo Uniformity => _uniformity ??= new UniformityInfo(this);
     public ProvenanceInfo Provenance => _provenance ??= new ProvenanceInfo(this);
+    /// <summary>Symbolic (affine) values of registers and predicates, and the conditions of the threads that reach an instruction.</summary>
+    public SymbolicValues Values => _values ??= new SymbolicValues(this);
+    /// <summary>Barrier intervals: which instructions two threads can execute with no synchronization between.</summary>
+    public BarrierIntervals Intervals => _intervals ??= new BarrierIntervals(this);
+    /// <summary>Shared-memory accesses and the data races between them (with a witness pair of threads).</summary>
+    public SharedMemoryRaces SharedRaces => _sharedRaces ??= new SharedMemoryRaces(this);
 }
