@@ -153,6 +153,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
         }
         f.Properties["addressRegister"] = reg.Name;
         f.Properties["space"] = space;
+        f.Data = new SharedAddress64BitData { AddressRegister = reg.Name, Space = space, TwinKernel = twin?.Fn.Name };
     }
 
     /// <summary>The name with <c>Batched</c>/<c>batched_</c>/<c>_batched</c> removed (case-insensitive), lower-cased.</summary>

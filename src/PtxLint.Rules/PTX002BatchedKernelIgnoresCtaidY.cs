@@ -176,6 +176,7 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
                 foreach (var (insn, _) in ignoring)
                     f.Related.Add(new RelatedLocation(insn.Location, $"global store whose address ignores %ctaid.y: `{PTX005BarrierInDivergentControl.Text(insn)}`"));
                 f.Properties["stores"] = ignoring.Count;
+                f.Data = new BatchedKernelData { Stores = ignoring.Count };
                 return;
             }
             foreach (var (insn, m) in ignoring)

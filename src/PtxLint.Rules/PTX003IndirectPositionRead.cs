@@ -210,6 +210,11 @@ public sealed class PTX003IndirectPositionRead : IRule
         f.Properties["parameterIndex"] = p.Index;
         if (name is not null) f.Properties["parameterName"] = name;
         f.Properties["nullTestOverride"] = nullTest is not null && byValue is not null;
+        f.Data = new IndirectPositionData
+        {
+            Parameter = p.Name, ParameterIndex = p.Index, ParameterName = name,
+            PositionParameter = nullTest is not null ? byValue?.Name : null, NullTestOverride = nullTest is not null && byValue is not null,
+        };
     }
 
     /// <summary>

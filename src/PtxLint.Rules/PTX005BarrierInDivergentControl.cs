@@ -410,6 +410,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             f.CodeFlows.Add(new CodeFlow($"{what} decides whether a thread reaches `{barrierText}`", steps));
             f.Properties["branchLine"] = causeLine;
             f.Properties["loopExit"] = loopExit;
+            f.Data = new DivergentBarrierData { BranchLine = causeLine, LoopExit = loopExit };
         }
 
         private string DescribeSource(Instruction source)

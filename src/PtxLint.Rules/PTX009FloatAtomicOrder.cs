@@ -90,7 +90,6 @@ public sealed class PTX009FloatAtomicOrder : IRule
             $"addition is not associative, so the result is not bit-reproducible run to run. Where reproducibility matters, " +
             $"reduce the partial values in a fixed order (per-block partials plus a deterministic final pass) instead.";
         var f = ctx.Report(insn, message);
-        f.Properties["type"] = type;
-        f.Properties["space"] = where;
+        f.Data = new FloatAtomicData { Type = type, Space = where };
     }
 }

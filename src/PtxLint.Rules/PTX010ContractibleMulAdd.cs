@@ -75,6 +75,7 @@ public sealed class PTX010ContractibleMulAdd : IRule
                     $"fma{t} (one rounding instead of two), so the result can differ in the last bit from a sequential reference. " +
                     $"Write mul.rn{t} (__fmul_rn) or add.rn{t} (__fadd_rn) to pin the unfused result, or fma.rn{t} if the fused one is wanted.";
                 var f = ctx.Report(mul, message);
+                f.Data = new ContractibleMulData { MulLine = mul.Span.StartLine };
                 foreach (var a in adds)
                     f.Related.Add(new RelatedLocation(a.Location, $"{a.FullOpcode} consumes the product {dst.Name}"));
             }

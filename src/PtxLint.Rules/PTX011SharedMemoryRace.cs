@@ -35,6 +35,9 @@ public sealed class PTX011SharedMemoryRace : IRule
 
     public RuleDescriptor Descriptor => Rule;
 
+    /// <summary>Findings per function and variable; further races on the same variable are counted in the first one's notes.</summary>
+    public const int MaxPerVariable = 3;
+
     public void Check(RuleContext ctx)
     {
         foreach (var fn in ctx.Module.Functions)
@@ -49,11 +52,25 @@ public sealed class PTX011SharedMemoryRace : IRule
             if (!anyWrite) continue;
             var races = fn.Analyses.SharedRaces.Races;
             var reported = new HashSet<int>();
+            // One finding per second access, at most MaxPerVariable per variable: an unrolled warp-synchronous scan races
+            // in dozens of pairs; the first finding counts the rest.
+            var perVariable = new Dictionary<string, (Finding First, int Count, List<int> Lines)>(StringComparer.Ordinal);
             foreach (var race in races)
             {
-                if (!reported.Add(race.Second.Instruction.Index)) continue; // one finding per second access
-                Report(ctx, fn, race);
+                if (!reported.Add(race.Second.Instruction.Index)) continue;
+                var key = race.Second.Symbol?.Name ?? "";
+                if (perVariable.TryGetValue(key, out var v) && v.Count >= MaxPerVariable)
+                {
+                    v.Lines.Add(race.Second.Instruction.Span.StartLine);
+                    perVariable[key] = v;
+                    continue;
+                }
+                var f = Report(ctx, fn, race);
+                perVariable[key] = perVariable.TryGetValue(key, out var w) ? (w.First, w.Count + 1, w.Lines) : (f, 1, new List<int>());
             }
+            foreach (var (name, (first, _, lines)) in perVariable)
+                if (lines.Count > 0)
+                    first.Notes.Add($"{lines.Count} more accesses of {(name.Length == 0 ? "the same bytes" : PTX006SharedOutOfBounds.Short(name))} in {fn.Name} race the same way (lines {string.Join(", ", lines.Take(12))}{(lines.Count > 12 ? ", ..." : "")}); not reported one by one");
         }
     }
 
@@ -73,7 +90,7 @@ public sealed class PTX011SharedMemoryRace : IRule
 
     private static int Line(Instruction i) => i.Span.StartLine;
 
-    private static void Report(RuleContext ctx, PtxFunction fn, SharedRace race)
+    private static Finding Report(RuleContext ctx, PtxFunction fn, SharedRace race)
     {
         var first = race.First;
         var second = race.Second;
@@ -146,6 +163,7 @@ public sealed class PTX011SharedMemoryRace : IRule
             BlockZ = race.NeededBlock.Z,
             SameWarp = race.SameWarp,
         };
+        return f;
     }
 
     private static string BlockName(BasicBlock b) => b.Labels.Count > 0 ? b.Labels[0] : $"B{b.Id}";

@@ -53,9 +53,8 @@ public sealed class PTX012SharedIndexedByBlock : IRule
                 if (usesBlockIndex) break;
             }
             if (!usesBlockIndex) continue;
-            var byBlock = new List<(Instruction Insn, Expr Address, Atom Term)>();
-            var byGridLoop = new List<(Instruction Insn, Expr Address, Loop Loop)>();
             var values = fn.Analyses.Values;
+            var accesses = new List<(Instruction Insn, Expr Address, Atom Symbol, bool Writes, bool Reads, Atom? BlockTerm)>();
             foreach (var insn in fn.Instructions)
             {
                 foreach (var m in insn.MemoryAccesses)
@@ -66,17 +65,28 @@ public sealed class PTX012SharedIndexedByBlock : IRule
                     if (SymbolicValues.BaseSymbol(addr) is not { } sym || fn.FindVariable(sym.Name) is not { Space: StateSpace.Shared }) continue;
                     if (addr.Terms.Any(t => IsMapa(t.Atom))) continue;
                     var term = addr.Terms.Select(t => t.Atom).FirstOrDefault(IsBlockIndexTerm);
-                    if (term is not null) { byBlock.Add((insn, addr, term)); continue; }
-                    if (m.Access is AccessKind.Read or AccessKind.ReadWrite && GridLoopOf(fn, addr) is { } loop) byGridLoop.Add((insn, addr, loop));
+                    accesses.Add((insn, addr, sym, m.Access is AccessKind.Write or AccessKind.ReadWrite, m.Access is AccessKind.Read or AccessKind.ReadWrite, term));
                 }
             }
-            // One finding per variable: at the first block-indexed access, else at the first grid-wide read.
-            var variables = byBlock.Select(x => SymbolicValues.BaseSymbol(x.Address)!).Concat(byGridLoop.Select(x => SymbolicValues.BaseSymbol(x.Address)!)).Distinct();
-            foreach (var v in variables)
+            foreach (var group in accesses.GroupBy(a => a.Symbol))
             {
-                var indexed = byBlock.Where(x => SymbolicValues.BaseSymbol(x.Address) == v).ToList();
-                var loops = byGridLoop.Where(x => SymbolicValues.BaseSymbol(x.Address) == v).ToList();
-                Report(ctx, fn, v, indexed, loops);
+                var sym = group.Key;
+                var variable = fn.FindVariable(sym.Name)!;
+                var list = group.ToList();
+                // Past the end for every CTA but CTA 0: the global index used as a shared index.
+                var overrun = list.FirstOrDefault(a => a.BlockTerm is { } t && variable is { IsExtern: false, ByteSize: long size } && Math.Abs(a.Address.CoefficientOf(t)) >= size && t.Kind == AtomKind.Special);
+                if (overrun.Insn is not null)
+                {
+                    ReportOverrun(ctx, fn, sym, variable, overrun.Insn, overrun.Address, overrun.BlockTerm!);
+                    continue;
+                }
+                // Each CTA fills the slot of its block index and reads other slots: those hold what no thread of this CTA wrote.
+                var blockWrites = list.Where(a => a.Writes && a.BlockTerm is not null).ToList();
+                if (blockWrites.Count == 0 || list.Any(a => a.Writes && a.BlockTerm is null)) continue;
+                var otherReads = list.Where(a => a.Reads && !a.Writes && !blockWrites.Any(w => w.Address.Equals(a.Address))).ToList();
+                if (otherReads.Count == 0) continue;
+                Report(ctx, fn, sym, blockWrites.Select(w => (w.Insn, w.Address, w.BlockTerm!)).ToList(),
+                       otherReads.Select(r => (r.Insn, r.Address, GridLoopOf(fn, r.Address))).ToList());
             }
         }
     }
@@ -115,38 +125,44 @@ public sealed class PTX012SharedIndexedByBlock : IRule
         return n.Length > 40 ? n[..37] + "..." : n;
     }
 
-    private static void Report(RuleContext ctx, PtxFunction fn, Atom sym, List<(Instruction Insn, Expr Address, Atom Term)> indexed, List<(Instruction Insn, Expr Address, Loop Loop)> loops)
+    private static void Report(RuleContext ctx, PtxFunction fn, Atom sym, List<(Instruction Insn, Expr Address, Atom Term)> indexed,
+                               List<(Instruction Insn, Expr Address, Loop? Loop)> reads)
     {
         string name = Name(sym);
-        Finding f;
-        if (indexed.Count > 0)
-        {
-            var (insn, addr, term) = indexed[0];
-            string by = term.Kind == AtomKind.Special ? term.Name : term.ToString();
-            bool writes = insn.Info.Mem is MemKind.Store or MemKind.Atomic;
-            f = ctx.Report(insn, $"`{insn.FullOpcode}` {(writes ? "writes" : "reads")} the slot of {name} picked by {by}: no other CTA sees this CTA's shared memory");
-            f.Notes.Add($"the address is {Show(addr)}: it changes with the block index, but every CTA has its own copy of {name}");
-            foreach (var (other, _, _) in indexed.Skip(1).Take(4))
-                f.Related.Add(new RelatedLocation(other.Location, $"also indexed by the block: `{PTX005BarrierInDivergentControl.Text(other)}`"));
-        }
-        else
-        {
-            var (insn, addr, _) = loops[0];
-            f = ctx.Report(insn, $"`{insn.FullOpcode}` reads {name} over a loop bounded by the grid size: no other CTA's writes land in this CTA's copy");
-            f.Notes.Add($"the address is {Show(addr)}, indexed by a loop over %nctaid: slots meant for other CTAs, never written in this one");
-        }
-        foreach (var (insn, _, _) in loops.Take(3))
-            if (insn.Location != f.Location)
-                f.Related.Add(new RelatedLocation(insn.Location, $"reads {name} slot by slot over the grid: every slot but this CTA's own was never written here"));
+        var (insn, addr, term) = indexed[0];
+        string by = term.Kind == AtomKind.Special ? term.Name : term.ToString();
+        var f = ctx.Report(insn, $"`{insn.FullOpcode}` writes the slot of {name} picked by {by}: each CTA has its own {name}, other CTAs never see it");
+        f.Notes.Add($"the address is {Show(addr)}: every write to {name} in {Short(fn.Name)} is indexed by the block, so in each CTA only its own slot is written");
+        var (r, raddr, loop) = reads[0];
+        f.Notes.Add(loop is not null
+            ? $"line {r.Span.StartLine} reads {name} over a loop bounded by the grid size (`{PTX005BarrierInDivergentControl.Text(r)}`): every slot but this CTA's own holds what no thread of this CTA wrote"
+            : $"line {r.Span.StartLine} reads {Show(raddr)} (`{PTX005BarrierInDivergentControl.Text(r)}`), a slot this CTA writes only when its block index selects it");
+        foreach (var (other, _, _) in indexed.Skip(1).Take(3))
+            f.Related.Add(new RelatedLocation(other.Location, $"also written at the block's slot: `{PTX005BarrierInDivergentControl.Text(other)}`"));
+        foreach (var (rd, _, lp) in reads.Take(3))
+            f.Related.Add(new RelatedLocation(rd.Location, lp is not null ? $"reads {name} slot by slot over the grid" : $"reads a slot of {name} that other CTAs were meant to fill"));
         f.Notes.Add("shared memory lives as long as the CTA and is visible only to it; distributed shared memory (mapa, .shared::cluster) is the only cross-CTA form");
         f.Help = "write each CTA's partial to a global buffer (partials[blockIdx.x]) and reduce the partials in a second kernel, or use a grid-wide reduction or an atomic";
         f.Data = new SharedIndexedByBlockData
         {
             Symbol = sym.Name,
             AccessLine = f.Location.Span.StartLine,
-            ReadLines = loops.Select(l => l.Insn.Span.StartLine).Concat(indexed.Where(x => x.Insn.Info.Mem == MemKind.Load).Select(x => x.Insn.Span.StartLine)).Distinct().ToArray(),
+            ReadLines = reads.Select(x => x.Insn.Span.StartLine).Distinct().ToArray(),
         };
     }
+
+    private static void ReportOverrun(RuleContext ctx, PtxFunction fn, Atom sym, VariableSymbol variable, Instruction insn, Expr addr, Atom term)
+    {
+        string name = Name(sym);
+        bool writes = insn.Info.Mem is MemKind.Store or MemKind.Atomic;
+        var f = ctx.Report(insn, $"`{insn.FullOpcode}` {(writes ? "writes" : "reads")} {name} at an offset that grows by {Math.Abs(addr.CoefficientOf(term))} bytes per {term.Name}: past its {variable.ByteSize} bytes in every CTA but the first");
+        f.Notes.Add($"the address is {Show(addr)}: a grid-wide index used for a per-CTA array (shared memory is indexed from 0 in every CTA)");
+        f.Notes.Add("shared memory lives as long as the CTA and is visible only to it; distributed shared memory (mapa, .shared::cluster) is the only cross-CTA form");
+        f.Help = "index shared memory by the thread index within the CTA (threadIdx.x), and global memory by the grid-wide index";
+        f.Data = new SharedIndexedByBlockData { Symbol = sym.Name, AccessLine = insn.Span.StartLine, ReadLines = writes ? Array.Empty<int>() : new[] { insn.Span.StartLine } };
+    }
+
+    private static string Short(string fn) => fn.Length > 40 ? fn[..37] + "..." : fn;
 
     private static string Show(Expr e)
     {

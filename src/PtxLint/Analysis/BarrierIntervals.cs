@@ -118,7 +118,8 @@ public sealed class BarrierIntervals
 
     /// <summary>True when the instruction orders the lanes of a warp (a CTA cut, <c>bar.warp.sync</c>, a shuffle/vote/match/redux/elect).</summary>
     public static bool IsWarpCut(Instruction i) =>
-        IsCtaCut(i) || i.Info.Sync == SyncKind.WarpSync || i.Opcode is "shfl" or "vote" or "match" or "redux" or "elect";
+        IsCtaCut(i) || i.Info.Sync == SyncKind.WarpSync || i.Opcode is "shfl" or "vote" or "match" or "redux" or "elect"
+        || i.Opcode is "ldmatrix" or "stmatrix" or "wmma" or "mma" && i.Has(".sync"); // warp collectives that wait for every lane
 
     public static bool IsCut(Instruction i, SyncScope scope) => scope == SyncScope.Cta ? IsCtaCut(i) : IsWarpCut(i);
 

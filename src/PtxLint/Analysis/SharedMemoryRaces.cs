@@ -164,6 +164,9 @@ public sealed class SharedMemoryRaces
         var acc = Accesses;
         if (acc.Count == 0 || !acc.Any(a => a.Writes)) return races;
         if (acc.Count > MaxAccesses) { Truncated = true; return races; }
+        // Code that never asks which thread it is runs identically in every thread (a single-thread test kernel, or
+        // clones computing the same values): not analyzed.
+        if (!ReadsThreadIdentity()) return races;
         var iv = _fa.Intervals;
         if (!iv.IsAnalyzable(SyncScope.Cta) || !iv.IsAnalyzable(SyncScope.Warp)) { Truncated = true; return races; }
         var bounds = Bounds(acc);
@@ -344,6 +347,14 @@ public sealed class SharedMemoryRaces
         if (!same && !bLater && !aLater) return null;
         bool warp = Concurrent(SyncScope.Warp, true, out _) || iv.Reaches(x, y, SyncScope.Warp, false) || iv.Reaches(y, x, SyncScope.Warp, false);
         return new PairRelation(same, bLater, aLater, splitter, warp);
+    }
+
+    private bool ReadsThreadIdentity()
+    {
+        foreach (var insn in _fn.Instructions)
+            foreach (var u in insn.Uses)
+                if (u.IsSpecial && (u.Name is "%tid" or "%laneid" or "%warpid" || u.Name.StartsWith("%lanemask", StringComparison.Ordinal))) return true;
+        return false;
     }
 
     /// <summary>1, 2 or 3: the highest %tid component the function reads.</summary>

@@ -48,6 +48,8 @@ public sealed class PropertyReader
         long l => l,
         int i => i,
         JsonValue j when j.TryGetValue<long>(out var l) => l,
+        JsonValue j when j.TryGetValue<int>(out var i32) => i32,
+        JsonValue j when j.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
         JsonValue j when j.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) => p,
         string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) => p,
         _ => null,
