@@ -43,7 +43,7 @@ public sealed class SharedAccess
 public sealed record BlockBounds(int X, int Y, int Z, string Source)
 {
     /// <summary>Coordinates of a witness thread that every launch of a common shape has (larger ones need a note).</summary>
-    public static (int X, int Y, int Z) Plausible(int dims) => dims switch { 1 => (64, 1, 1), 2 => (4, 2, 1), _ => (4, 2, 2) };
+    public static (int X, int Y, int Z) Plausible(int dims) => dims switch { 1 => (64, 1, 1), 2 => (2, 2, 1), _ => (2, 2, 2) };
 }
 
 /// <summary>A data race on shared memory: two threads, two accesses in one barrier interval, overlapping bytes.</summary>
@@ -835,9 +835,17 @@ internal sealed class WitnessSearch
         if (p.Uniformity == Uniformity.Uniform)
             return p is ComparePred or BinaryPred or NotPred && p.Atoms().All(a => IsLaunchArgument(a));
         if (p is not ComparePred cmp) return false;
-        // A thread bound (tid < n) is assumed only for the first two threads of each dimension: n >= 2.
-        if (t.X > 1 || t.Y > 1 || t.Z > 1) return false;
         var d = cmp.A - cmp.B;
+        // A thread bound (tid < n) is assumed only where the thread's own part is 0 or 1: n >= 2, not n > 32 for the
+        // linear index of thread (0,1,0).
+        long own = 0;
+        foreach (var (atom, coef) in d.Terms)
+            if (!atom.IsThreadInvariant)
+            {
+                if (SymbolicValues.Evaluate(Expr.Of(atom), t) is not long v) return false;
+                own += coef * v;
+            }
+        if (Math.Abs(own) > 1) return false;
         long sign = 0; // sign of the thread-index coefficients
         foreach (var (atom, coef) in d.Terms)
         {

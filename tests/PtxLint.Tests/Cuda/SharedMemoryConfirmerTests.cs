@@ -103,7 +103,7 @@ public class SharedMemoryConfirmerTests
         var data = new SharedRaceData { Kernel = "race", FirstLine = 19, SecondLine = 21, Kind = "RAW", FirstThread = "0", SecondThread = "1" };
         var v = PTX011Confirmer.Decide(r, null, data, true);
         Assert.Equal(Verdict.Confirmed, v.Verdict);
-        Assert.Contains("between PTX lines 19 and 21 (the finding's lines)", v.Reason);
+        Assert.Contains("racecheck reports 1 shared-memory hazard (1 error) between PTX lines 19 and 21, the finding's two accesses", v.Reason);
         var none = SanitizerReport.Parse("========= RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)");
         Assert.Equal(Verdict.NotReproduced, PTX011Confirmer.Decide(none, new DeterminismResult(10, [10], null, ""), data, true).Verdict);
         Assert.Equal(Verdict.Unsupported, PTX011Confirmer.Decide(null, new DeterminismResult(10, [10], null, ""), data, false).Verdict);
@@ -206,5 +206,37 @@ public class SharedMemoryConfirmerTests
         Assert.Contains("5 runs of the same inputs: 2 distinct outputs", k.Reason);
         var one = await FakeEngine(Runs(5, "aa")).DeterminismAsync(module, null, 5);
         Assert.True(one[0].Result!.Deterministic);
+    }
+}
+
+public class ParityDiscoveryTests
+{
+    [Fact]
+    public void Parity_without_names_finds_every_twin_pair_by_the_naming_rule()
+    {
+        var module = PtxSignatureScanner.Scan("k.ptx", TestPtx.Saxpy);
+        Assert.Equal(new[] { ("rmsnorm_batched", "rmsnorm") }, PtxLint.Cli.Commands.ParityCommand.DiscoverPairs(module));
+        var none = PtxSignatureScanner.Scan("k.ptx", TestPtx.Saxpy.Replace("rmsnorm_batched", "rmsnorm_many"));
+        Assert.Empty(PtxLint.Cli.Commands.ParityCommand.DiscoverPairs(none));
+    }
+
+    [Fact]
+    public async Task Determinism_without_a_driver_runs_nothing_and_exits_2()
+    {
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            var ptx = Path.Combine(dir.FullName, "k.ptx");
+            File.WriteAllText(ptx, TestPtx.Saxpy);
+            var outText = Path.Combine(dir.FullName, "det.txt");
+            var options = new ConfirmOptions { DriverCheck = () => "no CUDA driver (libcuda.so.1 not found)" };
+            int rc = await PtxLint.Cli.Commands.ConfirmCommand.DeterminismAsync(new FileInfo(ptx), null, 5, new FileInfo(outText), options, null, default);
+            Assert.Equal(2, rc);
+            var text = File.ReadAllText(outText);
+            Assert.Contains("saxpy: unsupported", text);
+            Assert.Contains("no CUDA driver", text);
+            Assert.Contains("kernels: 0 deterministic, 0 nondeterministic", text);
+        }
+        finally { dir.Delete(true); }
     }
 }

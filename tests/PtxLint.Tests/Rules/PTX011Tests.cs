@@ -266,3 +266,79 @@ public sealed class PTX011Tests
         }
     }
 }
+
+/// <summary>PTX011/PTX012 on nvcc 13 output (sm_90a, with and without -lineinfo) of samples/cuda/PTX011-*.cu and PTX012-*.cu.</summary>
+public sealed class SharedMemorySampleTests
+{
+    private static string Races(string name) => Path.Combine(Repo.Root, "tests", "data", "races", name);
+
+    public static TheoryData<string> BadFiles => new()
+    {
+        Path.Combine("samples", "ptx", "PTX011-shared-memory-race.bad.ptx"),
+        Path.Combine("tests", "data", "races", "PTX011-shared-memory-race.bad.nolineinfo.ptx"),
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void Ptx011_fires_on_each_race_shape_of_the_bad_sample(string rel)
+    {
+        var findings = RuleTest.Run(new PTX011SharedMemoryRace(), File.ReadAllText(Path.Combine(Repo.Root, rel)));
+        var kernels = findings.Select(f => f.FunctionName).Distinct().Order().ToList();
+        Assert.Equal(new[] { "block_reduce_scalar_ptr", "broadcast_no_sync", "scan_neighbor_no_sync", "warp_partials_no_sync" }, kernels);
+        Assert.All(findings, f => Assert.Equal(Diagnostics.Level.Error, f.Level));
+        // the read of the partials by warp 0 is the second access; warp 1's lane 0 the first
+        var wp = findings.Single(f => f.FunctionName == "warp_partials_no_sync");
+        Assert.Contains("thread 1 reads s_part+4 while thread 32 writes it", wp.Message);
+        var bc = findings.Single(f => f.FunctionName == "broadcast_no_sync");
+        Assert.Contains("thread 1 reads s_max+0 while thread 0 writes it", bc.Message);
+        Assert.Contains(bc.Notes, n => n.Contains("part at the divergent branch"));
+    }
+
+    [Theory]
+    [InlineData("samples/ptx/PTX011-shared-memory-race.fixed.ptx")]
+    [InlineData("tests/data/races/PTX011-shared-memory-race.fixed.nolineinfo.ptx")]
+    [InlineData("samples/ptx/PTX012-shared-indexed-by-block.bad.ptx")]
+    [InlineData("samples/ptx/PTX012-shared-indexed-by-block.fixed.ptx")]
+    public void Ptx011_is_silent_on_the_fixed_twins_and_the_race_free_idioms(string rel)
+    {
+        var text = File.ReadAllText(Path.Combine(Repo.Root, rel));
+        var findings = RuleTest.Run(new PTX011SharedMemoryRace(), text);
+        Assert.True(findings.Count == 0, string.Join("\n", findings));
+        if (rel.Contains("PTX011"))
+        {
+            // the fixed file holds the four fixed kernels and the five idioms of the issue
+            var module = Syntax.PtxParserDriver.Parse(rel, text);
+            Assert.Equal(new[] { "block_reduce_scalar_ptr", "broadcast_no_sync", "double_buffer_stencil", "own_slot_update", "scan_neighbor_no_sync",
+                                 "tid0_then_barrier", "transpose_tile", "warp_exchange_syncwarp", "warp_partials_no_sync" },
+                         module.Kernels.Select(k => k.Name).Order());
+        }
+    }
+
+    [Theory]
+    [InlineData("samples/ptx/PTX012-shared-indexed-by-block.bad.ptx", 1)]
+    [InlineData("tests/data/races/PTX012-shared-indexed-by-block.bad.nolineinfo.ptx", 1)]
+    [InlineData("samples/ptx/PTX012-shared-indexed-by-block.fixed.ptx", 0)]
+    [InlineData("tests/data/races/PTX012-shared-indexed-by-block.fixed.nolineinfo.ptx", 0)]
+    public void Ptx012_fires_on_the_block_indexed_amax_and_not_on_the_global_partials(string rel, int expected)
+    {
+        var findings = RuleTest.Run(new PTX012SharedIndexedByBlock(), File.ReadAllText(Path.Combine(Repo.Root, rel)));
+        Assert.Equal(expected, findings.Count);
+        if (expected > 0)
+        {
+            Assert.Equal("global_amax_shared", findings[0].FunctionName);
+            Assert.Contains("s_amax picked by %ctaid.x", findings[0].Message);
+        }
+    }
+
+    [Fact]
+    public void The_sample_launch_specs_name_every_kernel()
+    {
+        foreach (var v in new[] { "PTX011-shared-memory-race.bad", "PTX011-shared-memory-race.fixed", "PTX012-shared-indexed-by-block.bad", "PTX012-shared-indexed-by-block.fixed" })
+        {
+            var ptx = Path.Combine(Repo.Samples, v + ".ptx");
+            var specs = PtxLint.Cuda.LaunchSpecFile.Load(ptx + ".launch.json");
+            var module = Syntax.PtxParserDriver.Parse(ptx, File.ReadAllText(ptx));
+            foreach (var k in module.Kernels) Assert.NotNull(specs.Find(k.Name));
+        }
+    }
+}

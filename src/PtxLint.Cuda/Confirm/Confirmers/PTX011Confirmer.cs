@@ -63,6 +63,8 @@ public sealed class PTX011Confirmer : Confirmer
         return Decide(report, det, data, ctx.SanitizerAvailable);
     }
 
+    private static string Plural(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+
     /// <summary>The verdict from racecheck's report (primary) and the determinism runs.</summary>
     public static VerdictResult Decide(SanitizerReport? racecheck, DeterminismResult? determinism, SharedRaceData? data, bool sanitizerAvailable)
     {
@@ -73,13 +75,13 @@ public sealed class PTX011Confirmer : Confirmer
             if (hazards > 0)
             {
                 string where = "";
-                if (racecheck.Races.FirstOrDefault(r => r.FirstLine is not null) is { } first)
-                {
-                    bool matches = data is not null && racecheck.Races.Any(r =>
-                        r.FirstLine is int a && r.SecondLine is int b && (a == data.FirstLine && b == data.SecondLine || a == data.SecondLine && b == data.FirstLine));
-                    where = $" between PTX lines {first.FirstLine} and {first.SecondLine}" + (data is null ? "" : matches ? " (the finding's lines)" : $" (the finding names lines {data.FirstLine} and {data.SecondLine})");
-                }
-                return new(Confirm.Verdict.Confirmed, $"racecheck reports {hazards} shared-memory hazards ({racecheck.HazardErrors ?? hazards} errors){where}{det}");
+                var match = data is null ? null : racecheck.Races.FirstOrDefault(r =>
+                    r.FirstLine is int a && r.SecondLine is int b && (a == data.FirstLine && b == data.SecondLine || a == data.SecondLine && b == data.FirstLine));
+                if (match is not null)
+                    where = $" between PTX lines {match.FirstLine} and {match.SecondLine}, the finding's two accesses";
+                else if (racecheck.Races.FirstOrDefault(r => r.FirstLine is not null) is { } first)
+                    where = $" between PTX lines {first.FirstLine} and {first.SecondLine}" + (data is null ? "" : $" (not the finding's lines {data.FirstLine} and {data.SecondLine})");
+                return new(Confirm.Verdict.Confirmed, $"racecheck reports {Plural(hazards, "shared-memory hazard")} ({Plural(racecheck.HazardErrors ?? hazards, "error")}){where}{det}");
             }
             if (racecheck.Hazards is null && racecheck.ErrorSummary is null) return new(Confirm.Verdict.Error, "racecheck printed no summary");
             return new(Confirm.Verdict.NotReproduced, $"racecheck reports 0 hazards{det}");
