@@ -41,11 +41,30 @@ public static class Program
     /// <summary>Runs the command line in-process (tests call this with their own writers and rules).</summary>
     public static int Run(string[] args, CliContext ctx)
     {
+        // `ptxlint help [COMMAND]` is `ptxlint [COMMAND] --help`, as in git and dotnet.
         var root = BuildRoot(ctx);
+        if (args is ["help", .. var rest])
+        {
+            if (rest is [var name, ..] && !name.StartsWith('-') && !root.Subcommands.Any(c => c.Name == name))
+            {
+                var near = Engine.Suggest.Closest(name, root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+                ctx.Error.WriteLine($"ptxlint: error: unknown command '{name}'." + (near is not null ? $" Did you mean '{near}'?" : ""));
+                ctx.Error.WriteLine("Run 'ptxlint --help' for usage.");
+                return ExitCodes.Usage;
+            }
+            args = [.. rest, "--help"];
+        }
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {
-            foreach (var e in parse.Errors) ctx.Error.WriteLine($"ptxlint: error: {e.Message}");
+            var hints = TypoHints(parse);
+            foreach (var e in parse.Errors)
+            {
+                // "ptxlint analyse": the misspelled command is the error, not the missing one.
+                if (hints.Count > 0 && e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)) continue;
+                var hint = hints.FirstOrDefault(h => e.Message.Contains($"'{h.Token}'", StringComparison.Ordinal));
+                ctx.Error.WriteLine($"ptxlint: error: {e.Message}" + (hint.Near is { } near ? $" Did you mean '{near}'?" : ""));
+            }
             var cmd = parse.CommandResult.Command;
             var name = cmd.Name == "ptxlint" ? "ptxlint" : "ptxlint " + cmd.Name;
             ctx.Error.WriteLine($"Run '{name} --help' for usage.");
@@ -70,6 +89,25 @@ public static class Program
             ctx.Error.WriteLine($"ptxlint: internal error: {e.GetType().Name}: {e.Message} (set PTXLINT_DEBUG=1 for the stack trace)");
             return ExitCodes.Usage;
         }
+    }
+
+    /// <summary>
+    /// "Did you mean": for each token the parser did not match, the closest option of the command it was given to (or of
+    /// the root: --help, --version) when it looks like an option, else the closest subcommand.
+    /// </summary>
+    private static List<(string Token, string? Near)> TypoHints(ParseResult parse)
+    {
+        var hints = new List<(string, string?)>();
+        var cmd = parse.CommandResult.Command;
+        var root = parse.RootCommandResult.Command;
+        foreach (var token in parse.UnmatchedTokens)
+        {
+            IEnumerable<string> candidates = token.StartsWith('-')
+                ? cmd.Options.Concat(root.Options).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith('-'))
+                : cmd.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+            hints.Add((token, Engine.Suggest.Closest(token, candidates.Distinct())));
+        }
+        return hints;
     }
 
     /// <summary>The root command, named "ptxlint" whatever the executable is called.</summary>

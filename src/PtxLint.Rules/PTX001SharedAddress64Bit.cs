@@ -2,6 +2,7 @@ using PtxLint.Analysis;
 using PtxLint.Diagnostics;
 using PtxLint.Engine;
 using PtxLint.Ir;
+using PtxLint.Semantics;
 
 namespace PtxLint.Rules;
 
@@ -19,6 +20,9 @@ namespace PtxLint.Rules;
 /// </summary>
 public sealed class PTX001SharedAddress64Bit : IRule
 {
+    public static readonly RuleOption<bool> ReportSymbolAddresses = RuleOptions.Boolean("reportSymbolAddresses", false,
+        "Also report 64-bit registers that hold a shared variable's address (mov.u64 %rd, sdata) or a .ptr .shared parameter: the old-compiler idiom.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX001",
@@ -34,116 +38,179 @@ public sealed class PTX001SharedAddress64Bit : IRule
         HelpMarkdown = RuleDocs.Load("PTX001"),
         Precision = "high",
         Tags = new[] { "portability", "correctness" },
+        Options = new RuleOption[] { ReportSymbolAddresses },
     };
 
     public RuleDescriptor Descriptor => Rule;
 
+    /// <summary>What the 64-bit address register of a shared access holds.</summary>
+    internal enum Form
+    {
+        /// <summary>A generic address (<c>cvta.shared.u64</c>, or a generic pointer) used as a shared address: wrong on every GPU.</summary>
+        GenericAddress,
+        /// <summary>The 64-bit result of <c>cvta.to.shared.u64</c> of a generic pointer.</summary>
+        CvtaTo64,
+        /// <summary>A 32-bit shared address zero-extended to 64 bits (<c>cvt.u64.u32</c>: an inline-asm <c>"l"</c> operand).</summary>
+        Widened32,
+        /// <summary>A shared variable's address kept in a 64-bit register (<c>mov.u64 %rd, smem</c>), where the module uses 32-bit shared addresses elsewhere.</summary>
+        Symbol64Inconsistent,
+        /// <summary>The same, in a module that uses the 64-bit convention throughout (old nvcc, LLVM without short pointers): only with <c>reportSymbolAddresses</c>.</summary>
+        Symbol64,
+        /// <summary>A <c>.ptr .shared</c> parameter (OpenCL local-memory arguments): only with <c>reportSymbolAddresses</c>.</summary>
+        SharedParameter,
+        /// <summary>A 64-bit pointer from a parameter or memory, with no shared-space conversion on the way.</summary>
+        Pointer,
+    }
+
+    private sealed record Hit(Instruction Insn, MemoryAccess Access, RegisterOperand Reg, Form Form, Instruction? Origin, string? Symbol);
+
     public void Check(RuleContext ctx)
     {
-        bool reportSymbols = bool.TryParse(ctx.Option("reportSymbolAddresses", "false"), out var b) && b;
+        bool reportSymbols = ctx.Option(ReportSymbolAddresses);
+        // Does any shared access of the module use a 32-bit address register? Then a 64-bit symbol address is an
+        // inconsistency (a hand-written builder), not the module's convention.
+        bool module32 = false;
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;
             foreach (var insn in fn.Instructions)
+                foreach (var a in insn.MemoryAccesses)
+                    if (a.Space.IsShared() && a.Address.BaseRegister is { IsSpecial: false } r && fn.RegisterBits(r) == 32) { module32 = true; break; }
+            if (module32) break;
+        }
+        foreach (var fn in ctx.Module.Functions)
+        {
+            if (!fn.HasBody) continue;
+            var hits = new List<Hit>();
+            foreach (var insn in fn.Instructions)
             {
+                if (insn.Info.WideAddress) continue;
                 foreach (var access in insn.MemoryAccesses)
                 {
                     if (!access.Space.IsShared()) continue;
                     var reg = access.Address.BaseRegister;
                     if (reg is null || reg.IsSpecial || fn.RegisterBits(reg) != 64) continue;
-                    var origin = Trace(fn, insn, reg);
-                    if (origin.Cvta.Count == 0 && (origin.Symbols.Count > 0 || origin.SharedParams.Count > 0) && !reportSymbols) continue;
-                    Report(ctx, fn, insn, access, reg, origin);
+                    var (form, origin, symbol) = Classify(fn, insn, access, module32);
+                    if (form is Form.Symbol64 or Form.SharedParameter && !reportSymbols) continue;
+                    hits.Add(new Hit(insn, access, reg, form, origin, symbol));
                 }
             }
+            // One finding per access; the engine merges those of one form in one kernel (an inlined helper repeats the
+            // same cvta for every call).
+            foreach (var h in hits)
+                Report(ctx, fn, h);
         }
     }
 
-    private sealed class Origin
+    /// <summary>
+    /// Classifies the address by its provenance: the sources of the base register and the instruction chains from
+    /// them. The last <c>cvta</c> on a chain decides the window (<c>cvta.shared</c> gives a generic address,
+    /// <c>cvta.to.shared</c> a shared one); a shared variable's address that passed a 32-to-64-bit <c>cvt</c> was widened.
+    /// </summary>
+    private static (Form, Instruction?, string?) Classify(PtxFunction fn, Instruction insn, MemoryAccess access, bool module32)
     {
-        /// <summary><c>cvta.to.shared{::cta,::cluster}.u64</c> instructions on the way to the address (source order).</summary>
-        public List<Instruction> Cvta { get; } = new();
-        /// <summary>Shared variables whose address the register is computed from (<c>mov.u64 %rd, sdata</c>: the old-compiler idiom).</summary>
-        public List<string> Symbols { get; } = new();
-        /// <summary>Kernel parameters declared <c>.ptr .shared</c> (OpenCL local-memory arguments as LLVM emits them).</summary>
-        public List<string> SharedParams { get; } = new();
-        /// <summary>True when a pointer comes from memory, a call, or a value live into the function (a parameter).</summary>
-        public bool FromPointer { get; set; }
-    }
-
-    /// <summary>Walks the reaching definitions of the address register backwards (through arithmetic and conversions).</summary>
-    private static Origin Trace(PtxFunction fn, Instruction at, RegisterOperand reg)
-    {
-        var result = new Origin();
-        var defs = fn.Analyses.Defs;
-        var seen = new HashSet<int>();
-        var queue = new Queue<(Instruction At, string Reg)>();
-        queue.Enqueue((at, reg.Name));
-        while (queue.Count > 0)
+        var prov = fn.Analyses.Provenance;
+        Form? best = null;
+        Instruction? origin = null;
+        string? symbol = null;
+        void Take(Form f, Instruction? o, string? sym)
         {
-            var (use, name) = queue.Dequeue();
-            if (defs.MayBeUndefined(use, name)) result.FromPointer = true; // a .reg parameter or live-in value
-            foreach (var d in defs.Reaching(use, name))
+            if (best is null || f < best) { best = f; origin = o; symbol = sym; }
+        }
+        foreach (var s in prov.SourcesOfAddress(insn, access.Address))
+        {
+            // The last conversion on the chain decides what the register holds.
+            Instruction? lastCvta = null, widen = null;
+            foreach (var step in s.Path)
             {
-                if (!seen.Add(d.Index)) continue;
-                if (d.Opcode == "cvta" && d.Has(".to") && d.Space.IsShared())
-                {
-                    if (d.Has(".u64") || d.Has(".b64")) result.Cvta.Add(d);
-                    // cvta.to.shared.u32 yields a 32-bit shared address: fine, but keep tracing its input for the symbol.
-                }
-                if (d.Opcode == "ld" && d.MemoryAccesses is [{ Space: StateSpace.Param, Address.BaseSymbol: { } ps }]
-                    && fn.FindParameter(ps) is { IsPointerAttr: true } p && p.PointeeSpace.IsShared())
-                {
-                    if (!result.SharedParams.Contains(ps)) result.SharedParams.Add(ps);
-                    continue;
-                }
-                if (d.Info.Mem != Semantics.MemKind.None || d.Info.Flow == Semantics.FlowKind.Call || !d.Info.Known)
-                {
-                    result.FromPointer = true; // a pointer loaded from memory (or an index), a call result, an atomic ...
-                    continue;
-                }
-                foreach (var op in d.Operands.Skip(d.Defs.Length > 0 ? 1 : 0))
-                {
-                    if (op is SymbolOperand s)
-                    {
-                        var v = fn.FindVariable(s.Name);
-                        if (v is not null && v.Space.IsShared() && !result.Symbols.Contains(s.Name)) result.Symbols.Add(s.Name);
-                    }
-                }
-                foreach (var u in d.Uses)
-                {
-                    if (ReferenceEquals(u, d.Guard)) continue;
-                    if (u.IsSpecial) continue; // %tid.x in an index: arithmetic, not the base
-                    queue.Enqueue((d, u.Name));
-                }
+                if (step == insn) break;
+                if (step.Opcode == "cvta" && step.Space.IsShared()) { lastCvta = step; widen = null; }
+                else if (step.Opcode == "cvt" && step.Modifiers.Length >= 2 && Semantics.Types.BitWidth(step.Modifiers[^2]) == 64
+                         && Semantics.Types.BitWidth(step.Modifiers[^1]) == 32) widen = step;
+            }
+            if (lastCvta is not null && !lastCvta.Has(".to")) { Take(Form.GenericAddress, lastCvta, null); continue; }
+            if (lastCvta is not null && (lastCvta.Has(".u64") || lastCvta.Has(".b64")) && widen is null) { Take(Form.CvtaTo64, lastCvta, null); continue; }
+            switch (s.Kind)
+            {
+                case ValueSourceKind.Symbol when s.Variable is { } v && v.Space.IsShared():
+                    if (widen is not null) Take(Form.Widened32, widen, s.Name);
+                    else Take(module32 ? Form.Symbol64Inconsistent : Form.Symbol64, s.Origin, s.Name);
+                    break;
+                case ValueSourceKind.Parameter when s.Parameter is { IsPointerAttr: true } p && p.PointeeSpace.IsShared():
+                    Take(Form.SharedParameter, s.Origin, p.Name);
+                    break;
+                case ValueSourceKind.Parameter or ValueSourceKind.Load or ValueSourceKind.Opaque or ValueSourceKind.Undefined:
+                    if (widen is not null && lastCvta is not null) Take(Form.Widened32, widen, null);
+                    else if (lastCvta is null && widen is null) Take(Form.Pointer, s.Origin, null);
+                    break;
             }
         }
-        result.Cvta.Sort((x, y) => x.Index.CompareTo(y.Index));
-        return result;
+        return (best ?? Form.Pointer, origin, symbol);
     }
 
-    private static void Report(RuleContext ctx, PtxFunction fn, Instruction insn, MemoryAccess access, RegisterOperand reg, Origin origin)
+    private static void Report(RuleContext ctx, PtxFunction fn, Hit first)
     {
-        string space = access.Space == StateSpace.SharedCluster ? ".shared::cluster" : ".shared";
-        string what = origin.Cvta.Count > 0
-            ? $"it holds the result of `{origin.Cvta[^1]}` (a generic pointer converted to a shared address but kept 64-bit)"
-            : origin.Symbols.Count > 0
-                ? $"it holds the address of shared variable {origin.Symbols[0]} widened to 64 bits (the old nvcc/LLVM idiom, reported because reportSymbolAddresses is on)"
-                : origin.SharedParams.Count > 0
-                    ? $"it holds the .ptr .shared parameter {origin.SharedParams[0]} (reported because reportSymbolAddresses is on)"
-                    : "it holds a 64-bit pointer (from a parameter or memory), not a 32-bit shared address";
-        string fix = origin.Cvta.Count > 0
-            ? $"use `cvta.to.shared.u32` (or `cvt.u32.u64` of the cvta result) and a 32-bit register"
-            : origin.Symbols.Count > 0
-                ? $"use `mov.u32 %r, {origin.Symbols[0]}` and 32-bit address arithmetic"
-                : "convert it with `cvta.to.shared.u32` / `cvt.u32.u64` first";
-        var message =
-            $"{insn.FullOpcode} in {fn.Name} addresses {space} memory through the 64-bit register {reg.Name}: {what}. " +
-            $"Shared addresses are 32-bit offsets into the CTA's shared window; PTX silently truncates the register, which works on current GPUs " +
-            $"but is not portable and differs from the 32-bit addressing nvcc emits. Fix: {fix}.";
-        var f = ctx.Report(insn, message);
-        foreach (var c in origin.Cvta)
-            f.Related.Add(new RelatedLocation(c.Location, $"{c.FullOpcode} produces the 64-bit shared address {c.Defs.FirstOrDefault()?.Name}"));
+        var insn = first.Insn;
+        string access = $"`{RuleText.Code(insn)}`";
+        string reg = $"`{first.Reg.Name}`";
+        string origin = first.Origin is { } o ? $"`{o.FullOpcode}`" : "";
+        string headline = first.Form switch
+        {
+            Form.GenericAddress => $"{access} uses the generic address from {origin} as a shared address",
+            Form.CvtaTo64 => $"{access} uses a {origin} result as a shared address",
+            Form.Widened32 => $"{access} uses a 32-bit shared address widened to 64 bits ({reg})",
+            Form.Symbol64Inconsistent => $"{access} keeps shared `{first.Symbol}`'s address in 64-bit {reg}, unlike the rest of the module",
+            Form.Symbol64 => $"{access} keeps the address of shared `{first.Symbol}` in 64-bit {reg}",
+            Form.SharedParameter => $"{access} addresses shared memory through the 64-bit `.ptr .shared` parameter `{first.Symbol}`",
+            _ => $"{access} addresses shared memory through {reg}, a 64-bit pointer from a parameter or memory",
+        };
+        var f = ctx.Report(insn, headline);
+        if (first.Form == Form.GenericAddress && ctx.Level >= Level.Warning) f.Level = Level.Error;
+        switch (first.Form)
+        {
+            case Form.GenericAddress:
+                f.Notes.Add("A generic address is not an offset in the CTA's shared window: the access reads or writes the wrong place on every GPU " +
+                            "(it happens to work where the generic shared window starts at 0, as on Hopper).");
+                f.Help = "Use the generic address with a generic `ld`/`st` (no `.shared`), or convert it back with `cvta.to.shared.u32` and use the 32-bit result.";
+                break;
+            case Form.CvtaTo64:
+                f.Notes.Add("Shared addresses are 32-bit offsets into the CTA's shared window; PTX truncates the 64-bit register. That works on current " +
+                            "GPUs, but differs from the 32-bit addressing nvcc emits and hides where a generic pointer was meant.");
+                f.Help = "Use `cvta.to.shared.u32` (or `cvt.u32.u64` of the result) and a 32-bit register for the address.";
+                break;
+            case Form.Widened32:
+                f.Notes.Add($"The address was computed in 32 bits and zero-extended by {origin} (typical of an inline-asm \"l\" operand for a shared pointer); " +
+                            "the access then truncates it again. Keep shared addresses 32-bit, as nvcc does.");
+                f.Help = "Pass the shared address with an \"r\" operand (a 32-bit register) and keep the arithmetic 32-bit.";
+                break;
+            case Form.Symbol64Inconsistent:
+                f.Notes.Add("Other shared accesses in this module use 32-bit address registers: this kernel (a hand-written builder, or a batched twin) " +
+                            "departs from the module's convention.");
+                f.Help = $"Use `mov.u32 %r, {first.Symbol}` and 32-bit address arithmetic, like the rest of the module.";
+                break;
+            case Form.Symbol64:
+                f.Notes.Add("This module keeps shared addresses in 64-bit registers throughout (the old nvcc/LLVM convention); reported because reportSymbolAddresses is on.");
+                f.Help = $"Use `mov.u32 %r, {first.Symbol}` and 32-bit address arithmetic.";
+                break;
+            case Form.SharedParameter:
+                f.Notes.Add("Reported because reportSymbolAddresses is on.");
+                f.Help = "Convert the parameter with `cvt.u32.u64` and address shared memory through a 32-bit register.";
+                break;
+            default:
+                f.Notes.Add("Nothing on the way converts it to the shared window; a shared access expects a 32-bit offset into the CTA's shared memory.");
+                f.Help = "Convert it with `cvta.to.shared.u32` (or `cvt.u32.u64` of a shared offset) first.";
+                break;
+        }
+        if (first.Origin is { } org && org != insn)
+            f.Related.Add(new RelatedLocation(org.Location, first.Form switch
+            {
+                Form.GenericAddress => $"`{RuleText.Code(org)}` produces a generic address",
+                Form.CvtaTo64 => $"`{RuleText.Code(org)}` produces the 64-bit shared address",
+                Form.Widened32 => $"`{RuleText.Code(org)}` widens the 32-bit shared address",
+                _ => $"the address comes from `{RuleText.Code(org)}`",
+            }));
+        f.Cause = new FindingCause("form:" + first.Form, "access", "accesses",
+            $"same cause: `{RuleText.Code(insn)}`" + (first.Origin is { } oo && oo != insn ? $" (address from `{RuleText.Code(oo)}`, line {oo.Span.StartLine})" : ""));
         var twin = FindTwin(fn);
         if (twin is not null)
         {
@@ -151,9 +218,13 @@ public sealed class PTX001SharedAddress64Bit : IRule
             f.Related.Add(new RelatedLocation(twinInsn?.Location ?? twinFn.LocationOf(twinFn.NameSpan),
                 $"twin kernel {twinFn.Name} uses 32-bit shared addresses" + (twinInsn is null ? "" : $" (`{twinInsn}`)")));
         }
-        f.Properties["addressRegister"] = reg.Name;
-        f.Properties["space"] = space;
-        f.Data = new SharedAddress64BitData { AddressRegister = reg.Name, Space = space, TwinKernel = twin?.Fn.Name };
+        f.Properties["addressRegister"] = first.Reg.Name;
+        f.Properties["space"] = first.Access.Space == StateSpace.SharedCluster ? ".shared::cluster" : ".shared";
+        f.Properties["form"] = first.Form.ToString();
+        f.Data = new SharedAddress64BitData
+        {
+            AddressRegister = first.Reg.Name, Space = first.Access.Space == StateSpace.SharedCluster ? ".shared::cluster" : ".shared", TwinKernel = twin?.Fn.Name,
+        };
     }
 
     /// <summary>The name with <c>Batched</c>/<c>batched_</c>/<c>_batched</c> removed (case-insensitive), lower-cased.</summary>

@@ -17,6 +17,9 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
 {
     public const string DefaultPattern = "(?i)batch";
 
+    public static readonly RuleOption<Regex> BatchedKernelPattern = RuleOptions.Regex("batchedKernelPattern", DefaultPattern,
+        "A kernel whose (base) name matches this .NET regular expression counts as batched.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX002",
@@ -31,15 +34,14 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
         HelpMarkdown = RuleDocs.Load("PTX002"),
         Precision = "medium",
         Tags = new[] { "correctness", "batching" },
+        Options = new RuleOption[] { BatchedKernelPattern },
     };
 
     public RuleDescriptor Descriptor => Rule;
 
     public void Check(RuleContext ctx)
     {
-        Regex pattern;
-        try { pattern = new Regex(ctx.Option("batchedKernelPattern", DefaultPattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
-        catch (ArgumentException) { pattern = new Regex(DefaultPattern, RegexOptions.CultureInvariant); }
+        var pattern = ctx.Option(BatchedKernelPattern);
 
         foreach (var fn in ctx.Module.Functions)
         {
@@ -163,31 +165,55 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
                 {
                     var sources = _fa.Provenance.SourcesOfAddress(insn, m.Address);
                     rowFromCtaidX |= DependsOn(sources, "%ctaid.x", 0);
-                    globalIndex |= DependsOn(sources, "%ntid.x", 0);
+                    globalIndex |= FormsGlobalThreadIndex(sources);
                 }
                 if (rowFromCtaidX && !globalIndex) return;
 
-                var list = string.Join(", ", ignoring.Take(4).Select(s => $"`{PTX005BarrierInDivergentControl.Text(s.Insn)}` (line {s.Insn.Span.StartLine})"))
-                           + (ignoring.Count > 4 ? $" and {ignoring.Count - 4} more" : "");
                 var f = _ctx.Report(_fn, _fn.NameSpan,
-                    $"Kernel `{_fn.Name}` is batched ({_why}) but never reads `%ctaid.y` (blockIdx.y): launched with gridDim.y = rows, every row " +
-                    $"of blocks writes the same addresses ({list}), so row 0 is written rows times and the other rows never. " +
-                    "The row selection is missing: offset the row's pointers by `%ctaid.y * row_stride` (e.g. `out += blockIdx.y * cols;`).");
+                    $"Batched kernel never reads `%ctaid.y` (blockIdx.y): every row of blocks writes the same {RuleText.Count(ignoring.Count, "store address", "store addresses")}");
+                f.Notes.Add($"The kernel counts as batched because {_why}. Launched with gridDim.y = rows, row 0 is written rows times and the other rows never.");
+                f.Help = "Offset the row's pointers by the row index: `out += blockIdx.y * row_stride; in += blockIdx.y * row_stride;`.";
                 foreach (var (insn, _) in ignoring)
-                    f.Related.Add(new RelatedLocation(insn.Location, $"global store whose address ignores %ctaid.y: `{PTX005BarrierInDivergentControl.Text(insn)}`"));
+                    f.Related.Add(new RelatedLocation(insn.Location, $"global store whose address ignores %ctaid.y: `{RuleText.Code(insn)}`"));
                 f.Properties["stores"] = ignoring.Count;
                 f.Data = new BatchedKernelData { Stores = ignoring.Count };
                 return;
             }
-            foreach (var (insn, m) in ignoring)
+            var read = _fn.Instructions.FirstOrDefault(i => i.Uses.Any(u => u.IsSpecial && u.FullName == "%ctaid.y"));
+            var first = ignoring[0].Insn;
+            var g = _ctx.Report(first,
+                $"`{RuleText.Code(first)}` ignores `%ctaid.y`, which this batched kernel reads elsewhere: every row of blocks writes it");
+            g.Notes.Add($"The kernel counts as batched because {_why}; the store's address does not depend on the row index, so all rows of blocks write the same location.");
+            if (ignoring.Count > 1)
+                g.Notes.Add($"And {RuleText.Count(ignoring.Count - 1, "more store", "more stores")} like it (related locations).");
+            g.Help = "Add the row selection `%ctaid.y * row_stride` to this store's address.";
+            if (read is not null) g.Related.Add(new RelatedLocation(read.Location, "the kernel reads %ctaid.y here"));
+            foreach (var (insn, _) in ignoring.Skip(1))
+                g.Related.Add(new RelatedLocation(insn.Location, $"another store whose address ignores %ctaid.y: `{RuleText.Code(insn)}`"));
+            g.Properties["stores"] = ignoring.Count;
+        }
+
+        /// <summary>
+        /// True when the address is built from the global thread index: %ctaid.x multiplied by %ntid.x (a column), not
+        /// %ctaid.x times a stride or a per-block count (a row or a batch chunk per block).
+        /// </summary>
+        private bool FormsGlobalThreadIndex(IReadOnlyList<ValueSource> sources)
+        {
+            var prov = _fa.Provenance;
+            foreach (var s in sources)
             {
-                var f = _ctx.Report(insn,
-                    $"Global store `{PTX005BarrierInDivergentControl.Text(insn)}` in batched kernel `{_fn.Name}` ({_why}) has an address that does not depend on " +
-                    "`%ctaid.y` (blockIdx.y), although the kernel reads it elsewhere: every row of blocks writes the same location. " +
-                    "Add the row selection `%ctaid.y * row_stride` to this store's address.");
-                var read = _fn.Instructions.FirstOrDefault(i => i.Uses.Any(u => u.IsSpecial && u.FullName == "%ctaid.y"));
-                if (read is not null) f.Related.Add(new RelatedLocation(read.Location, "the kernel reads %ctaid.y here"));
+                if (s.Kind != ValueSourceKind.SpecialRegister || s.Name != "%ctaid.x") continue;
+                foreach (var step in s.Path)
+                {
+                    if (step.Opcode is not ("mul" or "mad") || step.Operands.Count < 3) continue;
+                    for (int i = 1; i <= 2; i++)
+                        if (step.Operands[i] is RegisterOperand r
+                            && (r.IsSpecial ? r.FullName == "%ntid.x" : prov.DependsOn(step, r, v => v.Kind == ValueSourceKind.SpecialRegister && v.Name == "%ntid.x")))
+                            return true;
+                    break; // the first product decides what %ctaid.x selects
+                }
             }
+            return false;
         }
 
         private bool IsGlobalStore(Instruction insn, MemoryAccess m)
@@ -241,7 +267,8 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
         /// <summary>
         /// The kernel walks the rows itself: the store is in a loop and its address changes with the loop (a source is
         /// defined inside the loop from a value carried around it), and the loop's exit test compares with a run-time
-        /// count (a parameter or a load): `for (row = 0; row &lt; rows; ++row) out[row * cols + c] = ...`.
+        /// count (a parameter or a load): `for (row = 0; row &lt; rows; ++row) out[row * cols + c] = ...`. A loop whose
+        /// exit test depends on the thread index is a column loop of one row, not a row walk.
         /// </summary>
         private bool IsRowLoop(Instruction store, MemoryAccess m, IReadOnlyList<ValueSource> sources)
         {
@@ -259,7 +286,15 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
                 foreach (var br in l.ExitBranches)
                 {
                     if (br.Guard is not { } g) continue;
-                    foreach (var s in _fa.Provenance.SourcesOf(br, g))
+                    var exitSources = _fa.Provenance.SourcesOf(br, g);
+                    // A loop whose counter starts at the thread index (and steps by the block size) splits the columns
+                    // of one row among the threads: `for (i = threadIdx.x; i < n; i += blockDim.x)` is no row walk.
+                    // A grid-stride loop (stepping by blockDim.x * gridDim.x) covers the whole index range by itself.
+                    if (exitSources.Any(x => x.Kind == ValueSourceKind.SpecialRegister && x.Name.StartsWith("%nctaid", StringComparison.Ordinal)))
+                        return true;
+                    if (exitSources.Any(x => x.Kind == ValueSourceKind.SpecialRegister && x.Name.StartsWith("%tid", StringComparison.Ordinal)))
+                        continue;
+                    foreach (var s in exitSources)
                         if (s.Kind is ValueSourceKind.Parameter or ValueSourceKind.Load) return true;
                 }
             }

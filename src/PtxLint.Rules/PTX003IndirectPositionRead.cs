@@ -18,6 +18,9 @@ public sealed class PTX003IndirectPositionRead : IRule
 {
     public const string DefaultPattern = "(?i)(pos|position|seq_?len|slot|offset|index|idx)";
 
+    public static readonly RuleOption<Regex> PositionBufferPattern = RuleOptions.Regex("positionBufferPattern", DefaultPattern,
+        ".NET regular expression; a kept parameter name must match it.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX003",
@@ -36,6 +39,7 @@ public sealed class PTX003IndirectPositionRead : IRule
         HelpMarkdown = RuleDocs.Load("PTX003"),
         Precision = "medium",
         Tags = new[] { "correctness", "cuda-graphs" },
+        Options = new RuleOption[] { PositionBufferPattern },
     };
 
     public RuleDescriptor Descriptor => Rule;
@@ -44,9 +48,7 @@ public sealed class PTX003IndirectPositionRead : IRule
 
     public void Check(RuleContext ctx)
     {
-        Regex pattern;
-        try { pattern = new Regex(ctx.Option("positionBufferPattern", DefaultPattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
-        catch (ArgumentException) { pattern = new Regex(DefaultPattern, RegexOptions.CultureInvariant); }
+        var pattern = ctx.Option(PositionBufferPattern);
 
         foreach (var fn in ctx.Module.Functions)
         {
@@ -79,6 +81,9 @@ public sealed class PTX003IndirectPositionRead : IRule
             {
                 if (m.Access is not (AccessKind.Write or AccessKind.ReadWrite)) continue;
                 if (!IsGlobal(fa, store, m)) continue;
+                // A store to an address the kernel also reads moves data in place (a row swap of a pivoting step, a
+                // read-modify-write): it does not scatter fresh values into a slot.
+                if (ReadsSameAddress(fn, store, m)) break;
                 foreach (var s in prov.SourcesOfAddress(store, m.Address))
                 {
                     if (s.Kind != ValueSourceKind.Load || s.Origin is not { } load) continue;
@@ -95,6 +100,46 @@ public sealed class PTX003IndirectPositionRead : IRule
         foreach (var load in order)
             Report(ctx, fn, byLoad[load]);
     }
+
+    /// <summary>True when a load of the function reads the address the store writes (same base value and offset).</summary>
+    private static bool ReadsSameAddress(PtxFunction fn, Instruction store, MemoryAccess m)
+    {
+        if (m.Address.BaseRegister is not { } reg) return false;
+        var defs = fn.Analyses.Defs;
+        var at = defs.ReachingIndices(store, reg.Name);
+        foreach (var insn in fn.Instructions)
+        {
+            if (insn.Info.Mem != MemKind.Load) continue;
+            foreach (var a in insn.MemoryAccesses)
+                if (a.Access == AccessKind.Read && a.Address.BaseRegister is { } r && r.Name == reg.Name && a.Address.Offset == m.Address.Offset
+                    && defs.ReachingIndices(insn, r.Name).AsSpan().SequenceEqual(at))
+                    return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Another kernel of the module that looks like the by-value variant of this one: its name equals this one's once
+    /// words such as graph, indirect, buf, ptr, device are removed, and it takes an integer parameter at the position
+    /// where this kernel takes the buffer pointer.
+    /// </summary>
+    internal static PtxFunction? FindByValueTwin(PtxFunction fn, Parameter pointer)
+    {
+        var key = TwinKey(fn.Name);
+        foreach (var other in fn.Module.Functions)
+        {
+            if (other == fn || !other.IsEntry || TwinKey(other.Name) != key) continue;
+            if (other.Parameters.Count <= pointer.Index) continue;
+            var q = other.Parameters[pointer.Index];
+            if (q.IsPointerAttr || q.TypeName is ".f32" or ".f64" || q.ElementCount != 1) continue;
+            if (q.ElementSize is 4 || q.ElementSize is 8 && other.Parameters.Count == fn.Parameters.Count) return other;
+        }
+        return null;
+    }
+
+    private static readonly Regex TwinWords = new("(?i)(_?(graph|indirect|buffered|buf|ptr|device|dev|dyn|dynamic)_?)", RegexOptions.CultureInvariant);
+
+    private static string TwinKey(string name) => TwinWords.Replace(PTX002BatchedKernelIgnoresCtaidY.BaseName(name), "").ToLowerInvariant();
 
     private static bool IsGlobal(FunctionAnalyses fa, Instruction insn, MemoryAccess m)
     {
@@ -152,32 +197,38 @@ public sealed class PTX003IndirectPositionRead : IRule
         var load = first.Load;
         var p = first.Pointer.Parameter!;
         var name = SourceName(fn, p);
-        var stores = string.Join(", ", hits.Take(3).Select(h => $"`{PTX005BarrierInDivergentControl.Text(h.Store)}` (line {h.Store.Span.StartLine})"))
+        var stores = string.Join(", ", hits.Take(3).Select(h => $"`{RuleText.Code(h.Store)}` (line {h.Store.Span.StartLine})"))
                      + (hits.Count > 3 ? $" and {hits.Count - 3} more" : "");
 
         var (nullTest, byValue) = FindNullTestOverride(fn, fa, load, first);
-        string message =
-            $"`{PTX005BarrierInDivergentControl.Text(load)}` in kernel `{fn.Name}` reads a single value at a CTA-uniform address through " +
-            $"{ParamRef(fn, p)} and uses it as the index of the global store {stores}: the graph-mode position-buffer pattern. " +
-            "Under CUDA-graph replay the buffer holds whatever it held at capture unless a kernel inside the graph rewrites it; " +
-            "a stale position (0) scatters every step into the same slot. ";
+        var twin = FindByValueTwin(fn, p);
+        string message = $"`{RuleText.Code(load)}` reads a scatter-store index through pointer parameter {(name is not null ? $"`{name}`" : "#" + p.Index)}";
+        var notes = new List<string>
+        {
+            "A single value read at a CTA-uniform address through a pointer parameter and used as a store index is the graph-mode position-buffer " +
+            "pattern: under CUDA-graph replay the buffer holds whatever it held at capture unless a kernel inside the graph rewrites it, and a stale " +
+            "position (0) scatters every step into the same slot.",
+        };
+        notes.Add($"The value is read through {ParamRef(fn, p)} and indexes {RuleText.Count(hits.Count, "store", "stores")}: {stores}.");
+        string help;
         if (nullTest is not null && byValue is not null)
         {
             var bvName = SourceName(fn, byValue);
-            message += $"The kernel takes this indirect read whenever the pointer is non-null (`{PTX005BarrierInDivergentControl.Text(nullTest)}`, line " +
-                       $"{nullTest.Span.StartLine}), overriding the by-value position parameter {(bvName is not null ? $"`{bvName}` (#{byValue.Index})" : $"#{byValue.Index} (`{byValue.Name}`)")}: " +
-                       "use the by-value position (pass null or drop the indirect path), or write the buffer inside the graph before this kernel.";
+            notes.Add($"The kernel takes this indirect read whenever the pointer is non-null (`{RuleText.Code(nullTest)}`, line {nullTest.Span.StartLine}), " +
+                      $"overriding the by-value position parameter {(bvName is not null ? $"`{bvName}` (#{byValue.Index})" : $"#{byValue.Index} (`{byValue.Name}`)")}.");
+            help = "Use the by-value position (pass null or drop the indirect path), or write the buffer inside the graph before this kernel.";
         }
-        else
-        {
-            message += "Pass the position by value (updating the graph node's parameters per replay) or write the buffer inside the graph before this kernel reads it.";
-        }
-
+        else help = "Pass the position by value (updating the graph node's parameters per replay), or write the buffer inside the graph before this kernel reads it.";
+        if (twin is not null)
+            notes.Add($"Kernel `{twin.Name}` in this module takes the position by value (parameter #{p.Index}): use it under graph capture.");
         var f = ctx.Report(load, message);
+        f.Notes.AddRange(notes);
+        f.Help = help;
+        if (twin is not null) f.Related.Add(new RelatedLocation(twin.LocationOf(twin.NameSpan), $"by-value twin kernel `{twin.Name}`"));
         if (nullTest is not null && byValue is not null)
             f.Related.Add(new RelatedLocation(nullTest.Location, "cause: the null test of the buffer pointer selects the indirect read over the by-value position"));
         foreach (var h in hits)
-            f.Related.Add(new RelatedLocation(h.Store.Location, $"scatter store indexed by the loaded value: `{PTX005BarrierInDivergentControl.Text(h.Store)}`"));
+            f.Related.Add(new RelatedLocation(h.Store.Location, $"scatter store indexed by the loaded value: `{RuleText.Code(h.Store)}`"));
 
         foreach (var h in hits.Take(3))
         {
@@ -188,21 +239,21 @@ public sealed class PTX003IndirectPositionRead : IRule
             {
                 string m = insn == h.Pointer.Origin
                     ? $"load of the buffer pointer: {ParamRef(fn, p)}"
-                    : insn == load ? $"indirect load at a CTA-uniform address: `{PTX005BarrierInDivergentControl.Text(insn)}`"
-                    : $"pointer arithmetic: `{PTX005BarrierInDivergentControl.Text(insn)}`";
+                    : insn == load ? $"indirect load at a CTA-uniform address: `{RuleText.Code(insn)}`"
+                    : $"pointer arithmetic: `{RuleText.Code(insn)}`";
                 steps.Add(new FlowStep(insn.Location, m));
                 if (insn == h.Pointer.Origin && strong)
-                    steps.Add(new FlowStep(nullTest!.Location, $"null test of the pointer: a non-null buffer takes the indirect path: `{PTX005BarrierInDivergentControl.Text(nullTest)}`"));
+                    steps.Add(new FlowStep(nullTest!.Location, $"null test of the pointer: a non-null buffer takes the indirect path: `{RuleText.Code(nullTest)}`"));
             }
             if (steps.Count == 0 || h.Pointer.Path.Count == 0 || h.Pointer.Path[^1] != load)
-                steps.Add(new FlowStep(load.Location, $"indirect load at a CTA-uniform address: `{PTX005BarrierInDivergentControl.Text(load)}`"));
+                steps.Add(new FlowStep(load.Location, $"indirect load at a CTA-uniform address: `{RuleText.Code(load)}`"));
             // From the loaded value to the store: the index arithmetic.
             foreach (var insn in h.Loaded.Path)
             {
                 if (insn == load) continue;
                 string m = insn == h.Store
-                    ? $"scatter store indexed by the loaded value: `{PTX005BarrierInDivergentControl.Text(insn)}`"
-                    : $"index arithmetic: `{PTX005BarrierInDivergentControl.Text(insn)}`";
+                    ? $"scatter store indexed by the loaded value: `{RuleText.Code(insn)}`"
+                    : $"index arithmetic: `{RuleText.Code(insn)}`";
                 steps.Add(new FlowStep(insn.Location, m));
             }
             f.CodeFlows.Add(new CodeFlow($"value read through {(name ?? p.Name)} indexes the store at line {h.Store.Span.StartLine}", steps));
@@ -210,6 +261,7 @@ public sealed class PTX003IndirectPositionRead : IRule
         f.Properties["parameterIndex"] = p.Index;
         if (name is not null) f.Properties["parameterName"] = name;
         f.Properties["nullTestOverride"] = nullTest is not null && byValue is not null;
+        f.Properties["byValueTwin"] = twin?.Name;
         f.Data = new IndirectPositionData
         {
             Parameter = p.Name, ParameterIndex = p.Index, ParameterName = name,

@@ -66,13 +66,16 @@ public sealed class PTX004TmemAddressWithoutAllocBase : IRule
                                IReadOnlyList<ValueSource> sources, Instruction alloc, string slotText)
     {
         var specials = sources.Where(x => x.Kind == ValueSourceKind.SpecialRegister).Select(x => x.Name).Distinct().ToList();
-        string from = specials.Count > 0 ? "only from " + string.Join(", ", specials) + " and constants" : "only from constants";
-        string what = reg is null ? $"the constant address {op}" : $"{role} {reg}";
+        string from = specials.Count > 0 ? string.Join(", ", specials.Select(x => $"`{x}`")) + " and constants" : "constants";
+        string what = reg is null ? $"constant address `{op}`" : $"{role} `{reg}`";
         string mnemonic = "tcgen05." + Tcgen05.Op(insn);
-        var f = ctx.Report(insn,
-            $"{mnemonic} in '{fn.Name}': {what} is computed {from}, without the TMEM base that tcgen05.alloc wrote to " +
-            $"{slotText} (line {Tcgen05.Line(alloc)}); load that base (ld.shared.u32 %rB, [{slotText}]) and add it: " +
-            "taddr = base + (lane << 16) + column.");
+        int allocLine = Tcgen05.Line(alloc);
+        var f = ctx.Report(insn, $"`{mnemonic}` {what} lacks the TMEM base of `tcgen05.alloc` (line {allocLine})");
+        f.Cause = new FindingCause($"alloc@{alloc.Index}", "address without the base", "addresses without the base",
+            $"`{mnemonic}` {what} also lacks the TMEM base");
+        f.Notes.Add($"The address is computed only from {from}.");
+        f.Notes.Add("Without the base the address selects columns this CTA may not own: it reads or overwrites another CTA's accumulators.");
+        f.Help = $"Load the base (`ld.shared.u32 %rB, [{slotText}];`) and add it to every TMEM address: taddr = base + (lane << 16) + column.";
         f.Related.Add(new RelatedLocation(alloc.Location, $"tcgen05.alloc writes the TMEM base address to {slotText}"));
         // Code flow: the address computation, from its sources to the tcgen05 instruction.
         var steps = new List<(Instruction, string)>();

@@ -15,6 +15,9 @@ namespace PtxLint.Rules;
 /// </summary>
 public sealed class PTX005BarrierInDivergentControl : IRule
 {
+    public static readonly RuleOption<bool> ReportEarlyExit = RuleOptions.Boolean("reportEarlyExit", false,
+        "Also report barriers behind an early-exit bounds guard (if (gid >= n) return;).");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX005",
@@ -33,13 +36,14 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         HelpMarkdown = RuleDocs.Load("PTX005"),
         Precision = "high",
         Tags = new[] { "correctness", "synchronization", "deadlock" },
+        Options = new RuleOption[] { ReportEarlyExit },
     };
 
     public RuleDescriptor Descriptor => Rule;
 
     public void Check(RuleContext ctx)
     {
-        bool reportEarlyExit = IsTrue(ctx.Option("reportEarlyExit", "false"));
+        bool reportEarlyExit = ctx.Option(ReportEarlyExit);
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;
@@ -55,10 +59,9 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 if (kind == BarrierKind.None) continue;
                 checker.CheckBarrier(ctx, insn, kind);
             }
+            checker.Flush(ctx);
         }
     }
-
-    private static bool IsTrue(string s) => s.Trim().ToLowerInvariant() is "true" or "1" or "yes" or "on";
 
     internal enum BarrierKind { None, Cta, Warp }
 
@@ -99,49 +102,377 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             _reportEarlyExit = reportEarlyExit;
         }
 
-        private bool IsDivergent(Instruction branch, BarrierKind kind)
+        /// <summary>
+        /// Whether the branch's condition can differ between the threads the barrier must bring together (the CTA, or
+        /// the lanes of a warp). <paramref name="strict"/>: without assuming the block shape (a warp barrier whose branch
+        /// is warp-uniform only when blockDim.x is a multiple of 32 is then divergent; <see cref="Judge"/> lowers it).
+        /// </summary>
+        private bool IsDivergent(Instruction branch, BarrierKind kind, bool strict = false)
         {
+            // The block-shape assumption only turns Varying into WarpUniform: for CTA barriers (any non-uniform branch
+            // is divergent) the two analyses agree, and the strict one is built only when a warp barrier needs it.
             var u = _fa.Uniformity.OfBranch(branch);
-            return kind == BarrierKind.Cta ? u != Uniformity.Uniform : u == Uniformity.Varying;
+            if (kind == BarrierKind.Cta) return u != Uniformity.Uniform;
+            if (u == Uniformity.Varying) return true;
+            return strict && u == Uniformity.WarpUniform && _fa.UniformityWithoutLaunchAssumptions.OfBranch(branch) == Uniformity.Varying;
         }
 
         public void CheckBarrier(RuleContext ctx, Instruction barrier, BarrierKind kind)
         {
             var cfg = _fa.Cfg;
             var block = cfg.BlockOf(barrier);
-            Instruction? cause = null;
-            bool loopExit = false;
+            var candidates = new List<Verdict>();
 
             // A barrier guarded by a thread-dependent predicate is itself the divergent decision.
-            if (barrier.Guard is not null && IsDivergent(barrier, kind) && IsThreadDependent(barrier, barrier.Guard))
-                cause = barrier;
+            if (barrier.Guard is not null && IsDivergent(barrier, kind, strict: true) && IsThreadDependent(barrier, barrier.Guard))
+                candidates.Add(Judge(barrier, barrier, kind, loopExit: false));
 
-            if (cause is null)
+            if (candidates.Count == 0)
             {
-                var candidates = new List<(Instruction Branch, bool LoopExit)>();
                 foreach (var br in _fa.ControlDependence.TransitiveBranchesControlling(block))
                 {
-                    if (!IsDivergent(br, kind)) continue;
+                    if (!IsDivergent(br, kind, strict: true)) continue;
                     if (br.Guard is { } g && !IsThreadDependent(br, g)) continue;
                     if (OneSideAborts(br)) continue;
                     if (br.Guard is { } g2 && PassesThroughRuntimeDivision(_fa.Uniformity.Explain(br, g2))) continue;
                     bool isLoopExit = IsExitOfLoopAround(br, block);
                     if (!isLoopExit && !_reportEarlyExit && IsEarlyExitBoundsGuard(br, block)) continue;
                     if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind)) continue;
-                    candidates.Add((br, isLoopExit));
+                    candidates.Add(Judge(barrier, br, kind, isLoopExit));
                 }
-                if (candidates.Count == 0) return;
-                // Prefer the exit test of a loop around the barrier (thread-dependent trip count), then a branch the
-                // barrier depends on directly, then the nearest one.
-                var direct = _fa.ControlDependence.BranchesControlling(block);
-                var pick = candidates.FirstOrDefault(c => c.LoopExit);
-                if (pick.Branch is null) pick = candidates.LastOrDefault(c => direct.Contains(c.Branch));
-                if (pick.Branch is null) pick = candidates[^1];
-                cause = pick.Branch;
-                loopExit = pick.LoopExit;
             }
+            if (candidates.Count == 0) return;
+            // The most severe verdict; among equals prefer the exit test of a loop around the barrier (thread-dependent
+            // trip count), then a branch the barrier depends on directly, then the nearest one.
+            var worst = candidates.Max(c => c.Error);
+            var pool = candidates.Where(c => c.Error == worst).ToList();
+            var direct = _fa.ControlDependence.BranchesControlling(block);
+            var pick = pool.FirstOrDefault(c => c.LoopExit)
+                       ?? pool.LastOrDefault(c => direct.Contains(c.Branch))
+                       ?? pool[^1];
+            _verdicts.Add(pick);
+        }
 
-            Report(ctx, barrier, kind, cause, loopExit);
+        private readonly List<Verdict> _verdicts = new();
+
+        /// <summary>What a barrier's divergence amounts to, and at which level it is reported.</summary>
+        private sealed record Verdict(Instruction Barrier, Instruction Branch, BarrierKind Kind, bool LoopExit, bool Error,
+            SkipFate Fate, Instruction? FateAt, bool AssumesWarpRows)
+        {
+            /// <summary>The branch condition depends on loaded data, not only on the thread index and parameters.</summary>
+            public bool DataDependent { get; init; }
+            /// <summary>The skipping threads spin on shared memory that the threads held at the barrier would write.</summary>
+            public bool Spins { get; init; }
+            /// <summary>Whole warps take the same side of the branch.</summary>
+            public bool WholeWarps { get; init; }
+        }
+
+        internal enum SkipFate
+        {
+            /// <summary>Another barrier (another id, a thread count, a cluster barrier), a spin on shared memory, or a shared slot the held threads access.</summary>
+            Continues,
+            SameBarrierElsewhere,
+            ReturnsToCaller,
+            Calls,
+            WaitsOnGlobalMemory,
+            TouchesShared,
+            ExitsAfterWork,
+            ExitsImmediately,
+            WarpAssumption,
+        }
+
+        private Verdict Judge(Instruction barrier, Instruction br, BarrierKind kind, bool loopExit)
+        {
+            var optimistic = _fa.Uniformity.OfBranch(br);
+            if (kind == BarrierKind.Warp)
+            {
+                // A full-mask __syncwarp(): divergent among the lanes of a warp even with whole-row warps is undefined
+                // behavior; divergent only without that assumption depends on the block shape.
+                bool always = optimistic == Uniformity.Varying;
+                return new Verdict(barrier, br, kind, loopExit, always, always ? SkipFate.Continues : SkipFate.WarpAssumption, null, !always);
+            }
+            _spin = false;
+            var (fate, at) = FateOfSkippingThreads(barrier, br, loopExit);
+            bool spin = _spin;
+            bool wholeWarps = optimistic == Uniformity.WarpUniform;
+            bool wholeWarpsOnlyIfRows = wholeWarps && _fa.UniformityWithoutLaunchAssumptions.OfBranch(br) != Uniformity.WarpUniform;
+            // An error only when the verdict does not depend on the launch: the threads that skip the barrier go on to
+            // another barrier or to shared memory that the others still use. When every skipping thread exits (a barrier
+            // held up only by exited threads is released), or the outcome depends on data, block shape or callers, the
+            // finding is a warning that names the assumption.
+            bool indexOnly = br.Guard is { } g && _fa.Provenance.SourcesOf(br, g).All(v =>
+                v.Kind is ValueSourceKind.SpecialRegister or ValueSourceKind.Parameter or ValueSourceKind.Constant or ValueSourceKind.Symbol);
+            bool error = fate == SkipFate.Continues;
+            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error) { DataDependent = !indexOnly, Spins = spin, WholeWarps = wholeWarps };
+        }
+
+        /// <summary>
+        /// Where the threads that do not reach the barrier go: from the successors of the branch's block that the barrier
+        /// does not post-dominate (for a loop exit test: the successors outside the loop; for a predicated barrier: the
+        /// rest of its block), every path is followed to the end of the function.
+        /// <list type="bullet">
+        /// <item>Continues: some path executes a CTA or cluster barrier (this one included), touches shared memory,
+        /// waits in a loop (volatile/acquire loads, atomics, mbarrier waits) or calls a function.</item>
+        /// <item>ReturnsToCaller: in a <c>.func</c>, a path returns to the caller, which may wait at another barrier.</item>
+        /// <item>ExitsAfterWork: every path exits, after other memory accesses or loops.</item>
+        /// <item>ExitsImmediately: every path exits (or traps) without touching memory.</item>
+        /// </list>
+        /// </summary>
+        private (SkipFate Fate, Instruction? At) FateOfSkippingThreads(Instruction barrier, Instruction br, bool loopExit)
+        {
+            var cfg = _fa.Cfg;
+            var bb = cfg.BlockOf(br);
+            var barrierBlock = cfg.BlockOf(barrier);
+            var starts = new List<(BasicBlock Block, int From)>();
+            if (br == barrier)
+                starts.Add((bb, barrier.Index + 1));
+            else if (loopExit)
+            {
+                var l = _fa.Loops.LoopOf(barrierBlock);
+                while (l is not null && !l.ExitBranches.Contains(br)) l = l.Parent;
+                foreach (var s in bb.Successors)
+                    if (l is null || !l.Contains(s)) starts.Add((s, s.Start));
+            }
+            else
+            {
+                // The side that leads away: a successor from which the barrier cannot be reached without coming
+                // back through the branch (which repeats the decision).
+                foreach (var s in bb.Successors)
+                    if (!Reaches(s, barrierBlock, bb)) starts.Add((s, s.Start));
+                if (starts.Count == 0)
+                    foreach (var s in bb.Successors)
+                        if (!_fa.PostDominators.Dominates(barrierBlock, s)) starts.Add((s, s.Start));
+            }
+            if (starts.Count == 0)
+                foreach (var s in bb.Successors) starts.Add((s, s.Start));
+
+            bool work = false;
+            Instruction? firstWork = null, waits = null, sameBarrier = null, sharedTouch = null, call = null;
+            List<(string Symbol, long Offset, bool Write, bool SingleThread)>? heldWrites = null;
+            var seen = new HashSet<BasicBlock> { bb };
+            var stack = new Stack<(BasicBlock Block, int From)>();
+            if (br == barrier) stack.Push((bb, barrier.Index + 1));
+            else foreach (var st in starts) if (seen.Add(st.Block)) stack.Push(st);
+            while (stack.Count > 0)
+            {
+                var (b, from) = stack.Pop();
+                if (b.IsExit)
+                {
+                    if (!_fn.IsEntry) return (SkipFate.ReturnsToCaller, null);
+                    continue;
+                }
+                bool inLoop = _fa.Loops.LoopOf(b) is not null;
+                if (inLoop) { work = true; firstWork ??= _fn.Instructions[b.Start < b.End ? b.Start : from]; }
+                bool ended = false;
+                for (int k = Math.Max(from, b.Start); k < b.End; k++)
+                {
+                    var insn = _fn.Instructions[k];
+                    var info = insn.Info;
+                    if (info.Flow == FlowKind.Trap && insn.Guard is null) { ended = true; break; }
+                    if (info.Sync is SyncKind.CtaBarrier or SyncKind.ClusterBarrier)
+                    {
+                        // The same CTA-wide barrier id again: barrier 0 then completes with threads from both places, which
+                        // works where every thread executes as many barrier-0 instances. Another id, a thread count or a
+                        // cluster barrier: the two groups wait at different barriers.
+                        if (SameBarrierResource(insn, barrier)) { sameBarrier ??= insn; ended = true; break; }
+                        return (SkipFate.Continues, insn);
+                    }
+                    if (info.Flow == FlowKind.Call) { call ??= insn; work = true; continue; }
+                    foreach (var m in insn.MemoryAccesses)
+                    {
+                        if (IsSharedAccess(insn, m))
+                        {
+                            if (inLoop && IsWait(insn)) { _spin = true; return (SkipFate.Continues, insn); }
+                            if (UniformSlot(insn, m) is not null && ConflictsWithHeld(insn, m, heldWrites ??= SharedSlotsAccessedAfter(barrier)))
+                                return (SkipFate.Continues, insn);
+                            sharedTouch ??= insn;
+                            work = true;
+                            continue;
+                        }
+                        if (m.Access == AccessKind.None) continue;
+                        // A wait on global memory may be released by another CTA or device: not decided statically.
+                        if (inLoop && IsWait(insn)) waits ??= insn;
+                        if (m.Space is not (StateSpace.Param or StateSpace.Const)) { work = true; firstWork ??= insn; }
+                    }
+                }
+                if (ended) continue;
+                foreach (var s in b.Successors)
+                    if (seen.Add(s)) stack.Push((s, s.Start));
+            }
+            if (sameBarrier is not null) return (SkipFate.SameBarrierElsewhere, sameBarrier);
+            if (waits is not null) return (SkipFate.WaitsOnGlobalMemory, waits);
+            if (call is not null) return (SkipFate.Calls, call);
+            if (sharedTouch is not null) return (SkipFate.TouchesShared, sharedTouch);
+            return work ? (SkipFate.ExitsAfterWork, firstWork) : (SkipFate.ExitsImmediately, null);
+        }
+
+        /// <summary>Both are CTA-wide (no thread count) barriers with the same immediate id (bar.sync 0 / barrier.sync 0).</summary>
+        private static bool SameBarrierResource(Instruction other, Instruction barrier)
+        {
+            if (Classify(other) != BarrierKind.Cta || Classify(barrier) != BarrierKind.Cta) return false;
+            int ia = other.Has(".red") ? 1 : 0, ib = barrier.Has(".red") ? 1 : 0;
+            if (other.Operands.Count <= ia || barrier.Operands.Count <= ib) return false;
+            return other.Operands[ia] is ImmediateOperand a && barrier.Operands[ib] is ImmediateOperand b && a.Value == b.Value;
+        }
+
+        /// <summary>
+        /// The shared slots at CTA-uniform addresses (a variable plus a constant offset) that the threads passing the
+        /// barrier access from there on, with whether they write them, and whether only one fixed thread does.
+        /// </summary>
+        private List<(string Symbol, long Offset, bool Write, bool SingleThread)> SharedSlotsAccessedAfter(Instruction barrier)
+        {
+            var result = new List<(string, long, bool, bool)>();
+            var cfg = _fa.Cfg;
+            var start = cfg.BlockOf(barrier);
+            var seen = new HashSet<BasicBlock> { start };
+            var stack = new Stack<(BasicBlock, int)>();
+            stack.Push((start, barrier.Index + 1));
+            while (stack.Count > 0)
+            {
+                var (b, from) = stack.Pop();
+                for (int k = Math.Max(from, b.Start); k < b.End; k++)
+                {
+                    var insn = _fn.Instructions[k];
+                    foreach (var m in insn.MemoryAccesses)
+                        if (IsSharedAccess(insn, m) && UniformSlot(insn, m) is { } slot)
+                            result.Add((slot.Symbol, slot.Offset, m.Access is AccessKind.Write or AccessKind.ReadWrite, IsSingleThread(insn)));
+                }
+                foreach (var s in b.Successors)
+                    if (seen.Add(s)) stack.Push((s, s.Start));
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// True when the skipping threads' access hits a slot the threads held at the barrier access after it, one of
+        /// the two writing: the same variable at the same CTA-uniform address (a flag, a total, tile[0]). Two accesses
+        /// that only one fixed thread makes (<c>if (tid == 0)</c> bookkeeping) are taken to be the same thread's.
+        /// </summary>
+        private bool ConflictsWithHeld(Instruction insn, MemoryAccess m, List<(string Symbol, long Offset, bool Write, bool SingleThread)> held)
+        {
+            if (UniformSlot(insn, m) is not { } slot) return false;
+            bool write = m.Access is AccessKind.Write or AccessKind.ReadWrite;
+            bool single = IsSingleThread(insn);
+            foreach (var h in held)
+            {
+                if (h.Symbol != slot.Symbol || h.Offset != slot.Offset) continue;
+                if (!write && !h.Write) continue;
+                if (single && h.SingleThread) continue;
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>A shared address that is the same for every thread: a variable plus constants (through uniform registers).</summary>
+        private (string Symbol, long Offset)? UniformSlot(Instruction insn, MemoryAccess m)
+        {
+            var a = m.Address;
+            if (a.BaseSymbol is { } sym && a.BaseRegister is null && a.IndexRegister is null) return (sym, a.Offset);
+            if (a.BaseRegister is not { } r || a.IndexRegister is not null) return null;
+            if (_fa.Uniformity.OfUse(insn, r) != Uniformity.Uniform) return null;
+            string? symbol = null;
+            long offset = a.Offset;
+            foreach (var src in _fa.Provenance.SourcesOf(insn, r))
+            {
+                switch (src.Kind)
+                {
+                    case ValueSourceKind.Symbol when src.Space.IsShared():
+                        if (symbol is not null && symbol != src.Name) return null;
+                        symbol = src.Name;
+                        offset += src.Offset;
+                        break;
+                    case ValueSourceKind.Constant when src.Value is { } c:
+                        offset += c;
+                        break;
+                    default:
+                        return null;
+                }
+            }
+            return symbol is null ? null : (symbol, offset);
+        }
+
+        /// <summary>True when only one fixed thread executes the instruction: it is guarded by, or control dependent on, <c>tid == c</c>.</summary>
+        private bool IsSingleThread(Instruction insn)
+        {
+            if (insn.Guard is { } g && IsThreadEquality(insn, g, !g.Negated)) return true;
+            var cd = _fa.ControlDependence;
+            var b = _fa.Cfg.BlockOf(insn);
+            foreach (var br in cd.TransitiveBranchesControlling(b))
+            {
+                if (br.Guard is not { } bg) continue;
+                // the block is reached on the side where the predicate holds or fails: either way, one of the sides of
+                // `tid == c` is a single thread; the other side is everyone else, so only the equality side counts.
+                var brBlock = _fa.Cfg.BlockOf(br);
+                var target = ControlFlowGraph.BranchTarget(br);
+                var taken = target is not null && _fn.Labels.TryGetValue(target, out var ti) ? _fa.Cfg.BlockOf(ti) : null;
+                var other = brBlock.Successors.FirstOrDefault(x => x != taken);
+                if (taken is null || other is null) continue;
+                bool takenSide = Reaches(taken, b, brBlock);
+                bool fallSide = Reaches(other, b, brBlock);
+                if (takenSide == fallSide) continue;
+                bool predTrueOnPath = takenSide != bg.Negated;
+                if (IsThreadEquality(br, bg, predTrueOnPath)) return true;
+            }
+            return false;
+        }
+
+        /// <summary>True when the predicate, with the given truth value, means <c>thread index == constant</c>.</summary>
+        private bool IsThreadEquality(Instruction at, RegisterOperand pred, bool value)
+        {
+            var defs = _fa.Defs.Reaching(at, pred.Name);
+            if (defs.Count != 1) return false;
+            var d = defs[0];
+            if (d.Opcode != "setp" || d.Operands.Count != 3) return false;
+            bool eq = d.Has(".eq"), ne = d.Has(".ne");
+            if (!(eq && value || ne && !value)) return false;
+            RegisterOperand? x = d.Operands[1] as RegisterOperand ?? d.Operands[2] as RegisterOperand;
+            if (x is null || d.Operands[1] is not ImmediateOperand && d.Operands[2] is not ImmediateOperand) return false;
+            bool fromTid = false;
+            foreach (var src in _fa.Provenance.SourcesOf(d, x))
+            {
+                if (src.Kind == ValueSourceKind.SpecialRegister && src.Name.StartsWith("%tid", StringComparison.Ordinal)) fromTid = true;
+                else if (src.Kind is not (ValueSourceKind.Constant or ValueSourceKind.SpecialRegister)) return false;
+            }
+            return fromTid;
+        }
+
+        /// <summary>True when <paramref name="target"/> is reachable from <paramref name="from"/> without passing through <paramref name="avoid"/>.</summary>
+        private static bool Reaches(BasicBlock from, BasicBlock target, BasicBlock avoid)
+        {
+            if (from == avoid) return false;
+            var seen = new HashSet<BasicBlock> { from, avoid };
+            var stack = new Stack<BasicBlock>();
+            stack.Push(from);
+            while (stack.Count > 0)
+            {
+                var b = stack.Pop();
+                if (b == target) return true;
+                foreach (var s in b.Successors)
+                    if (seen.Add(s)) stack.Push(s);
+            }
+            return false;
+        }
+
+        private bool _spin;
+
+        /// <summary>A load that can observe another thread's write while it spins: volatile/acquire/relaxed loads, atomics, mbarrier waits.</summary>
+        private static bool IsWait(Instruction insn) =>
+            insn.Info.Mem == MemKind.Atomic || insn.Has(".volatile") || insn.Has(".acquire") || insn.Has(".relaxed") || insn.Opcode == "mbarrier";
+
+        private bool IsSharedAccess(Instruction insn, MemoryAccess m)
+        {
+            if (m.Space.IsShared()) return true;
+            if (m.Space != StateSpace.Generic) return false;
+            foreach (var s in _fa.Provenance.SourcesOfAddress(insn, m.Address))
+                if (s.Kind == ValueSourceKind.Symbol && s.Space.IsShared()) return true;
+            return false;
+        }
+
+        /// <summary>Reports the verdicts, one finding per divergent branch and level (the other barriers it controls as related locations).</summary>
+        public void Flush(RuleContext ctx)
+        {
+            // One finding per barrier; the engine merges those that one divergent branch controls (same level).
+            foreach (var v in _verdicts) Report(ctx, v);
         }
 
         /// <summary>
@@ -216,7 +547,13 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 while (stack.Count > 0)
                 {
                     var b = stack.Pop();
-                    if (b.IsExit) return false;
+                    if (b.IsExit)
+                    {
+                        // Lanes that return from a .func may meet the others at a __syncwarp() of the caller
+                        // (bar.warp.sync instructions match across the warp on sm_70+).
+                        if (kind == BarrierKind.Warp && !_fn.IsEntry) continue;
+                        return false;
+                    }
                     bool hit = false;
                     for (int k = b.Start; k < b.End && !hit; k++)
                         hit = Classify(_fn.Instructions[k]) == kind && _fn.Instructions[k].Guard is null;
@@ -348,52 +685,100 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             return false;
         }
 
-        private void Report(RuleContext ctx, Instruction barrier, BarrierKind kind, Instruction cause, bool loopExit)
+        private void Report(RuleContext ctx, Verdict v)
         {
+            var barrier = v.Barrier;
+            var cause = v.Branch;
+            var kind = v.Kind;
+            bool loopExit = v.LoopExit;
             var u = _fa.Uniformity;
-            var chain = cause.Guard is { } g ? u.Explain(cause, g) : new[] { cause };
+            IReadOnlyList<Instruction> chain = cause.Guard is { } g
+                ? (u.Explain(cause, g) is { Count: > 0 } c1 ? c1 : _fa.UniformityWithoutLaunchAssumptions.Explain(cause, g))
+                : new[] { cause };
             if (chain.Count == 0) chain = new[] { cause };
             var source = chain[0];
             string what = DescribeSource(source);
             string barrierText = Text(barrier);
             string causeText = Text(cause);
             int causeLine = cause.Span.StartLine;
-            string fnKind = _fn.IsEntry ? "kernel" : "function";
 
-            string message;
+            string headline;
             if (cause == barrier)
-            {
-                message = kind == BarrierKind.Warp
-                    ? $"`{barrierText}` in {fnKind} `{_fn.Name}` names all 32 lanes but is predicated on `{cause.Guard}`, which depends on {what}: " +
-                      "the lanes whose predicate is false never arrive (undefined behavior). Execute __syncwarp() unpredicated, or pass the mask of the lanes that execute it."
-                    : $"`{barrierText}` in {fnKind} `{_fn.Name}` is predicated on `{cause.Guard}`, which depends on {what}: threads whose predicate is false " +
-                      "skip the barrier the others wait at (deadlock or undefined behavior). Execute the barrier unpredicated so every thread of the CTA reaches it.";
-            }
+                headline = $"`{barrierText}` is predicated on `{cause.Guard}`, which depends on {what}";
             else if (kind == BarrierKind.Warp)
-            {
-                message = $"`{barrierText}` (__syncwarp() with the full mask) in {fnKind} `{_fn.Name}` is control dependent on `{causeText}` (line {causeLine}), " +
-                          $"whose condition depends on {what} and differs between the lanes of a warp: the lanes that take the other way never arrive, " +
-                          "which is undefined behavior. Move __syncwarp() out of the branch so all 32 lanes execute it, or pass the mask of the lanes that do " +
-                          "(e.g. __ballot_sync of the condition).";
-            }
+                headline = $"`{barrierText}` names all 32 lanes but only lanes taking one side of the branch on {what} (line {causeLine}) reach it";
             else if (loopExit)
-            {
-                message = $"`{barrierText}` in {fnKind} `{_fn.Name}` is inside a loop whose exit test `{causeText}` (line {causeLine}) depends on {what}: " +
-                          "the trip count differs between threads, so threads that leave the loop early skip the barrier the others wait at " +
-                          "(deadlock, or undefined behavior). Make the trip count CTA-uniform, e.g. `for (base = 0; base < n; base += blockDim.x) " +
-                          "{ i = base + threadIdx.x; if (i < n) { ... } __syncthreads(); }`, with the bounds check inside the loop.";
-            }
+                headline = $"`{barrierText}` is in a loop whose trip count depends on {what} (exit test at line {causeLine})";
             else
-            {
-                message = $"`{barrierText}` in {fnKind} `{_fn.Name}` is control dependent on `{causeText}` (line {causeLine}), whose condition depends on {what}: " +
-                          "only the threads that take one side reach the barrier, the others skip it (deadlock if they wait at another barrier or spin, " +
-                          "undefined behavior otherwise). Move the barrier out of the thread-dependent `if` so every thread of the CTA executes it " +
-                          "(`if (cond) { ... } __syncthreads(); if (cond) { ... }`).";
-            }
+                headline = $"`{barrierText}` is reached only by threads taking one side of the branch on {what} (line {causeLine})";
 
-            var f = ctx.Report(barrier, message);
+            var f = ctx.Report(barrier, headline);
+            if (!v.Error) f.Level = Lower(ctx.Level);
+            var fateLine = v.FateAt is { } at ? $" at line {at.Span.StartLine} (`{Text(at)}`)" : "";
+            string who = kind == BarrierKind.Warp ? "lanes" : "threads";
+            switch (v.Fate)
+            {
+                case SkipFate.Continues when kind == BarrierKind.Warp:
+                    f.Notes.Add("The lanes on the other side never arrive: a full-mask bar.warp.sync that not every named lane executes is undefined behavior.");
+                    break;
+                case SkipFate.Continues:
+                    f.Notes.Add(v.FateAt is { } c && c.Info.Sync is SyncKind.CtaBarrier or SyncKind.ClusterBarrier
+                        ? $"The {who} that skip it go on to another barrier{fateLine}: the two groups wait at different barriers (deadlock, or undefined behavior)."
+                        : v.FateAt is { } c2 && c2.Info.Flow == FlowKind.Call
+                            ? $"The {who} that skip it call a function{fateLine}, which may wait at a barrier of its own."
+                            : v.Spins
+                                ? $"The {who} that skip it spin{fateLine} on shared memory that only the threads held at the barrier can write: deadlock."
+                            : v.FateAt is { } c3 && c3.MemoryAccesses.Any(m => IsSharedAccess(c3, m))
+                                ? $"The {who} that skip it go on to shared memory{fateLine} that the threads held at the barrier use after it: a race."
+                                : $"The {who} that skip it wait in a loop{fateLine} for memory that the threads held at the barrier would write (deadlock).");
+                    break;
+                case SkipFate.ReturnsToCaller:
+                    f.Notes.Add($"The {who} that skip it return to the caller, which may wait at another barrier (this is a .func: its callers are not analyzed).");
+                    break;
+                case SkipFate.SameBarrierElsewhere:
+                    f.Notes.Add($"The {who} that skip it reach another `{barrierText}`{fateLine}: barrier 0 then completes with threads from both places. " +
+                                "That works only while every thread executes the same number of instances, and a warp split across the two is undefined " +
+                                "behavior for an .aligned barrier.");
+                    break;
+                case SkipFate.Calls:
+                    f.Notes.Add($"The {who} that skip it call a function{fateLine}; whether it waits at a barrier is not analyzed.");
+                    break;
+                case SkipFate.TouchesShared:
+                    f.Notes.Add($"The {who} that skip it touch shared memory{fateLine} while the others are held at the barrier; that is a race if the " +
+                                "held threads write the same slots, which is not decided statically.");
+                    break;
+                case SkipFate.WaitsOnGlobalMemory:
+                    f.Notes.Add($"The {who} that skip it wait in a loop{fateLine} on memory outside the CTA; if only the threads held at the barrier " +
+                                "would write it, this deadlocks (another CTA or device may write it: not decided statically).");
+                    break;
+                case SkipFate.ExitsAfterWork:
+                case SkipFate.ExitsImmediately:
+                    f.Notes.Add($"The {who} that skip it exit without reaching another barrier or shared memory; a barrier held up only by exited threads is " +
+                                "released (PTX ISA, exit), so this works only while every skipping thread exits.");
+                    if (!v.WholeWarps && (barrier.Has(".aligned") || barrier.Opcode == "bar"))
+                        f.Notes.Add($"A warp can be split across `{barrierText}`, which is .aligned: every thread of a warp must execute it together " +
+                                    "(PTX ISA, bar/barrier); current GPUs wait for the warp's non-exited threads, but that is outside the specification.");
+                    break;
+                case SkipFate.WarpAssumption:
+                    break;
+            }
+            if (v.AssumesWarpRows || v.Fate == SkipFate.WarpAssumption)
+                f.Notes.Add("This verdict depends on the launch: whole warps take the same side only when blockDim.x is a multiple of 32. " +
+                            "State the block shape with `.reqntid` (__launch_bounds__ gives only .maxntid), or keep the barrier out of the branch.");
+            f.Help = cause == barrier
+                ? kind == BarrierKind.Warp ? "Execute __syncwarp() unpredicated, or pass the mask of the lanes that execute it." : "Execute the barrier unpredicated, so every thread of the CTA reaches it."
+                : kind == BarrierKind.Warp
+                    ? "Move __syncwarp() out of the branch so all 32 lanes execute it, or pass the mask of the lanes that do (__ballot_sync of the condition)."
+                    : loopExit
+                        ? "Make the trip count CTA-uniform: `for (base = 0; base < n; base += blockDim.x) { i = base + threadIdx.x; if (i < n) { ... } __syncthreads(); }`."
+                        : "Move the barrier out of the thread-dependent branch: `if (cond) { ... } __syncthreads(); if (cond) { ... }`.";
+
             if (cause != barrier)
-                f.Related.Add(new RelatedLocation(cause.Location, $"divergent branch: its condition depends on {what}"));
+                f.Related.Add(new RelatedLocation(cause.Location, loopExit ? $"loop exit test on {what}" : $"divergent branch on {what}"));
+            f.Cause = new FindingCause($"branch@{cause.Index}:{kind}", "barrier under this branch", "barriers under this branch",
+                $"also controlled by this branch: `{barrierText}`");
+            if (v.FateAt is { } fa)
+                f.Related.Add(new RelatedLocation(fa.Location, $"where the {who} that skip the barrier go: `{Text(fa)}`"));
             var steps = new List<FlowStep>();
             for (int k = 0; k < chain.Count; k++)
             {
@@ -406,12 +791,28 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 steps.Add(new FlowStep(insn.Location, m));
             }
             if (cause != barrier)
-                steps.Add(new FlowStep(barrier.Location, $"barrier reached by only some threads: `{barrierText}`"));
+                steps.Add(new FlowStep(barrier.Location, $"barrier reached by only some {who}: `{barrierText}`"));
             f.CodeFlows.Add(new CodeFlow($"{what} decides whether a thread reaches `{barrierText}`", steps));
             f.Properties["branchLine"] = causeLine;
             f.Properties["loopExit"] = loopExit;
+            f.Properties["skippingThreads"] = v.Fate switch
+            {
+                SkipFate.Continues => "continue",
+                SkipFate.ReturnsToCaller => "return-to-caller",
+                SkipFate.SameBarrierElsewhere => "same-barrier-elsewhere",
+                SkipFate.Calls => "call",
+                SkipFate.TouchesShared => "touch-shared",
+                SkipFate.WaitsOnGlobalMemory => "wait-on-global-memory",
+                SkipFate.ExitsAfterWork => "exit-after-work",
+                SkipFate.ExitsImmediately => "exit",
+                _ => "block-shape",
+            };
+            f.Properties["dependsOnLaunch"] = !v.Error;
             f.Data = new DivergentBarrierData { BranchLine = causeLine, LoopExit = loopExit };
         }
+
+        /// <summary>One level below the configured one (not below note): the verdict depends on the launch.</summary>
+        private static Level Lower(Level l) => l switch { Level.Error => Level.Warning, _ => Level.Note };
 
         private string DescribeSource(Instruction source)
         {

@@ -44,6 +44,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
             // without one only [symbol+offset] operands are checked, and reaching definitions are not needed.
             bool addressTaken = fn.Instructions.Any(i => i.Operands.Any(o => o is SymbolOperand so && fn.FindVariable(so.Name)?.Space.IsShared() == true));
             var eval = new Evaluator(fn, addressTaken);
+            var overruns = new List<Overrun>();
             foreach (var insn in fn.Instructions)
             {
                 foreach (var access in insn.MemoryAccesses)
@@ -76,31 +77,45 @@ public sealed class PTX006SharedOutOfBounds : IRule
                         if (over > 0 && over > worstOver) { worstOver = over; worst = (v, variable, size); }
                     }
                     if (worst is null) continue;
-                    Report(ctx, fn, insn, access, worst.Value.V, worst.Value.Var, worst.Value.Size, width);
+                    overruns.Add(new Overrun(insn, access, worst.Value.V, worst.Value.Var, worst.Value.Size, width));
                     break; // one finding per instruction
                 }
+            }
+            // The fix is per variable: the size that covers every access of this function past its end.
+            foreach (var o in overruns)
+            {
+                long need = overruns.Where(x => x.Var == o.Var && x.V.Off >= 0).Select(x => x.V.Off + Math.Max(x.Width, 1)).DefaultIfEmpty(0).Max();
+                bool negative = overruns.Any(x => x.Var == o.Var && x.V.Off < 0);
+                Report(ctx, fn, o, need, negative);
             }
         }
     }
 
-    private static void Report(RuleContext ctx, PtxFunction fn, Instruction insn, MemoryAccess access, SymOff v, VariableSymbol variable, long size, int width)
+    private sealed record Overrun(Instruction Insn, MemoryAccess Access, SymOff V, VariableSymbol Var, long Size, int Width);
+
+    private static void Report(RuleContext ctx, PtxFunction fn, Overrun o, long need, bool negative)
     {
+        var (insn, access, v, variable, size, width) = (o.Insn, o.Access, o.V, o.Var, o.Size, o.Width);
         bool write = access.Access is AccessKind.Write or AccessKind.ReadWrite;
         string name = Display(variable.Name);
-        string range = width > 0 ? $"{width} bytes [{v.Off}, {v.Off + width})" : $"byte offset {v.Off}";
+        string shortName = Short(variable.Name);
+        string range = width > 0 ? $"bytes [{v.Off}, {v.Off + width})" : $"byte offset {v.Off}";
         var neighbours = Neighbours(fn, variable);
-        string hit = neighbours.Count == 0
-            ? "memory past the end of the variable"
-            : (write ? "" : "bytes of ") + string.Join(", ", neighbours.Take(3).Select(n => Short(n.Name))) + (neighbours.Count > 3 ? ", ..." : "")
-              + " (declared after it; ptxas decides the layout)";
-        string verb = write ? "may overwrite" : "reads";
-        string need = v.Off >= 0 ? $"declare {Short(variable.Name)} with at least {v.Off + Math.Max(width, 1)} bytes" : "fix the negative offset";
         string decl = $".shared {variable.TypeName}" + (variable.VectorWidth > 1 ? $".v{variable.VectorWidth}" : "")
                       + (variable.ElementCount is long c && c != 1 ? $"[{c}]" : "");
-        var message =
-            $"{insn.FullOpcode} in {fn.Name} {(write ? "writes" : "reads")} {range} of shared variable {name}, " +
-            $"which is declared {decl} ({size} bytes): the access {verb} {hit}. Fix: {need}, or narrow the access.";
-        var f = ctx.Report(insn, message);
+        var f = ctx.Report(insn, $"`{insn.FullOpcode}` {(write ? "writes" : "reads")} {range} of `{shortName}`, which has only {size} bytes");
+        f.Cause = new FindingCause($"var:{variable.Name}", "access past its end", "accesses past its end",
+            $"`{insn.FullOpcode}` {(write ? "writes" : "reads")} {range} of `{shortName}`");
+        f.Notes.Add($"`{variable.Name}`{(shortName != variable.Name ? $" (`{shortName}`)" : "")} is declared `{decl}` ({size} bytes).");
+        f.Notes.Add(neighbours.Count == 0
+            ? $"The access {(write ? "may overwrite" : "reads")} shared memory past the end of the variable."
+            : $"The access {(write ? "may overwrite" : "reads bytes of")} " +
+              string.Join(", ", neighbours.Take(3).Select(n => $"`{Short(n.Name)}`")) + (neighbours.Count > 3 ? ", ..." : "") +
+              " (declared after it; ptxas decides the layout).");
+        var fixes = new List<string>();
+        if (need > size) fixes.Add($"declare `{shortName}` with at least {need} bytes");
+        if (negative) fixes.Add("fix the negative offset");
+        f.Help = string.Join(" and ", fixes) is { Length: > 0 } fix ? char.ToUpperInvariant(fix[0]) + fix[1..] + ", or narrow the access." : "Narrow the access.";
         f.Related.Add(new RelatedLocation(fn.LocationOf(variable.Span), $"{name} is declared here with {size} bytes"));
         foreach (var n in neighbours.Take(3))
             f.Related.Add(new RelatedLocation(fn.LocationOf(n.Span), $"{Short(n.Name)} is declared after {Short(variable.Name)}; the out-of-bounds bytes may land here"));

@@ -49,9 +49,12 @@ public sealed class PTX007TmemAllocColumns : IRule
                 if (op is not ("alloc" or "dealloc")) continue;
                 if (op == "alloc") allocs.Add(insn);
                 if (Tcgen05.Columns(insn) is long n && !ValidCount(n))
-                    ctx.Report(insn,
-                        $"tcgen05.{op} of {n} columns in '{fn.Name}': the column count must be a power of two between 32 and 512; " +
-                        $"use {Suggest(n)} (and the same count in the matching tcgen05.{(op == "alloc" ? "dealloc" : "alloc")}).");
+                {
+                    var f = ctx.Report(insn, $"`tcgen05.{op}` of {n} columns: the count must be a power of two between 32 and 512");
+                    f.Cause = new FindingCause($"count:{n}", $"use of {n} columns", $"uses of {n} columns", $"`tcgen05.{op}` of {n} columns");
+                    f.Notes.Add("tcgen05.alloc and tcgen05.dealloc take 32, 64, 128, 256 or 512 columns; any other count is invalid PTX for ptxas.");
+                    f.Help = $"Use {Suggest(n)} columns, the same count in `tcgen05.alloc` and the matching `tcgen05.dealloc`.";
+                }
             }
             if (allocs.Count == 0) continue;
             var baseLoads = new Dictionary<Instruction, List<Instruction>>();
@@ -60,6 +63,7 @@ public sealed class PTX007TmemAllocColumns : IRule
                 if (!baseLoads.TryGetValue(load, out var list)) baseLoads[load] = list = Tcgen05.AllocsReadBy(load, allocs);
                 return list.Count > 0;
             }
+            var past = new List<(Instruction Insn, Instruction Alloc, long Allocated, long Col, long Width, string What, string? Detail)>();
             foreach (var insn in fn.Instructions)
             {
                 var op = Tcgen05.Op(insn);
@@ -77,6 +81,7 @@ public sealed class PTX007TmemAllocColumns : IRule
 
                 long width;
                 string what;
+                string? detail = null;
                 if (op == "mma")
                 {
                     if (Tcgen05.InstructionDescriptor(insn) is not { } idOp || Tcgen05.Constant(insn, idOp) is not long idesc) continue;
@@ -85,8 +90,9 @@ public sealed class PTX007TmemAllocColumns : IRule
                     var kind = Tcgen05.Kind(insn);
                     // An f16 accumulator (kind::f16 with D type F16) may be packed two per column: count N/2 (conservative).
                     width = kind == "f16" && dtype == 0 ? n / 2 : n;
-                    what = $"tcgen05.mma.kind::{kind} writes a {m}x{n} accumulator (instruction descriptor 0x{idesc:X8}: " +
-                           $"N>>3 = {n >> 3} in bits 17-22, M>>4 = {m >> 4} in bits 24-28), {width} columns";
+                    what = $"tcgen05.mma.kind::{kind}";
+                    detail = $"Its {m}x{n} accumulator is {width} columns wide (instruction descriptor 0x{idesc:X8}: " +
+                             $"N>>3 = {n >> 3} in bits 17-22, M>>4 = {m >> 4} in bits 24-28).";
                 }
                 else
                 {
@@ -95,17 +101,30 @@ public sealed class PTX007TmemAllocColumns : IRule
                     // .16x32bx2: the second half starts immHalfSplitoff columns further.
                     if (insn.Has(".16x32bx2") && insn.Operands[^1] is ImmediateOperand split) width = split.Value + w;
                     var shape = insn.Modifiers.Skip(1).Where(x => x.Contains('x') && char.IsAsciiDigit(x[1]) || x.StartsWith(".x", StringComparison.Ordinal));
-                    what = $"tcgen05.{op}{string.Concat(shape)} {(op == "ld" ? "reads" : "writes")} {w} columns";
+                    what = $"tcgen05.{op}{string.Concat(shape)}";
+                    detail = $"It {(op == "ld" ? "reads" : "writes")} {w} columns from column offset {col}.";
                 }
                 if (col + width <= allocated) continue;
-                var f = ctx.Report(insn,
-                    $"{what} at column offset {col}, i.e. columns {col}..{col + width - 1}, but '{fn.Name}' allocated only {allocated} " +
-                    $"columns (tcgen05.alloc, line {Tcgen05.Line(alloc)}): columns {Math.Max(col, allocated)}..{col + width - 1} are past the " +
-                    $"allocation; allocate {Suggest(col + width)} columns or move the access below column {allocated}.");
-                f.Related.Add(new RelatedLocation(alloc.Location, $"tcgen05.alloc of {allocated} columns"));
-                f.Properties["allocatedColumns"] = allocated;
-                f.Properties["firstColumn"] = col;
-                f.Properties["lastColumn"] = col + width - 1;
+                past.Add((insn, alloc, allocated, col, width, what, detail));
+            }
+            foreach (var p in past)
+            {
+                long last = p.Col + p.Width - 1;
+                // The fix is per allocation: a count that covers every access of the function past it.
+                long need = past.Where(x => x.Alloc == p.Alloc).Max(x => x.Col + x.Width);
+                var f = ctx.Report(p.Insn, $"`{p.What}` touches columns {p.Col}..{last}, past the {p.Allocated} columns allocated (line {Tcgen05.Line(p.Alloc)})");
+                f.Cause = new FindingCause($"past:{p.Alloc.Index}", "access past it", "accesses past it",
+                    $"`{p.What}` touches columns {p.Col}..{last}");
+                if (p.Detail is not null) f.Notes.Add(p.Detail);
+                f.Notes.Add($"Columns {Math.Max(p.Col, p.Allocated)}..{last} are outside what `{fn.Name}` allocated: undefined behavior, " +
+                            "they may be another CTA's tensor memory.");
+                f.Help = need <= 512
+                    ? $"Allocate {Suggest(need)} columns, or keep the accesses below column {p.Allocated}."
+                    : $"Keep the accesses below column {p.Allocated} (at most 512 columns can be allocated).";
+                f.Related.Add(new RelatedLocation(p.Alloc.Location, $"tcgen05.alloc of {p.Allocated} columns"));
+                f.Properties["allocatedColumns"] = p.Allocated;
+                f.Properties["firstColumn"] = p.Col;
+                f.Properties["lastColumn"] = last;
             }
         }
     }

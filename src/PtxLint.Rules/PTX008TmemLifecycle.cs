@@ -49,10 +49,10 @@ public sealed class PTX008TmemLifecycle : IRule
                 bool relinquished = fn.IsEntry ? relinquishing.Contains(fn) : relinquishing.Count > 0;
                 if (!relinquished)
                 {
-                    var f = ctx.Report(allocs[0],
-                        $"'{fn.Name}' allocates tensor memory (tcgen05.alloc) but never executes tcgen05.relinquish_alloc_permit: " +
-                        "other CTAs on the SM that want TMEM may stall until this CTA exits; relinquish the permit right after the " +
-                        "alloc (tcgen05.relinquish_alloc_permit.cta_group::N.sync.aligned) in the allocating warp.");
+                    var f = ctx.Report(allocs[0], $"`tcgen05.alloc` in `{fn.Name}`, which never executes `tcgen05.relinquish_alloc_permit`");
+                    f.Notes.Add("Other CTAs on the SM that want tensor memory may stall until this CTA exits.");
+                    f.Help = "Relinquish the permit right after the alloc, in the allocating warp: " +
+                             "`tcgen05.relinquish_alloc_permit.cta_group::N.sync.aligned;`.";
                     f.Properties["problem"] = "no-relinquish";
                 }
             }
@@ -133,11 +133,11 @@ public sealed class PTX008TmemLifecycle : IRule
         var cols = Tcgen05.Columns(alloc);
         string colText = cols is long n ? $"{n} columns" : "the allocated columns";
         string exitText = exitInsn.Info.Flow is FlowKind.Return or FlowKind.Exit ? exitInsn.FullOpcode : "the end of the kernel";
-        string via = branches.Count > 0 ? $" through '{branches[^1]}' (line {Tcgen05.Line(branches[^1])})" : "";
-        var f = ctx.Report(alloc,
-            $"tcgen05.alloc in '{fn.Name}' can reach {exitText} (line {Tcgen05.Line(exitInsn)}) without tcgen05.dealloc{via}: " +
-            $"{colText} leak and exiting with tensor memory allocated is an error; dealloc on every path that allocated " +
-            "(or leave before allocating).");
+        var f = ctx.Report(alloc, $"`tcgen05.alloc` can reach `{exitText}` (line {Tcgen05.Line(exitInsn)}) without `tcgen05.dealloc`");
+        if (branches.Count > 0)
+            f.Notes.Add($"The path takes `{branches[^1]}` (line {Tcgen05.Line(branches[^1])}).");
+        f.Notes.Add($"{char.ToUpperInvariant(colText[0])}{colText[1..]} stay allocated: exiting with tensor memory allocated is an error.");
+        f.Help = "Dealloc on every path that allocated (or leave before allocating).";
         f.Related.Add(new RelatedLocation(exitInsn.Location, $"{exitText} reached without tcgen05.dealloc"));
         foreach (var br in branches)
             f.Related.Add(new RelatedLocation(br.Location, "branch on the path that skips the dealloc"));
@@ -197,10 +197,13 @@ public sealed class PTX008TmemLifecycle : IRule
                 }
             }
             if (first is null) continue;
-            string regText = regs.Count <= 4 ? string.Join(", ", regs) : string.Join(", ", regs.Take(4)) + $" (+{regs.Count - 4} more)";
-            var f = ctx.Report(first,
-                $"'{first.FullOpcode}' uses {regText} written by tcgen05.ld (line {Tcgen05.Line(ld)}) before tcgen05.wait::ld: " +
-                "the registers are undefined until the wait completes; put tcgen05.wait::ld.sync.aligned between the load and the first use.");
+            string regText = regs.Count == 1 ? $"`{regs[0]}`" : $"{regs.Count} registers";
+            var f = ctx.Report(first, $"`{first.FullOpcode}` reads {regText} of `tcgen05.ld` (line {Tcgen05.Line(ld)}) before `tcgen05.wait::ld`");
+            f.Cause = new FindingCause("use-before-wait-ld", "use before wait::ld", "uses before wait::ld",
+                $"`{first.FullOpcode}` reads registers of `tcgen05.ld` (line {Tcgen05.Line(ld)}) before the wait");
+            if (regs.Count > 1) f.Notes.Add($"Registers read before the wait: {string.Join(", ", regs.Select(r => $"`{r}`"))}.");
+            f.Notes.Add("The registers `tcgen05.ld` writes are undefined until `tcgen05.wait::ld` completes.");
+            f.Help = "Put `tcgen05.wait::ld.sync.aligned;` between each `tcgen05.ld` and the first use of its registers.";
             f.Related.Add(new RelatedLocation(ld.Location, "tcgen05.ld that writes the registers asynchronously"));
             f.Properties["problem"] = "use-before-wait-ld";
         }
@@ -219,9 +222,10 @@ public sealed class PTX008TmemLifecycle : IRule
             if (g == 0) continue;
             if (firstInsn is null) { firstInsn = i; firstGroup = g; continue; }
             if (g == firstGroup) continue;
-            var f = ctx.Report(i,
-                $"tcgen05.{Tcgen05.Op(i)} uses .cta_group::{g} but '{fn.Name}' already uses .cta_group::{firstGroup} " +
-                $"(tcgen05.{Tcgen05.Op(firstInsn)}, line {Tcgen05.Line(firstInsn)}): all tcgen05 instructions of a kernel must use the same cta_group.");
+            var f = ctx.Report(i, $"`tcgen05.{Tcgen05.Op(i)}` uses `.cta_group::{g}`, but `tcgen05.{Tcgen05.Op(firstInsn)}` " +
+                                  $"(line {Tcgen05.Line(firstInsn)}) uses `.cta_group::{firstGroup}`");
+            f.Notes.Add("All tcgen05 instructions of a kernel must use the same `.cta_group`.");
+            f.Help = $"Use `.cta_group::{firstGroup}` (or `::{g}`) on every tcgen05 instruction of `{fn.Name}`.";
             f.Related.Add(new RelatedLocation(firstInsn.Location, $"first .cta_group::{firstGroup} instruction"));
             f.Properties["problem"] = "mixed-cta-group";
             return;
@@ -251,10 +255,12 @@ public sealed class PTX008TmemLifecycle : IRule
             int q = warp % 4;
             long lo = 32L * q, hi = lo + 31;
             if (lane >= lo && lane + lanes - 1 <= hi) continue;
-            var f = ctx.Report(insn,
-                $"tcgen05.{op} in '{fn.Name}' runs only in warp {warp} (guard at line {Tcgen05.Line(guard)}) but its address selects TMEM " +
-                $"lanes {lane}..{lane + lanes - 1}; warp {warp} may only access lanes {lo}..{hi} (its quadrant, warp % 4 = {q}): " +
-                $"use lane offset {lo} << 16 or run this access in warp {lane / 32 % 4} (+4k).");
+            var f = ctx.Report(insn, $"`tcgen05.{op}` in warp {warp} selects TMEM lanes {lane}..{lane + lanes - 1}, outside its lanes {lo}..{hi}");
+            f.Cause = new FindingCause($"quadrant:{warp}", "access outside the quadrant", "accesses outside the quadrant",
+                $"`tcgen05.{op}` in warp {warp} selects lanes {lane}..{lane + lanes - 1}");
+            f.Notes.Add($"Only warp {warp} runs this access (guard at line {Tcgen05.Line(guard)}); warp w may only access lanes " +
+                        $"32*(w%4)..32*(w%4)+31, here {lo}..{hi} (warp % 4 = {q}).");
+            f.Help = $"Use lane offset {lo} << 16, or run this access in warp {lane / 32 % 4} (+4k).";
             f.Related.Add(new RelatedLocation(guard.Location, $"guard that selects warp {warp}"));
             f.Properties["problem"] = "lane-quadrant";
         }

@@ -56,7 +56,7 @@ public sealed class PTX009FloatAtomicOrder : IRule
         var access = insn.MemoryAccesses.FirstOrDefault(a => a.Access is AccessKind.Write or AccessKind.ReadWrite)
                      ?? insn.MemoryAccesses.FirstOrDefault();
         string where = "memory";
-        string baseText = "";
+        string dest = "memory";
         if (access is not null)
         {
             var sources = fn.Analyses.Provenance.SourcesOfAddress(insn, access.Address);
@@ -76,20 +76,20 @@ public sealed class PTX009FloatAtomicOrder : IRule
                 StateSpace.Global => "global memory",
                 _ => "generic memory",
             };
-            var names = roots.Select(s => s.Kind == ValueSourceKind.Parameter || s.Parameter is not null
-                    ? $"parameter {s.Name}"
-                    : $"{(s.Variable?.Space.IsShared() == true ? "shared" : "")} variable {PTX006SharedOutOfBounds.Display(s.Name)}".TrimStart())
-                .Distinct().Take(2).ToList();
-            if (names.Count > 0) baseText = $" at an address based on {string.Join(" and ", names)}";
+            var names = roots.Select(s => $"`{PTX006SharedOutOfBounds.Short(s.Name)}`").Distinct().Take(2).ToList();
+            dest = names.Count > 0 ? string.Join(" + ", names) : where;
         }
         string scope = where.Contains("shared")
-            ? "Within the block the order of the threads' additions is not fixed either"
-            : "Threads and blocks land in a different order on every run";
-        var message =
-            $"{insn.FullOpcode} in {fn.Name} adds {type[1..]} values atomically to {where}{baseText}. {scope}, and floating-point " +
-            $"addition is not associative, so the result is not bit-reproducible run to run. Where reproducibility matters, " +
-            $"reduce the partial values in a fixed order (per-block partials plus a deterministic final pass) instead.";
-        var f = ctx.Report(insn, message);
+            ? "Within the block the order of the threads' additions is not fixed either."
+            : "Threads and blocks land in a different order on every run.";
+        var f = ctx.Report(insn, $"`{insn.FullOpcode}` adds {type[1..]} values to {dest} in no fixed order: the sum is not bit-reproducible");
+        f.Cause = new FindingCause($"dest:{where}:{dest}", "float atomic there", "float atomics there",
+            $"`{insn.FullOpcode}` also adds {type[1..]} values to {dest}");
+        if (dest != where) f.Notes.Add($"{dest} is in {where}.");
+        f.Notes.Add(scope + " Floating-point addition is not associative, so the last bits of the result differ from run to run.");
+        f.Help = "Where reproducibility matters, reduce the partial values in a fixed order (per-block partials plus a deterministic final pass).";
+        f.Properties["type"] = type;
+        f.Properties["space"] = where;
         f.Data = new FloatAtomicData { Type = type, Space = where };
     }
 }

@@ -70,11 +70,12 @@ public sealed class PTX010ContractibleMulAdd : IRule
                 if (adds.Count == 0) continue;
                 var add = adds[0];
                 string t = mul.Type!;
-                var message =
-                    $"{mul.FullOpcode} {dst.Name} in {fn.Name} has no rounding modifier and feeds `{add}`: ptxas may contract the pair into " +
-                    $"fma{t} (one rounding instead of two), so the result can differ in the last bit from a sequential reference. " +
-                    $"Write mul.rn{t} (__fmul_rn) or add.rn{t} (__fadd_rn) to pin the unfused result, or fma.rn{t} if the fused one is wanted.";
-                var f = ctx.Report(mul, message);
+                var f = ctx.Report(mul, $"`{mul.FullOpcode} {dst.Name}` feeds `{add}` unrounded: ptxas may fuse the pair into `fma{t}`");
+                f.Cause = new FindingCause($"contract{t}", "contractible pair", "contractible pairs",
+                    $"`{mul.FullOpcode} {dst.Name}` feeds `{add.FullOpcode}` (line {add.Span.StartLine}) unrounded");
+                f.Notes.Add("A fused multiply-add rounds once instead of twice, so the result can differ in the last bit from a " +
+                            "sequential reference (and from another build of the same source).");
+                f.Help = $"Write `mul.rn{t}` (`__fmul_rn`) or `add.rn{t}` (`__fadd_rn`) to keep both roundings, or `fma.rn{t}` where the fused result is wanted.";
                 f.Data = new ContractibleMulData { MulLine = mul.Span.StartLine };
                 foreach (var a in adds)
                     f.Related.Add(new RelatedLocation(a.Location, $"{a.FullOpcode} consumes the product {dst.Name}"));

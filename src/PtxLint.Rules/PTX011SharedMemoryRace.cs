@@ -35,9 +35,6 @@ public sealed class PTX011SharedMemoryRace : IRule
 
     public RuleDescriptor Descriptor => Rule;
 
-    /// <summary>Findings per function and variable; further races on the same variable are counted in the first one's notes.</summary>
-    public const int MaxPerVariable = 3;
-
     public void Check(RuleContext ctx)
     {
         foreach (var fn in ctx.Module.Functions)
@@ -52,25 +49,10 @@ public sealed class PTX011SharedMemoryRace : IRule
             if (!anyWrite) continue;
             var races = fn.Analyses.SharedRaces.Races;
             var reported = new HashSet<int>();
-            // One finding per second access, at most MaxPerVariable per variable: an unrolled warp-synchronous scan races
-            // in dozens of pairs; the first finding counts the rest.
-            var perVariable = new Dictionary<string, (Finding First, int Count, List<int> Lines)>(StringComparer.Ordinal);
+            // One finding per second access; the engine merges those on one variable of a function (Finding.Cause):
+            // an unrolled warp-synchronous scan races in dozens of pairs that one barrier (or __syncwarp) fixes.
             foreach (var race in races)
-            {
-                if (!reported.Add(race.Second.Instruction.Index)) continue;
-                var key = race.Second.Symbol?.Name ?? "";
-                if (perVariable.TryGetValue(key, out var v) && v.Count >= MaxPerVariable)
-                {
-                    v.Lines.Add(race.Second.Instruction.Span.StartLine);
-                    perVariable[key] = v;
-                    continue;
-                }
-                var f = Report(ctx, fn, race);
-                perVariable[key] = perVariable.TryGetValue(key, out var w) ? (w.First, w.Count + 1, w.Lines) : (f, 1, new List<int>());
-            }
-            foreach (var (name, (first, _, lines)) in perVariable)
-                if (lines.Count > 0)
-                    first.Notes.Add($"{lines.Count} more accesses of {(name.Length == 0 ? "the same bytes" : PTX006SharedOutOfBounds.Short(name))} in {fn.Name} race the same way (lines {string.Join(", ", lines.Take(12))}{(lines.Count > 12 ? ", ..." : "")}); not reported one by one");
+                if (reported.Add(race.Second.Instruction.Index)) Report(ctx, fn, race);
         }
     }
 
@@ -133,6 +115,9 @@ public sealed class PTX011SharedMemoryRace : IRule
         if (launchDependent && f.Level == Level.Error) f.Level = Level.Warning;
 
         f.Help = BarrierHelp(fa, race);
+        string variable = second.Symbol is null ? "shared memory" : Name(second);
+        f.Cause = new FindingCause("var:" + (second.Symbol?.Name ?? "?"), $"racing access of {variable}", $"racing accesses of {variable}",
+            $"{Op(second)} (line {l2}) races with line {l1} on {where}");
         f.Related.Add(new RelatedLocation(first.Instruction.Location,
             first.Instruction == second.Instruction
                 ? $"{t1} executes the same access"

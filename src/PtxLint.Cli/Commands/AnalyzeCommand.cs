@@ -19,10 +19,10 @@ public static class AnalyzeCommand
         };
         var format = new Option<string>("--format", "-f")
         {
-            Description = "Output format.",
+            Description = "Output format: text (compiler style, with snippets, notes and help), concise (one line per finding), sarif, json.",
             DefaultValueFactory = _ => "text",
         };
-        format.AcceptOnlyFromAmong("text", "sarif", "json");
+        format.AcceptOnlyFromAmong("text", "concise", "sarif", "json");
         var output = new Option<string?>("--output", "-o") { Description = "Write the report to FILE (atomically) instead of stdout.", HelpName = "FILE" };
         var failLevel = new Option<string?>("--fail-level")
         {
@@ -39,11 +39,12 @@ public static class AnalyzeCommand
         var select = new Option<string[]>("--select") { Description = "Run only these rule ids (comma-separated).", HelpName = "IDS", AllowMultipleArgumentsPerToken = false };
         var ignore = new Option<string[]>("--ignore") { Description = "Do not run these rule ids (comma-separated).", HelpName = "IDS" };
         var stats = new Option<bool>("--stats") { Description = "Print bytes, files, parse/analysis time and MB/s to stderr." };
+        var statistics = new Option<bool>("--statistics") { Description = "Print the number of findings per rule instead of the findings (text or json)." };
         var config = new Option<string?>("--config") { Description = "Use this ptxlint.json for every file (no search upwards).", HelpName = "PATH" };
         var baseline = new Option<string?>("--baseline") { Description = "Compare with an earlier SARIF log: only new results fail the run.", HelpName = "SARIF" };
         var locations = new Option<string>("--locations")
         {
-            Description = "Primary location of SARIF results: the PTX line, or the CUDA source line from .loc when there is one.",
+            Description = "Primary location of SARIF results: the PTX line, or the CUDA line from .loc (the innermost frame under --srcroot) when there is one.",
             DefaultValueFactory = _ => "ptx",
         };
         locations.AcceptOnlyFromAmong("ptx", "cuda");
@@ -61,11 +62,12 @@ public static class AnalyzeCommand
 
         var cmd = new Command("analyze", "Analyze PTX files and report findings.")
         {
-            paths, format, output, failLevel, srcroot, category, select, ignore, stats, config, baseline, locations, maxFileSize, timeout,
+            paths, format, output, failLevel, srcroot, category, select, ignore, stats, statistics, config, baseline, locations, maxFileSize, timeout,
         };
+        var optionNames = cmd.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help").ToList();
         cmd.SetAction(parse => Run(ctx, new Request
         {
-            Paths = parse.GetValue(paths) ?? Array.Empty<string>(),
+            Paths = CheckPaths(parse.GetValue(paths) ?? Array.Empty<string>(), optionNames),
             Format = parse.GetValue(format) ?? "text",
             Output = parse.GetValue(output),
             FailLevel = parse.GetValue(failLevel),
@@ -74,6 +76,7 @@ public static class AnalyzeCommand
             Select = SplitIds(parse.GetValue(select)),
             Ignore = SplitIds(parse.GetValue(ignore)),
             Stats = parse.GetValue(stats),
+            Statistics = parse.GetValue(statistics),
             Config = parse.GetValue(config),
             Baseline = parse.GetValue(baseline),
             CudaPrimary = parse.GetValue(locations) == "cuda",
@@ -94,6 +97,8 @@ public static class AnalyzeCommand
         public IReadOnlyList<string>? Select { get; init; }
         public IReadOnlyList<string>? Ignore { get; init; }
         public bool Stats { get; init; }
+        /// <summary><c>--statistics</c>: counts per rule instead of the findings.</summary>
+        public bool Statistics { get; init; }
         public string? Config { get; init; }
         public string? Baseline { get; init; }
         public bool CudaPrimary { get; init; }
@@ -110,6 +115,23 @@ public static class AnalyzeCommand
     /// temp file and before the rename (to kill a real process mid-write); <c>throw</c> fails there.
     /// </summary>
     public const string WriteFaultVariable = "PTXLINT_TEST_WRITE_FAULT";
+
+    /// <summary>
+    /// A path that starts with '-' and names no file is a misspelled option (the paths argument takes any token the
+    /// parser does not know): a usage error with "did you mean", not "cannot read '--fromat'".
+    /// </summary>
+    private static string[] CheckPaths(string[] paths, IReadOnlyList<string> optionNames)
+    {
+        foreach (var p in paths)
+        {
+            if (p.Length < 2 || p[0] != '-' || File.Exists(p) || Directory.Exists(p)) continue;
+            var name = p.Split('=', 2)[0];
+            var near = Suggest.Closest(name, optionNames);
+            throw new CliUsageException($"unknown option '{name}' of 'ptxlint analyze'" + (near is not null ? $"; did you mean '{near}'?" : "") +
+                " (a file whose name starts with '-' can be given as ./" + p + ")");
+        }
+        return paths;
+    }
 
     private static IReadOnlyList<string>? SplitIds(string[]? values) =>
         values is null || values.Length == 0
@@ -138,6 +160,9 @@ public static class AnalyzeCommand
             if (!InputReader.TryParseSize(ms, out var b)) throw new CliUsageException($"invalid --max-file-size '{ms}' (a size in MB, or with a unit: 512MB, 1GB; 0: no limit)");
             maxSize = b;
         }
+        var format = req.Format.ToLowerInvariant();
+        if (req.Statistics && format == "sarif")
+            throw new CliUsageException("--statistics prints counts per rule as text or json, not sarif (drop --statistics, or use --format json)");
         if (double.IsNaN(req.TimeoutSeconds) || req.TimeoutSeconds < 0 || req.TimeoutSeconds > int.MaxValue / 1000.0)
             throw new CliUsageException($"invalid --timeout '{req.TimeoutSeconds}' (seconds, 0: no limit)");
 
@@ -185,8 +210,11 @@ public static class AnalyzeCommand
         var fingerprints = Fingerprints.Compute(all);
         var comparison = baseline?.Compare(all, fingerprints, paths);
 
-        var format = req.Format.ToLowerInvariant();
         FindingCounts? counts = null;
+        // When no input could be read the run has failed (exit 2) and there is nothing to sum up: no "0 files, 0 errors" line
+        // that reads like a clean result. When some were read, the summary counts the ones that were not.
+        int unread = result.InputErrors.Count;
+        bool summary = unread == 0 || result.Files.Count > 0;
         try
         {
             void Emit(Stream? stream, TextWriter? writer)
@@ -206,19 +234,37 @@ public static class AnalyzeCommand
                         WriteBytes(stream, writer, s => SarifWriter.Write(s, log));
                         break;
                     }
+                    case "json" when req.Statistics:
+                        WriteBytes(stream, writer, s => Output.Statistics.WriteJson(s, Output.Statistics.Compute(result.Files, comparison is null ? null : comparison.IsNew)));
+                        break;
                     case "json":
-                        WriteBytes(stream, writer, s => JsonReportWriter.Write(s, result.Files, fingerprints, comparison));
+                        WriteBytes(stream, writer, s => JsonReportWriter.Write(s, result.Files, new JsonReportOptions
+                        {
+                            SourceRoot = srcRoot,
+                            Fingerprints = fingerprints,
+                            Baseline = comparison,
+                        }));
                         break;
                     default:
                     {
                         bool toTerminal = stream is null && ctx.OutputIsTerminal;
                         var tw = writer ?? new StreamWriter(stream!, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                        counts = TextReportWriter.Write(tw, result.Files, new TextReportOptions
+                        var textOptions = new TextReportOptions
                         {
                             Color = TextReportWriter.ShouldUseColor(toTerminal, ctx.Environment("NO_COLOR")),
                             Show = comparison is null ? null : comparison.IsNew,
                             SourceRoot = srcRoot,
-                        }, total.Elapsed);
+                            Concise = format == "concise",
+                            Summary = summary,
+                            Unread = unread,
+                        };
+                        if (req.Statistics)
+                        {
+                            Output.Statistics.WriteText(tw, Output.Statistics.Compute(result.Files, textOptions.Show));
+                            counts = Count(result.Files, comparison) with { Unread = unread };
+                            if (summary) tw.WriteLine(TextReportWriter.SummaryLine(counts, total.Elapsed));
+                        }
+                        else counts = TextReportWriter.Write(tw, result.Files, textOptions, total.Elapsed);
                         tw.Flush();
                         if (writer is null) tw.Dispose();
                         break;
@@ -236,10 +282,10 @@ public static class AnalyzeCommand
             return ExitCodes.Usage;
         }
 
-        if (counts is null && (req.Output is not null || format != "text"))
+        if (summary && counts is null && (req.Output is not null || format is not ("text" or "concise")))
         {
             // Machine formats: the summary goes to stderr so stdout stays parseable.
-            counts = Count(result.Files, comparison);
+            counts = Count(result.Files, comparison) with { Unread = unread };
             ctx.Error.WriteLine("ptxlint: " + TextReportWriter.SummaryLine(counts, total.Elapsed) +
                 (req.Output is { } o ? $"; wrote {o}" : ""));
         }
@@ -294,7 +340,9 @@ public static class AnalyzeCommand
         var result = new List<string>();
         foreach (var id in ids)
         {
-            var d = engine.FindRule(id) ?? throw new CliUsageException($"unknown rule id '{id}' in {option} (`ptxlint rules` lists them)");
+            var d = engine.FindRule(id) ?? throw new CliUsageException($"unknown rule id '{id}' in {option}" +
+                (Suggest.Closest(id, engine.AllRules.SelectMany(r => new[] { r.Id, r.Name })) is { } near ? $"; did you mean '{near}'?" : "") +
+                " (`ptxlint rules` lists them)");
             result.Add(d.Id);
         }
         return result;

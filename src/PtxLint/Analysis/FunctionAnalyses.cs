@@ -17,10 +17,13 @@ public sealed class FunctionAnalyses
     private ControlDependence? _cd;
     private ReachingDefinitions? _defs;
     private UniformityInfo? _uniformity;
+    private UniformityInfo? _strictUniformity;
     private ProvenanceInfo? _provenance;
     private SymbolicValues? _values;
     private BarrierIntervals? _intervals;
     private SharedMemoryRaces? _sharedRaces;
+    private LocalSlots? _localSlots;
+    private LinearForms? _linearForms;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
@@ -34,7 +37,11 @@ public sealed class FunctionAnalyses
     public ControlDependence ControlDependence => _cd ??= new ControlDependence(Cfg, PostDominators);
     /// <summary>Reaching definitions and def-use chains.</summary>
     public ReachingDefinitions Defs => _defs ??= new ReachingDefinitions(Cfg);
-    public UniformityInfo Uniformity => _uniformity ??= new UniformityInfo(this);
+    /// <summary>Uniformity, assuming warps are made of whole rows of the block (blockDim.x a multiple of 32) unless <c>.reqntid</c> says otherwise.</summary>
+    public UniformityInfo Uniformity => _uniformity ??= new UniformityInfo(this, assumeWarpRows: true);
+    /// <summary>Uniformity without assumptions about the block shape (only what <c>.reqntid</c> states).</summary>
+    public UniformityInfo UniformityWithoutLaunchAssumptions =>
+        _strictUniformity ??= Function.Performance.ReqNtid is { Length: > 0 } ? Uniformity : new UniformityInfo(this, assumeWarpRows: false);
     public ProvenanceInfo Provenance => _provenance ??= new ProvenanceInfo(this);
     /// <summary>Symbolic (affine) values of registers and predicates, and the conditions of the threads that reach an instruction.</summary>
     public SymbolicValues Values => _values ??= new SymbolicValues(this);
@@ -42,4 +49,8 @@ public sealed class FunctionAnalyses
     public BarrierIntervals Intervals => _intervals ??= new BarrierIntervals(this);
     /// <summary>Shared-memory accesses and the data races between them (with a witness pair of threads).</summary>
     public SharedMemoryRaces SharedRaces => _sharedRaces ??= new SharedMemoryRaces(this);
+    /// <summary>Store-to-load forwarding through the thread's .local frame (spilled values, by-value parameters).</summary>
+    public LocalSlots LocalSlots => _localSlots ??= new LocalSlots(this);
+    /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>
+    public LinearForms LinearForms => _linearForms ??= new LinearForms(this);
 }

@@ -567,13 +567,13 @@ internal sealed class WitnessSearch
                     // Iterations past the first need a trip count the analysis can see (a parameter bound is not assumed).
                     if (!RunsLongEnough(t1, ka) || !RunsLongEnough(t2, kb)) continue;
                     var needed = ((int)Math.Max(t1.X, t2.X) + 1, (int)Math.Max(t1.Y, t2.Y) + 1, (int)Math.Max(t1.Z, t2.Z) + 1);
-                    bool declared = _bounds.Source is ".reqntid";
+                    bool declared = _bounds.Source is ".reqntid" or ".maxntid"; // a declared bound is what the author launches with
                     bool isPlausible = declared || needed.Item1 <= plausible.X && needed.Item2 <= plausible.Y && needed.Item3 <= plausible.Z;
                     // Without a declared block shape, a witness that needs more threads than common launches have is not
                     // evidence (code written for exactly 256 threads wraps its indices at 256).
                     if (!isPlausible && _bounds.Source is not ".maxntid") continue;
                     var assumptions = new List<string>();
-                    if (!declared)
+                    if (_bounds.Source != ".reqntid")
                         assumptions.Add(dims == 1 ? $"a block of at least {needed.Item1} threads" : $"a block of at least ({needed.Item1},{needed.Item2},{needed.Item3}) threads");
                     var iters = new Dictionary<Loop, long>();
                     foreach (var l in loops)

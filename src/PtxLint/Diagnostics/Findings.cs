@@ -50,7 +50,28 @@ public sealed record Location(string FilePath, SourceSpan Span)
 }
 
 /// <summary>A secondary location of a finding (the twin kernel, the alloc, the divergent branch).</summary>
-public sealed record RelatedLocation(Location Location, string Message);
+public sealed record RelatedLocation(Location Location, string Message)
+{
+    /// <summary>
+    /// True for another occurrence of the same cause merged into this finding (see <see cref="Finding.Cause"/>), false for a
+    /// location that explains the finding (the alloc, the branch).
+    /// </summary>
+    public bool IsOccurrence { get; init; }
+}
+
+/// <summary>
+/// What a finding has in common with others of its rule in the same function: findings of one rule with equal
+/// <see cref="Key"/> in one function are merged by the engine into one finding (the first in source order), the others
+/// becoming its related locations (<see cref="RelatedLocation.IsOccurrence"/>) and the headline gaining
+/// "(and 1 more <see cref="One"/>)" or "(and N more <see cref="Many"/>)".
+/// </summary>
+/// <param name="Key">The cause, e.g. <c>"alloc@40"</c> (the alloc whose base is missing) or <c>"var:s_amax"</c>; compared ordinally.</param>
+/// <param name="One">The noun phrase for one other occurrence: <c>"tcgen05 access"</c>.</param>
+/// <param name="Many">The plural: <c>"tcgen05 accesses"</c>.</param>
+/// <param name="Occurrence">
+/// What this finding says when it is one of the others (the related location's message); null: its <see cref="Finding.Message"/>.
+/// </param>
+public sealed record FindingCause(string Key, string One, string Many, string? Occurrence = null);
 
 /// <summary>One step of a code flow: a place and what happens there.</summary>
 public sealed record FlowStep(Location Location, string Message);
@@ -74,8 +95,15 @@ public sealed class Finding
 
     public RuleDescriptor Rule { get; }
     public Level Level { get; set; }
-    public string Message { get; }
+    /// <summary>The headline: one sentence of at most 120 characters that names the instruction and the fact.</summary>
+    public string Message { get; private set; }
     public Location Location { get; }
+
+    /// <summary>The cause this finding shares with others of its rule in its function (null: never merged). See <see cref="FindingCause"/>.</summary>
+    public FindingCause? Cause { get; set; }
+
+    /// <summary>How many occurrences this finding stands for: 1, or 1 + the occurrences merged into it.</summary>
+    public int Occurrences { get; private set; } = 1;
 
     /// <summary>The function or kernel that holds the finding (SARIF logicalLocation).</summary>
     public string? FunctionName { get; init; }
@@ -110,6 +138,20 @@ public sealed class Finding
     public string? LineText { get; set; }
 
     public override string ToString() => $"{Location}: {Level.ToSarif()} {Rule.Id}: {Message}";
+
+    /// <summary>Merges <paramref name="others"/> (same rule, function and cause) into this finding; see <see cref="FindingCause"/>.</summary>
+    internal void Absorb(IReadOnlyList<Finding> others)
+    {
+        if (others.Count == 0) return;
+        foreach (var o in others)
+        {
+            Related.Add(new RelatedLocation(o.Location, o.Cause?.Occurrence ?? o.Message) { IsOccurrence = true });
+            Occurrences += o.Occurrences;
+        }
+        var n = Occurrences - 1;
+        var noun = n == 1 ? Cause?.One ?? "occurrence" : Cause?.Many ?? "occurrences";
+        Message = $"{Message.TrimEnd().TrimEnd('.')} (and {n} more {noun})";
+    }
 }
 
 /// <summary>
@@ -132,6 +174,8 @@ public sealed class RuleDescriptor
     /// <summary>SARIF precision: very-high, high, medium or low.</summary>
     public string Precision { get; init; } = "high";
     public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
+    /// <summary>The rule's options (<c>rules.PTXnnn.options</c> in <c>ptxlint.json</c>), checked when the file is loaded.</summary>
+    public IReadOnlyList<RuleOption> Options { get; init; } = Array.Empty<RuleOption>();
 
     public string HelpUri => $"{ToolInfo.InformationUri}/blob/main/docs/rules/{Id}.md";
 
@@ -152,6 +196,20 @@ public static class ToolInfo
     public const string Name = "PtxLint";
     public const string InformationUri = "https://github.com/ptxlint/ptxlint";
 
-    public static string Version { get; } =
-        typeof(ToolInfo).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+    /// <summary>The version of this build (build/Version.targets: a tag vX.Y.Z, or 0.1.COMMITS), without the commit id.</summary>
+    public static string Version { get; } = ReadVersion();
+
+    /// <summary>The commit this build was made from (12 hex digits), or null (a source archive without .git).</summary>
+    public static string? Commit { get; } = InformationalVersion.Split('+') is [_, var c, ..] && c.Length > 0 ? c : null;
+
+    private static string InformationalVersion =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(ToolInfo).Assembly)
+            ?.InformationalVersion ?? "";
+
+    private static string ReadVersion()
+    {
+        var info = InformationalVersion.Split('+')[0];
+        if (info.Length > 0) return info;
+        return typeof(ToolInfo).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+    }
 }

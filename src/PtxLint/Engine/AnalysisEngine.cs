@@ -244,10 +244,10 @@ public sealed class AnalysisEngine
         var findings = new List<Finding>();
         var syntaxLevel = EffectiveLevel(SyntaxErrorRule.Descriptor, config);
         if (syntaxLevel != Level.None && encoding is not null)
-            findings.Add(new Finding(SyntaxErrorRule.Descriptor, syntaxLevel, encoding.Message, module.LocationOf(encoding.Span)));
+            findings.Add(SyntaxErrorRule.EncodingFinding(syntaxLevel, encoding.Message, module.LocationOf(encoding.Span)));
         if (syntaxLevel != Level.None)
             foreach (var err in module.Errors)
-                findings.Add(new Finding(SyntaxErrorRule.Descriptor, syntaxLevel, err.Message, module.LocationOf(err.Span)));
+                findings.Add(SyntaxErrorRule.Finding(syntaxLevel, err.Message, module.LocationOf(err.Span), module.Errors.Count));
 
         var ran = new HashSet<string>(StringComparer.Ordinal);
         if (syntaxLevel != Level.None) ran.Add(SyntaxErrorRule.Id);
@@ -279,6 +279,7 @@ public sealed class AnalysisEngine
         var unusedLevel = EffectiveLevel(UnusedSuppressionRule.Descriptor, config);
         var directives = SuppressionScanner.Scan(module.Source, _byName.ContainsKey);
         findings.AddRange(SuppressionApplier.Apply(findings, directives, module, FindRule, ran.Contains, unusedLevel));
+        FindingGrouping.Merge(findings);
 
         findings.Sort(FindingOrder.Instance);
         long t2 = Stopwatch.GetTimestamp();

@@ -104,19 +104,23 @@ public sealed class PtxLintConfig
                         foreach (var r in p.Value.EnumerateObject())
                         {
                             var d = knownRules.FirstOrDefault(k => string.Equals(k.Id, r.Name, StringComparison.OrdinalIgnoreCase) || k.Name == r.Name)
-                                ?? throw new ConfigException($"{path}: unknown rule '{r.Name}' (key 'rules.{r.Name}'); `ptxlint rules` lists the rule ids");
-                            rules[d.Id] = ParseRule(path, "rules." + r.Name, r.Value);
+                                ?? throw new ConfigException($"{path}: unknown rule '{r.Name}' (key 'rules.{r.Name}'); " +
+                                    (Suggest.Closest(r.Name, knownRules.SelectMany(k => new[] { k.Id, k.Name })) is { } nearRule ? $"did you mean '{nearRule}'? " : "") +
+                                    "`ptxlint rules` lists the rule ids");
+                            rules[d.Id] = ParseRule(path, "rules." + r.Name, r.Value, d);
                         }
                         break;
                     default:
-                        throw new ConfigException($"{path}: unknown key '{p.Name}' (known keys: {string.Join(", ", TopKeys)})");
+                        throw new ConfigException($"{path}: unknown key '{p.Name}'" +
+                            (Suggest.Closest(p.Name, TopKeys) is { } near ? $"; did you mean '{near}'?" : "") +
+                            $" (known keys: {string.Join(", ", TopKeys)})");
                 }
             }
             return new PtxLintConfig { FilePath = path, FailLevel = fail, MaxFileSize = maxFileSize, Include = include, Exclude = exclude, Rules = rules };
         }
     }
 
-    private static RuleSetting ParseRule(string path, string key, JsonElement v)
+    private static RuleSetting ParseRule(string path, string key, JsonElement v, RuleDescriptor rule)
     {
         if (v.ValueKind == JsonValueKind.String) return new RuleSetting { Level = ParseLevel(path, key, v) };
         if (v.ValueKind == JsonValueKind.False) return new RuleSetting { Level = Level.None };
@@ -133,18 +137,41 @@ public sealed class PtxLintConfig
                 case "options":
                     if (p.Value.ValueKind != JsonValueKind.Object) throw new ConfigException($"{path}: '{key}.options' must be an object");
                     foreach (var o in p.Value.EnumerateObject())
-                        options[o.Name] = o.Value.ValueKind switch
-                        {
-                            JsonValueKind.String => o.Value.GetString()!,
-                            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => o.Value.GetRawText(),
-                            _ => throw new ConfigException($"{path}: '{key}.options.{o.Name}' must be a string, number or boolean"),
-                        };
+                        options[o.Name] = ParseOption(path, $"{key}.options.{o.Name}", o, rule);
                     break;
                 default:
                     throw new ConfigException($"{path}: unknown key '{key}.{p.Name}' (known keys: level, options)");
             }
         }
         return new RuleSetting { Level = level, Options = options };
+    }
+
+    /// <summary>Checks one option against the rule's declaration (name, JSON type, value) and returns its raw text.</summary>
+    private static string ParseOption(string path, string key, JsonProperty o, RuleDescriptor rule)
+    {
+        var option = rule.Options.FirstOrDefault(x => x.Name == o.Name);
+        if (option is null)
+        {
+            var known = rule.Options.Count == 0
+                ? $"{rule.Id} has no options"
+                : $"{rule.Id}'s options: {string.Join(", ", rule.Options.Select(x => x.Name))}";
+            var near = Suggest.Closest(o.Name, rule.Options.Select(x => x.Name));
+            throw new ConfigException($"{path}: unknown option '{o.Name}' of rule {rule.Id} (key '{key}'); " +
+                (near is not null ? $"did you mean '{near}'? " : "") + $"{known} (`ptxlint explain {rule.Id}` lists them)");
+        }
+        var v = o.Value;
+        bool kindOk = option.Type switch
+        {
+            RuleOptionType.Boolean => v.ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.String,
+            RuleOptionType.Integer => v.ValueKind is JsonValueKind.Number or JsonValueKind.String,
+            _ => v.ValueKind == JsonValueKind.String,
+        };
+        if (!kindOk)
+            throw new ConfigException($"{path}: '{key}' must be a {(option.Type == RuleOptionType.Regex ? "regular expression (a JSON string)" : option.TypeName)}, got {v.GetRawText()}");
+        var raw = v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
+        if (!option.TryParseValue(raw, out _, out var error))
+            throw new ConfigException($"{path}: '{key}' {error}");
+        return raw;
     }
 
     private static long ParseSize(string path, string key, JsonElement v)

@@ -70,7 +70,7 @@ public static class InputReader
         }
         int column = Encoding.UTF8.GetCharCount(bytes[lineStart..offset]) + 1;
         var message = string.Create(CultureInfo.InvariantCulture,
-            $"invalid UTF-8: byte 0x{bytes[offset]:X2} at offset {offset} is not valid UTF-8 (PTX is ASCII text); the file was read with invalid bytes replaced by U+FFFD");
+            $"invalid UTF-8: byte 0x{bytes[offset]:X2} at offset {offset} is not valid UTF-8");
         return new EncodingProblem(new SourceSpan(line, column, line, column + 1), offset, message);
     }
 

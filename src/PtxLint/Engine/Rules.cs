@@ -36,7 +36,20 @@ public sealed class RuleContext
     /// <summary>Rule options from configuration (e.g. <c>batchedKernelPattern</c>).</summary>
     public IReadOnlyDictionary<string, string> Options { get; }
 
+    /// <summary>An option's raw configured text, or <paramref name="defaultValue"/>. Prefer the typed <see cref="Option{T}(RuleOption{T})"/>.</summary>
     public string Option(string key, string defaultValue) => Options.TryGetValue(key, out var v) ? v : defaultValue;
+
+    /// <summary>
+    /// The value of an option the rule declares in <see cref="RuleDescriptor.Options"/>: the configured value (checked
+    /// when <c>ptxlint.json</c> was loaded) or the option's default. A value that does not parse is a
+    /// <see cref="ConfigException"/> here (only a test that builds its own options can get one).
+    /// </summary>
+    public T Option<T>(RuleOption<T> option) where T : notnull
+    {
+        if (!Options.TryGetValue(option.Name, out var raw)) return option.Default;
+        if (option.TryParse(raw, out var value, out var error)) return value;
+        throw new ConfigException($"rule {Rule.Id}: option '{option.Name}' {error}");
+    }
 
     /// <summary>Creates a finding at an instruction (attaching its function and CUDA source location) and reports it.</summary>
     public Finding Report(Instruction at, string message)
@@ -47,10 +60,15 @@ public sealed class RuleContext
         return f;
     }
 
-    /// <summary>Creates a finding at a span of a function (e.g. its name) and reports it.</summary>
+    /// <summary>
+    /// Creates a finding at a span of a function (e.g. its name on the <c>.entry</c> line, which has no <c>.loc</c>) and
+    /// reports it; its CUDA location is the function's first <c>.loc</c> (the kernel's opening line in the .cu file).
+    /// </summary>
     public Finding Report(PtxFunction function, SourceSpan span, string message)
     {
         var f = new Finding(Rule, Level, message, function.LocationOf(span)) { FunctionName = function.Name };
+        if (function.HasBody && function.Instructions.FirstOrDefault(i => i.Loc is not null) is { } first)
+            SourceLocations.Attach(f, first);
         _findings.Add(f);
         return f;
     }

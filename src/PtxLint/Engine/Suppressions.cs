@@ -156,15 +156,33 @@ public static class SuppressionApplier
             foreach (var r in names)
             {
                 if (used.Contains((d, r))) continue;
-                string message;
-                if (r == "*") message = "Unused suppression: no finding in the lines this ptxlint-" + Kind(d) + " comment covers";
-                else if (resolve(r) is not { } desc) message = $"Unused suppression: '{r}' is not a PtxLint rule id";
+                string comment = r == "*" ? $"ptxlint-{Kind(d)}" : $"ptxlint-{Kind(d)} {r}";
+                string message, help;
+                var notes = new List<string>();
+                if (r == "*")
+                {
+                    message = $"`{comment}` suppresses nothing: no finding in the lines it covers";
+                    help = "Delete the comment, or name the rule it is meant for (`ptxlint-disable-next-line PTXnnn reason`).";
+                }
+                else if (resolve(r) is not { } desc)
+                {
+                    message = $"`{comment}` suppresses nothing: '{r}' is not a PtxLint rule id";
+                    help = "Correct the rule id (`ptxlint rules` lists them) or delete the comment.";
+                }
                 else if (!ranRule(desc.Id)) continue; // the rule is off for this file: nothing to say
-                else message = $"Unused suppression for {desc.Id} ({desc.Name}): it reports nothing in the lines this comment covers";
+                else
+                {
+                    message = $"`{comment}` suppresses nothing: no {desc.Id} finding in the lines it covers";
+                    notes.Add($"{desc.Id} ({desc.Name}) ran on this file and reported nothing there: the finding the comment was written for is gone, or it is on another line.");
+                    help = "Delete the comment, or move it to the line before the finding it should suppress.";
+                }
+                notes.Add("A stale suppression would silence a future finding on these lines unreviewed.");
                 var fnd = new Finding(UnusedSuppressionRule.Descriptor, unusedLevel, message, module.LocationOf(d.Span))
                 {
                     LineText = module.Source.GetLine(d.Span.StartLine),
+                    Help = help,
                 };
+                fnd.Notes.AddRange(notes);
                 unused.Add(fnd);
             }
         }

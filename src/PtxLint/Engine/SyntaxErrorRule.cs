@@ -21,6 +21,29 @@ public static class SyntaxErrorRule
         Precision = "very-high",
         Tags = new[] { "correctness", "syntax" },
     };
+
+    /// <summary>A PTX000 finding for a parser error: its message is the headline (what was found, what was expected).</summary>
+    public static Finding Finding(Level level, string message, Location at, int errorsInFile)
+    {
+        var f = new Finding(Descriptor, level, message, at)
+        {
+            Help = "Fix this statement (or the generator that wrote it): ptxas and the CUDA driver reject a module with any " +
+                   "syntax error (CUDA_ERROR_INVALID_PTX).",
+        };
+        if (errorsInFile > 1) f.Notes.Add("PtxLint resumes at the next statement; an error right after this one may follow from it.");
+        return f;
+    }
+
+    /// <summary>A PTX000 finding for the first byte of the file that is not UTF-8.</summary>
+    public static Finding EncodingFinding(Level level, string message, Location at)
+    {
+        var f = new Finding(Descriptor, level, message, at)
+        {
+            Help = "Save the file as UTF-8 (PTX is ASCII text), or fix the tool that wrote it.",
+        };
+        f.Notes.Add("The file was read with invalid bytes replaced by U+FFFD: statements around them may not parse.");
+        return f;
+    }
 }
 
 /// <summary>PTX900: a suppression comment that suppresses nothing (like ruff's RUF100).</summary>

@@ -18,9 +18,10 @@ public sealed class SarifWriterOptions
     /// <summary>GitHub code scanning accepts at most 25,000 results per run.</summary>
     public int MaxResults { get; init; } = 25_000;
     /// <summary>
-    /// Make the CUDA source location primary (PTX location becomes related) (<c>--locations cuda</c>). Without it the
-    /// CUDA location is still primary when its <c>.cu</c> file exists under <see cref="SourceRoot"/> (see
-    /// <see cref="SarifPaths.FindUnderRoot"/>), so code scanning annotates the line the developer wrote.
+    /// <c>--locations cuda</c>: the primary location is the CUDA line (<see cref="SourceFrames.Chosen"/>: the innermost
+    /// <c>.loc</c> frame whose file exists under <see cref="SourceRoot"/>, else the innermost frame) and the PTX
+    /// instruction is a related location. False (<c>--locations ptx</c>, the default): the PTX line is always primary and
+    /// the CUDA frames are related locations.
     /// </summary>
     public bool CudaLocationsPrimary { get; init; }
     /// <summary>Comparison with a baseline log (<c>--baseline</c>): sets baselineState, adds absent results.</summary>
@@ -104,9 +105,9 @@ public static class SarifWriter
                     Roles = new() { "analysisTarget" },
                 });
         foreach (var f in kept)
-            foreach (var sl in f.SourceLocation is { } s0 ? f.InlinedAt.Prepend(s0) : Enumerable.Empty<Location>())
+            foreach (var sl in SourceFrames.Of(f, paths)?.Frames ?? Array.Empty<Location>())
             {
-                var cuPath = paths.FindUnderRoot(sl.FilePath) ?? sl.FilePath;
+                var cuPath = sl.FilePath;
                 if (artifactSeen.Add(cuPath))
                     artifacts.Add(new Artifact { Location = paths.ArtifactLocation(cuPath), SourceLanguage = "cuda" });
             }
@@ -170,7 +171,7 @@ public static class SarifWriter
             Name = d.Name,
             ShortDescription = new MultiformatMessageString { Text = Sentence(d.ShortDescription) },
             FullDescription = new MultiformatMessageString { Text = Sentence(d.FullDescription) },
-            Help = new MultiformatMessageString { Text = d.HelpText, Markdown = d.HelpMarkdown },
+            Help = new MultiformatMessageString { Text = d.HelpText, Markdown = RuleHelp.Markdown(d) },
             HelpUri = d.HelpUri,
             DefaultConfiguration = new ReportingConfiguration
             {
@@ -195,42 +196,33 @@ public static class SarifWriter
 
         var ptx = PhysicalOf(f.Location, paths);
         if (ptx.Region is { } reg && !string.IsNullOrEmpty(f.LineText)) reg.Snippet = new ArtifactContent { Text = f.LineText };
-        // The CUDA line (.loc): primary with --locations cuda, or when the .cu file is found under the source root.
-        bool cudaFound = false;
-        PhysicalLocation? cuda = null;
-        if (f.SourceLocation is { } sl)
-        {
-            var found = paths.FindUnderRoot(sl.FilePath);
-            cudaFound = found is not null;
-            cuda = PhysicalOf(found is null ? sl : sl with { FilePath = found }, paths);
-        }
-        var primary = cuda is not null && (options.CudaLocationsPrimary || cudaFound) ? cuda : ptx;
+        var frames = SourceFrames.Of(f, paths);
+        var cuda = frames is null ? null : PhysicalOf(frames.Primary, paths);
+        var primary = cuda is not null && options.CudaLocationsPrimary ? cuda : ptx;
 
         var related = new List<Sarif.Location>();
         int nextId = 1;
         foreach (var r in f.Related)
             related.Add(new Sarif.Location { Id = nextId++, PhysicalLocation = PhysicalOf(r.Location, paths), Message = Text(r.Message) });
-        if (cuda is not null)
+        if (frames is not null)
         {
             if (ReferenceEquals(primary, cuda))
                 related.Add(new Sarif.Location { Id = nextId++, PhysicalLocation = ptx, Message = Text("The PTX instruction") });
             else
                 related.Add(new Sarif.Location { Id = nextId++, PhysicalLocation = cuda, Message = Text("CUDA source location (from .loc)") });
-            // Inlined frames, innermost first, up to the outermost call site (the kernel's own source line).
-            for (int i = 0; i < f.InlinedAt.Count; i++)
-            {
-                var inl = f.InlinedAt[i];
-                var inlPath = paths.FindUnderRoot(inl.FilePath) ?? inl.FilePath;
-                var where = $"{Path.GetFileName(inlPath)}:{inl.Span.StartLine}:{Math.Max(1, inl.Span.StartColumn)}";
+            string Where(Location l) => $"{Path.GetFileName(l.FilePath)}:{l.Span.StartLine}:{Math.Max(1, l.Span.StartColumn)}";
+            // Code inlined into the chosen frame (a CUDA header outside the source root), then its call sites out to the
+            // outermost one (the kernel's own source line).
+            foreach (var inl in frames.InlinedFrom)
+                related.Add(new Sarif.Location { Id = nextId++, PhysicalLocation = PhysicalOf(inl, paths), Message = Text($"Inlined from {Where(inl)}") });
+            var callers = frames.InlinedAt.ToList();
+            for (int i = 0; i < callers.Count; i++)
                 related.Add(new Sarif.Location
                 {
                     Id = nextId++,
-                    PhysicalLocation = PhysicalOf(inl with { FilePath = inlPath }, paths),
-                    Message = Text(i == f.InlinedAt.Count - 1
-                        ? $"Inlined at {where} (the outermost call site)"
-                        : $"Inlined at {where}"),
+                    PhysicalLocation = PhysicalOf(callers[i], paths),
+                    Message = Text(i == callers.Count - 1 ? $"Inlined at {Where(callers[i])} (the outermost call site)" : $"Inlined at {Where(callers[i])}"),
                 });
-            }
         }
         if (related.Count > MaxRelatedLocations) related.RemoveRange(MaxRelatedLocations, related.Count - MaxRelatedLocations);
 
@@ -271,13 +263,16 @@ public static class SarifWriter
 
         JsonObject? props = null;
         var data = f.Data?.ToProperties().Where(p => p.Value is not null).ToList();
-        if (f.Properties.Count > 0 || data is { Count: > 0 })
+        if (f.Properties.Count > 0 || data is { Count: > 0 } || f.Notes.Count > 0 || f.Help is { Length: > 0 } || f.Occurrences > 1)
         {
             var all = new SortedDictionary<string, object?>(StringComparer.Ordinal);
             if (data is not null) foreach (var (k, v) in data) all[k] = v;
             foreach (var (k, v) in f.Properties) all[k] = v;
             props = new JsonObject();
             foreach (var (k, v) in all) props[k] = ToNode(v);
+            if (f.Notes.Count > 0) props["notes"] = new JsonArray(f.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+            if (f.Help is { Length: > 0 } h) props["help"] = h;
+            if (f.Occurrences > 1) props["occurrences"] = f.Occurrences;
         }
 
         return new Result
@@ -285,7 +280,7 @@ public static class SarifWriter
             RuleId = f.Rule.Id,
             RuleIndex = ruleIndex,
             Level = f.Level == Level.None ? "none" : f.Level.ToSarif(),
-            Message = Text(f.Message),
+            Message = ResultMessage(f),
             Locations = new() { new Sarif.Location { PhysicalLocation = primary, LogicalLocations = logical } },
             RelatedLocations = related.Count > 0 ? related : null,
             CodeFlows = flows,
@@ -322,6 +317,25 @@ public static class SarifWriter
     }
 
     private static Message Text(string text) => new() { Text = Sentence(text) };
+
+    /// <summary>
+    /// The result message: <c>text</c> is the headline (what GitHub shows as the alert's message, with the rule's help
+    /// under "Show more"); <c>markdown</c>, for viewers that render it, adds the finding's notes and its help.
+    /// </summary>
+    internal static Message ResultMessage(Finding f)
+    {
+        var m = Text(f.Message);
+        if (f.Notes.Count == 0 && f.Help is not { Length: > 0 }) return m;
+        var md = new System.Text.StringBuilder(m.Text);
+        if (f.Notes.Count > 0)
+        {
+            md.Append("\n");
+            foreach (var n in f.Notes) md.Append("\n- ").Append(Sentence(n));
+        }
+        if (f.Help is { Length: > 0 } help) md.Append("\n\n**Help:** ").Append(Sentence(help));
+        m.Markdown = md.ToString();
+        return m;
+    }
 
     /// <summary>SARIF messages are sentences: they end with a period (SARIF2001).</summary>
     internal static string Sentence(string text)

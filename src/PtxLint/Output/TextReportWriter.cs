@@ -5,7 +5,11 @@ using PtxLint.Engine;
 namespace PtxLint.Output;
 
 /// <summary>Counts of the findings a report shows (suppressed and baseline-unchanged ones are left out).</summary>
-public sealed record FindingCounts(int Files, int Errors, int Warnings, int Notes, int Suppressed, int Unchanged);
+public sealed record FindingCounts(int Files, int Errors, int Warnings, int Notes, int Suppressed, int Unchanged)
+{
+    /// <summary>Inputs that could not be read or were refused (the run exits 2); the summary says so.</summary>
+    public int Unread { get; init; }
+}
 
 public sealed class TextReportOptions
 {
@@ -21,11 +25,19 @@ public sealed class TextReportOptions
     /// (<see cref="SarifPaths.FindUnderRoot"/>); null: as the PTX names them.
     /// </summary>
     public string? SourceRoot { get; init; }
+    /// <summary>Inputs that could not be read (counted in the summary line).</summary>
+    public int Unread { get; init; }
+    /// <summary><c>--format concise</c>: one line per finding, no snippet, no notes.</summary>
+    public bool Concise { get; init; }
+    /// <summary>At most this many merged occurrences are listed as <c>note:</c> lines (JSON and SARIF list them all).</summary>
+    public int MaxOccurrenceNotes { get; init; } = 10;
 }
 
 /// <summary>
-/// Compiler-style text: <c>path:line:col: error PTX000: message [rule-name]</c>, the PTX line with a caret,
-/// related locations as <c>note:</c> lines, and a summary line.
+/// Compiler-style text: <c>path:line:col: error PTX000: headline [rule-name]</c>, the PTX line with a caret, the CUDA
+/// frames, related locations and the finding's notes as <c>note:</c> lines, its fix as a <c>help:</c> line, and a summary
+/// line. Control characters of the input (a NUL, an escape sequence) are printed as visible escapes (<c>\x00</c>).
+/// <c>concise</c>: the first line only.
 /// </summary>
 public static class TextReportWriter
 {
@@ -57,7 +69,7 @@ public static class TextReportWriter
                 output.Write(sb.ToString());
             }
 
-        var counts = new FindingCounts(files.Count, errors, warnings, notes, suppressed, unchanged);
+        var counts = new FindingCounts(files.Count, errors, warnings, notes, suppressed, unchanged) { Unread = options.Unread };
         if (options.Summary) output.WriteLine(SummaryLine(counts, elapsed));
         return counts;
     }
@@ -67,6 +79,7 @@ public static class TextReportWriter
         var s = $"{Plural(c.Files, "file")}, {Plural(c.Errors, "error")}, {Plural(c.Warnings, "warning")}, {Plural(c.Notes, "note")}";
         if (c.Suppressed > 0) s += $", {c.Suppressed} suppressed";
         if (c.Unchanged > 0) s += $", {c.Unchanged} unchanged from the baseline";
+        if (c.Unread > 0) s += $", {Plural(c.Unread, "input")} not read";
         return s + $" ({(long)elapsed.TotalMilliseconds} ms)";
     }
 
@@ -81,46 +94,68 @@ public static class TextReportWriter
             Level.Warning => C(Bold + Yellow, "warning"),
             _ => C(Bold + Cyan, "note"),
         };
-        sb.Append(C(Bold, DisplayLocation(f.Location, o.BaseDirectory))).Append(": ")
+        var message = TextEscape.Visible(f.Message);
+        sb.Append(C(Bold, TextEscape.Visible(DisplayLocation(f.Location, o.BaseDirectory)))).Append(": ")
           .Append(levelText).Append(' ').Append(f.Rule.Id).Append(": ")
-          .Append(o.Color ? Bold + f.Message + Reset : f.Message)
+          .Append(o.Color ? Bold + message + Reset : message)
           .Append(" [").Append(f.Rule.Name).Append(']').Append('\n');
+        if (o.Concise) return;
 
         var line = f.LineText ?? (f.Location.FilePath == file.Path ? file.Source?.GetLine(f.Location.Span.StartLine) : null);
         if (!string.IsNullOrEmpty(line) && !f.Location.Span.IsEmpty)
         {
-            sb.Append("    ").Append(line).Append('\n');
-            sb.Append("    ").Append(C(Bold + Green, Caret(line, f.Location.Span))).Append('\n');
+            var (shown, caret) = Snippet(line, f.Location.Span);
+            sb.Append("    ").Append(shown).Append('\n');
+            sb.Append("    ").Append(C(Bold + Green, caret)).Append('\n');
         }
-        Diagnostics.Location Found(Diagnostics.Location l) =>
-            roots?.FindUnderRoot(l.FilePath) is { } p ? l with { FilePath = p } : l;
-        if (f.SourceLocation is { } cu)
-            sb.Append("    ").Append(C(Cyan, "note:")).Append(" CUDA source: ").Append(DisplayLocation(Found(cu), o.BaseDirectory)).Append('\n');
-        for (int i = 0; i < f.InlinedAt.Count; i++)
-            sb.Append("    ").Append(C(Cyan, "note:")).Append(" inlined at: ").Append(DisplayLocation(Found(f.InlinedAt[i]), o.BaseDirectory))
-              .Append(i == f.InlinedAt.Count - 1 ? " (the outermost call site)" : "").Append('\n');
+        void Note(string text) => sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(TextEscape.Visible(text)).Append('\n');
+        string Where(Diagnostics.Location l) => DisplayLocation(l, o.BaseDirectory);
+        if (SourceFrames.Of(f, roots) is { } frames)
+        {
+            Note("CUDA source: " + Where(frames.Primary));
+            foreach (var l in frames.InlinedFrom) Note("inlined from: " + Where(l));
+            var callers = frames.InlinedAt.ToList();
+            for (int i = 0; i < callers.Count; i++)
+                Note("inlined at: " + Where(callers[i]) + (i == callers.Count - 1 ? " (the outermost call site)" : ""));
+        }
+        int occurrences = 0, hidden = 0;
         foreach (var r in f.Related)
-            sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(DisplayLocation(r.Location, o.BaseDirectory))
-              .Append(": ").Append(r.Message).Append('\n');
-        foreach (var n in f.Notes)
-            sb.Append("    ").Append(C(Cyan, "note:")).Append(' ').Append(n).Append('\n');
+        {
+            if (r.IsOccurrence && ++occurrences > o.MaxOccurrenceNotes) { hidden++; continue; }
+            Note(Where(r.Location) + ": " + r.Message);
+        }
+        if (hidden > 0) Note($"and {hidden} more (--format json or sarif lists every occurrence)");
+        foreach (var n in f.Notes) Note(n);
         if (f.Help is { Length: > 0 } help)
-            sb.Append("    ").Append(C(Bold + Green, "help:")).Append(' ').Append(help).Append('\n');
+            sb.Append("    ").Append(C(Bold + Green, "help:")).Append(' ').Append(TextEscape.Visible(help)).Append('\n');
     }
 
-    /// <summary>The caret line under <paramref name="line"/>: tabs kept so the caret lines up, <c>^~~~</c> over the span.</summary>
-    public static string Caret(string line, SourceSpan span)
+    /// <summary>
+    /// The source line as shown (control characters escaped, tabs kept) and the caret line under it: <c>^~~~</c> over
+    /// the span, lined up with the escapes.
+    /// </summary>
+    public static (string Line, string Caret) Snippet(string line, SourceSpan span)
     {
         int start = Math.Clamp(span.StartColumn - 1, 0, line.Length);
         int end = span.EndLine == span.StartLine && span.EndColumn > span.StartColumn
             ? Math.Min(span.EndColumn - 1, line.Length)
             : start + 1;
-        var sb = new StringBuilder(end + 1);
-        for (int i = 0; i < start; i++) sb.Append(line[i] == '\t' ? '\t' : ' ');
-        sb.Append('^');
-        for (int i = start + 1; i < end; i++) sb.Append('~');
-        return sb.ToString();
+        var shown = new StringBuilder(line.Length + 8);
+        var caret = new StringBuilder(end + 8);
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            string piece = TextEscape.NeedsEscape(c) ? TextEscape.Escape(c) : c.ToString();
+            shown.Append(piece);
+            if (i < start) caret.Append(c == '\t' ? "\t" : new string(' ', piece.Length));
+            else if (i < end) caret.Append(i == start ? "^" : "~").Append('~', piece.Length - 1);
+        }
+        if (start >= line.Length) caret.Append('^');
+        return (shown.ToString(), caret.ToString());
     }
+
+    /// <summary>The caret line under <paramref name="line"/>: tabs kept so the caret lines up, <c>^~~~</c> over the span.</summary>
+    public static string Caret(string line, SourceSpan span) => Snippet(line, span).Caret;
 
     /// <summary><c>path:line:col</c> with the path relative to <paramref name="baseDirectory"/> when under it.</summary>
     public static string DisplayLocation(Diagnostics.Location loc, string baseDirectory)

@@ -12,6 +12,28 @@ public enum MemKind { None, Load, Store, Atomic, Copy, Prefetch, Barrier }
 public enum SyncKind { None, CtaBarrier, WarpSync, ClusterBarrier }
 
 /// <summary>
+/// Which threads receive the same result from a collective instruction, whatever their inputs (the uniformity fact
+/// the table gives the divergence analysis, as LLVM's target hooks do for UniformityAnalysis).
+/// </summary>
+public enum Collective
+{
+    /// <summary>Not a collective: the result is a function of the thread's own operands.</summary>
+    None,
+    /// <summary>Every participating lane of the warp gets the same value (<c>vote</c>, <c>redux.sync</c>, <c>match.all</c>, <c>activemask</c>).</summary>
+    Warp,
+    /// <summary>
+    /// Every thread of the CTA that executes it gets the same value: <c>bar.red.{and,or,popc}</c> / <c>barrier.red</c>
+    /// (<c>__syncthreads_and/or/count</c>), whose result is the reduction over all participating threads.
+    /// </summary>
+    Cta,
+    /// <summary>
+    /// Each lane reads one lane's value (<c>shfl.sync.idx</c>): the same in every lane when the source lane operand is the
+    /// same in every lane and the clamp operand names the whole warp (31).
+    /// </summary>
+    LaneBroadcast,
+}
+
+/// <summary>
 /// Semantics of one opcode family: a row of <see cref="InstructionTable"/>. A new instruction needs one row;
 /// an instruction the table does not know gets <see cref="InstructionTable.Unknown"/>: its first operand is
 /// treated as a destination and its result as thread-varying (conservative).
@@ -26,7 +48,10 @@ public sealed record OpcodeInfo(
     SyncKind Sync = SyncKind.None,
     StateSpace DefaultSpace = StateSpace.None,
     bool VaryingResult = false,
-    bool Known = true)
+    bool Known = true,
+    Collective Collective = Collective.None,
+    bool Commutative = false,
+    bool WideAddress = false)
 {
     /// <summary>The mnemonic for display: the table key (e.g. <c>tcgen05.ld</c>), or the opcode for unknowns.</summary>
     public string Mnemonic(Instruction insn) => Known ? Key : insn.Opcode;
@@ -70,8 +95,9 @@ public static class InstructionTable
             new("multimem.ld_reduce", Mem: MemKind.Load),
             new("multimem.st", DstCount: 0, Mem: MemKind.Store),
             new("multimem.red", DstCount: 0, Mem: MemKind.Atomic),
-            new("tensormap.replace", DstCount: 0, Mem: MemKind.Store),
-            new("tensormap.cp_fenceproxy", DstCount: 0, Mem: MemKind.Copy),
+            // The address names a tensor-map object; producers pass it as a 64-bit register in every space.
+            new("tensormap.replace", DstCount: 0, Mem: MemKind.Store, WideAddress: true),
+            new("tensormap.cp_fenceproxy", DstCount: 0, Mem: MemKind.Copy, WideAddress: true),
             new("discard", DstCount: 0, Mem: MemKind.Prefetch),
             new("applypriority", DstCount: 0, Mem: MemKind.Prefetch),
             new("createpolicy"),
@@ -90,8 +116,16 @@ public static class InstructionTable
             new("red.async", DstCount: 0, Mem: MemKind.Atomic, DefaultSpace: StateSpace.SharedCluster),
 
             // ---- warp-level
-            new("shfl", VaryingResult: true), new("vote", VaryingResult: true), new("match", VaryingResult: true),
-            new("redux"), new("activemask", VaryingResult: true), new("elect", VaryingResult: true),
+            new("shfl", VaryingResult: true),
+            new("shfl.idx", VaryingResult: true, Collective: Collective.LaneBroadcast),
+            new("shfl.sync.idx", VaryingResult: true, Collective: Collective.LaneBroadcast),
+            new("vote", VaryingResult: true, Collective: Collective.Warp),
+            new("match", VaryingResult: true),
+            new("match.all", VaryingResult: true, Collective: Collective.Warp),
+            new("match.any", VaryingResult: true),
+            new("redux", Collective: Collective.Warp),
+            new("activemask", VaryingResult: true, Collective: Collective.Warp),
+            new("elect", VaryingResult: true),
 
             // ---- control flow
             new("bra", DstCount: 0, Flow: FlowKind.Branch),
@@ -106,10 +140,10 @@ public static class InstructionTable
             new("bar", DstCount: 0, Sync: SyncKind.CtaBarrier),
             new("bar.sync", DstCount: 0, Sync: SyncKind.CtaBarrier),
             new("bar.arrive", DstCount: 0, Sync: SyncKind.CtaBarrier),
-            new("bar.red", Sync: SyncKind.CtaBarrier),
+            new("bar.red", Sync: SyncKind.CtaBarrier, Collective: Collective.Cta),
             new("bar.warp.sync", DstCount: 0, Sync: SyncKind.WarpSync),
             new("barrier", DstCount: 0, Sync: SyncKind.CtaBarrier),
-            new("barrier.red", Sync: SyncKind.CtaBarrier),
+            new("barrier.red", Sync: SyncKind.CtaBarrier, Collective: Collective.Cta),
             new("barrier.cluster", DstCount: 0, Sync: SyncKind.ClusterBarrier),
             new("membar", DstCount: 0), new("fence", DstCount: 0),
             new("nanosleep", DstCount: 0), new("pmevent", DstCount: 0),
@@ -160,6 +194,13 @@ public static class InstructionTable
                      "vmin2", "vmax2", "vset2", "vadd4", "vsub4", "vavrg4", "vabsdiff4", "vmin4", "vmax4", "vset4", "mapa", "stackrestore",
                  })
             rows.Add(new OpcodeInfo(op));
+        // Commutative binary operations: op(a, b) == op(b, a) bit for bit (a butterfly all-reduce gives every lane the
+        // same value only through these). Floating-point add/mul are commutative (not associative), min/max too.
+        foreach (var op in new[] { "add", "mul", "min", "max", "and", "or", "xor" })
+        {
+            int k = rows.FindIndex(r => r.Key == op);
+            rows[k] = rows[k] with { Commutative = true };
+        }
         var d = new Dictionary<string, OpcodeInfo>(StringComparer.Ordinal);
         foreach (var r in rows) d[r.Key] = r;
         d["stackrestore"] = new OpcodeInfo("stackrestore", DstCount: 0);

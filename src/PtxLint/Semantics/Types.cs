@@ -100,6 +100,14 @@ public static class SpecialRegisters
         return 32;
     }
 
+    /// <summary>
+    /// Special registers whose value changes over time within one thread (clocks, timers, performance counters): a
+    /// value computed from one inside a loop differs from iteration to iteration.
+    /// </summary>
+    public static bool IsTimeVarying(string name) =>
+        name is "%clock" or "%clock64" or "%clock_hi" or "%globaltimer" or "%globaltimer_lo" or "%globaltimer_hi"
+        || IsNumbered(name, "%pm") || IsNumbered(name, "%pm", "_64");
+
     public static Uniformity UniformityOf(string name)
     {
         if (Known.TryGetValue(name, out var k)) return k.U;

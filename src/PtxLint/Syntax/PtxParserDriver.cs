@@ -364,8 +364,13 @@ internal static class TokenNames
 
     public static string Describe(IntervalSet set)
     {
-        var names = set.ToList().Select(Name).Distinct().ToList();
-        if (names.Count > 6) names = names.Take(6).Append("...").ToList();
+        var types = set.ToList();
+        // Where any operand may come, say so once instead of listing every literal kind (keeps the headline short).
+        bool operand = types.Contains(T.IDENT) && types.Contains(T.INT);
+        var names = types.Where(t => !operand || t is not (T.IDENT or T.INT or T.FLOAT or T.FLOAT_HEX or T.STRING))
+            .Select(Name).Distinct().ToList();
+        if (operand) names.Insert(0, "an operand");
+        if (names.Count > 4) names = names.Take(4).Append("...").ToList();
         return names.Count == 1 ? names[0] : "one of " + string.Join(", ", names);
     }
 }

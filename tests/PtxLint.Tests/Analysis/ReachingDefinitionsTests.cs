@@ -146,7 +146,7 @@ public class ReachingDefinitionsTests
         // The downstream analyses finish on it too.
         var uni = fn.Analyses.Uniformity;
         Assert.Equal(Uniformity.Uniform, uni.OfDef(I(fn, "setp.eq.u32 %p2")));
-        Assert.Equal(Uniformity.Varying, uni.OfDef(I(fn, "setp.lt.u32 %p1")));
+        Assert.Equal(Uniformity.WarpUniform, uni.OfDef(I(fn, "setp.lt.u32 %p1"))); // %tid.x < 64 selects whole warps
         var last = fn.Instructions[^2];
         foreach (var u in last.Uses) _ = fn.Analyses.Provenance.SourcesOf(last, u);
     }

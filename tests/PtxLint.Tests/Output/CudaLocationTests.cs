@@ -8,8 +8,9 @@ namespace PtxLint.Tests.Output;
 
 /// <summary>
 /// Findings in PTX built with -lineinfo/-G point at the CUDA line (.file/.loc), through inlined frames to the
-/// outermost call site; the CUDA line is the SARIF primary location with --locations cuda or when the .cu file
-/// exists under --srcroot.
+/// outermost call site. --locations ptx (the default) keeps the PTX line the SARIF primary location; --locations cuda
+/// makes it the innermost frame whose file exists under --srcroot (a CUDA system header is skipped), the PTX line and
+/// the other frames related locations.
 /// </summary>
 public sealed class CudaLocationTests
 {
@@ -56,7 +57,7 @@ public sealed class CudaLocationTests
     }
 
     [Fact]
-    public void Cuda_line_is_primary_when_the_cu_file_is_under_the_source_root_or_with_locations_cuda()
+    public void Locations_ptx_keeps_the_ptx_line_primary_and_cuda_makes_the_cuda_line_primary()
     {
         using var tmp = new TempDir();
         var ptx = tmp.Write("build/k.ptx", InlinedPtx);
@@ -84,15 +85,22 @@ public sealed class CudaLocationTests
         Assert.Equal("file:///ptxlint/samples/cuda/helpers.cuh", Uri(r.GetProperty("locations")[0]));
         Assert.Contains(Related(r), x => x.Message == "The PTX instruction." && x.Uri.EndsWith("/build/k.ptx", StringComparison.Ordinal));
 
-        // 3. The .cu files exist under the source root (found by the trailing part of the .file path): primary, relative.
+        // 3. The .cu files exist under the source root (found by the trailing part of the .file path): with --locations cuda
+        //    they are primary, relative to %SRCROOT%; with the default (--locations ptx) the PTX line stays primary.
         var root = Path.Combine(tmp.Path, "checkout");
         var cuh = Path.Combine(root, "samples", "cuda", "helpers.cuh");
         Directory.CreateDirectory(Path.GetDirectoryName(cuh)!);
         File.WriteAllText(cuh, string.Concat(Enumerable.Range(1, 20).Select(i => $"// line {i} of helpers.cuh, long enough for column 25\n")));
         File.WriteAllText(Path.Combine(root, "samples", "cuda", "main.cu"), string.Concat(Enumerable.Range(1, 50).Select(i => $"// line {i}\n")));
         File.Copy(ptx, Path.Combine(root, "k.ptx"));
+        var s3ptx = Path.Combine(tmp.Path, "cuda-found-ptx.sarif");
+        Assert.Equal(1, CliTestHost.RunReal(Rules, out _, out err, "analyze", Path.Combine(root, "k.ptx"), "--format", "sarif", "-o", s3ptx, "--srcroot", root));
+        logs.Add(s3ptx);
+        r = FirstResult(s3ptx);
+        Assert.Equal("k.ptx", Uri(r.GetProperty("locations")[0]));
+        Assert.Contains(("samples/cuda/helpers.cuh", 13, "CUDA source location (from .loc)."), Related(r));
         var s3 = Path.Combine(tmp.Path, "cuda-found.sarif");
-        Assert.Equal(1, CliTestHost.RunReal(Rules, out _, out err, "analyze", Path.Combine(root, "k.ptx"), "--format", "sarif", "-o", s3, "--srcroot", root));
+        Assert.Equal(1, CliTestHost.RunReal(Rules, out _, out err, "analyze", Path.Combine(root, "k.ptx"), "--format", "sarif", "-o", s3, "--srcroot", root, "--locations", "cuda"));
         logs.Add(s3);
         r = FirstResult(s3);
         var primary = r.GetProperty("locations")[0].GetProperty("physicalLocation");
@@ -121,10 +129,16 @@ public sealed class CudaLocationTests
         Assert.Contains("    note: CUDA source: /ptxlint/samples/cuda/helpers.cuh:13:25\n", text);
 
         // 5. The samples (nvcc -lineinfo, .file "/ptxlint/samples/cuda/X.cu"): with the repository as the source root
-        //    the .cu exists, so the CUDA line is primary.
+        //    the .cu exists; --locations cuda makes it primary, the default keeps the PTX line.
         var sample = Path.Combine(Repo.Samples, "PTX005-barrier-in-divergent-control.bad.ptx");
+        var s5ptx = Path.Combine(tmp.Path, "sample-ptx.sarif");
+        Assert.Equal(1, CliTestHost.RunReal(Rules, out _, out err, "analyze", sample, "--format", "sarif", "-o", s5ptx, "--srcroot", Repo.Root, "--locations", "ptx"));
+        logs.Add(s5ptx);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(s5ptx)))
+            foreach (var res in doc.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray())
+                Assert.Equal("samples/ptx/PTX005-barrier-in-divergent-control.bad.ptx", Uri(res.GetProperty("locations")[0]));
         var s5 = Path.Combine(tmp.Path, "sample.sarif");
-        Assert.Equal(1, CliTestHost.RunReal(Rules, out _, out err, "analyze", sample, "--format", "sarif", "-o", s5, "--srcroot", Repo.Root));
+        Assert.Equal(1, CliTestHost.RunReal(Rules, out _, out err, "analyze", sample, "--format", "sarif", "-o", s5, "--srcroot", Repo.Root, "--locations", "cuda"));
         logs.Add(s5);
         using (var doc = JsonDocument.Parse(File.ReadAllText(s5)))
         {
@@ -140,6 +154,77 @@ public sealed class CudaLocationTests
         // The SARIF validator: no errors, no warnings on any of them.
         var problems = SarifValidatorTests.Validate(logs, tmp.Path);
         Assert.True(problems.Count == 0, "SARIF multitool reported:\n" + string.Join("\n", problems));
+    }
+
+    /// <summary>An intrinsic from a CUDA system header (outside the source root) inlined into the kernel's .cu line.</summary>
+    public const string SystemHeaderPtx = """
+        .version 8.0
+        .target sm_90a
+        .address_size 64
+
+        .visible .entry k()
+        {
+            .loc 1 20 3
+            .loc 2 410 10, function_name $L__info_string0, inlined_at 1 20 3
+            bar.sync 0;
+            ret;
+        }
+            .file 1 "/build/agent/src/kernels/k.cu"
+            .file 2 "/usr/local/cuda-13.0/include/sm_30_intrinsics.hpp"
+        """;
+
+    [Fact]
+    public void The_cuda_location_is_the_innermost_frame_under_the_source_root_in_text_json_and_sarif()
+    {
+        using var tmp = new TempDir();
+        var root = Path.Combine(tmp.Path, "repo");
+        var cu = Path.Combine(root, "src", "kernels", "k.cu");
+        Directory.CreateDirectory(Path.GetDirectoryName(cu)!);
+        File.WriteAllText(cu, string.Concat(Enumerable.Range(1, 30).Select(i => $"// line {i} of k.cu\n")));
+        var ptx = Path.Combine(root, "build", "k.ptx");
+        Directory.CreateDirectory(Path.GetDirectoryName(ptx)!);
+        File.WriteAllText(ptx, SystemHeaderPtx);
+        const string Header = "/usr/local/cuda-13.0/include/sm_30_intrinsics.hpp";
+
+        // Text: the repository line is the CUDA source; the header it inlined is a note.
+        Assert.Equal(1, CliTestHost.RunReal(Rules, out var text, out _, "analyze", ptx, "--srcroot", root));
+        Assert.Contains($"    note: CUDA source: {cu}:20:3\n", text);
+        Assert.Contains($"    note: inlined from: {Header}:410:10\n", text);
+        Assert.DoesNotContain("CUDA source: /usr/local", text);
+
+        // JSON: the same frame, resolved to the local file, and the header as inlinedFrom.
+        Assert.Equal(1, CliTestHost.RunReal(Rules, out var json, out _, "analyze", ptx, "--srcroot", root, "--format", "json"));
+        using (var doc = JsonDocument.Parse(json))
+        {
+            var f = doc.RootElement[0];
+            Assert.Equal(cu, f.GetProperty("sourceLocation").GetProperty("path").GetString());
+            Assert.Equal(20, f.GetProperty("sourceLocation").GetProperty("line").GetInt32());
+            Assert.Equal(0, f.GetProperty("inlinedAt").GetArrayLength());
+            Assert.Equal(Header, f.GetProperty("inlinedFrom")[0].GetProperty("path").GetString());
+        }
+
+        // SARIF --locations cuda: primary src/kernels/k.cu:20 (relative), the header a related location.
+        var sarif = Path.Combine(tmp.Path, "cuda.sarif");
+        Assert.Equal(1, CliTestHost.RunReal(Rules, out _, out _, "analyze", ptx, "--srcroot", root, "--format", "sarif", "-o", sarif, "--locations", "cuda"));
+        var r = FirstResult(sarif);
+        Assert.Equal("src/kernels/k.cu", Uri(r.GetProperty("locations")[0]));
+        Assert.Equal(20, r.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32());
+        var related = Related(r);
+        Assert.Contains(("build/k.ptx", 9, "The PTX instruction."), related);
+        Assert.Contains(($"file://{Header}", 410, "Inlined from sm_30_intrinsics.hpp:410:10."), related);
+        var problems = SarifValidatorTests.Validate(new[] { sarif }, tmp.Path);
+        Assert.True(problems.Count == 0, "SARIF multitool reported:\n" + string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void A_finding_on_the_entry_line_takes_the_kernels_first_loc()
+    {
+        var rule = new Fakes.KernelRule(Fakes.Descriptor("PTX778", "kernel-here", Level.Warning));
+        var file = new AnalysisEngine(new IRule[] { rule }).AnalyzeText("/w/k.ptx", InlinedPtx);
+        var f = Assert.Single(file.Findings);
+        Assert.Equal(5, f.Location.Span.StartLine); // the .entry line, which has no .loc
+        Assert.Equal("/ptxlint/samples/cuda/main.cu", f.SourceLocation!.FilePath);
+        Assert.Equal(38, f.SourceLocation.Span.StartLine);
     }
 
     [Fact]

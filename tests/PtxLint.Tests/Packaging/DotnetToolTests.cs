@@ -43,6 +43,21 @@ public sealed class DotnetToolTests
     }
 
     [Fact]
+    public void The_readme_install_leaves_nothing_untracked()
+    {
+        // README's local install: dotnet pack -o nupkg, dotnet tool install --tool-path .ptxlint
+        var ignore = File.ReadAllLines(Path.Combine(Repo.Root, ".gitignore"));
+        Assert.Contains("/.ptxlint/", ignore);
+        Assert.Contains("/nupkg/", ignore);
+        if (!Path.Exists(Path.Combine(Repo.Root, ".git"))) return; // a source archive: nothing for git to track
+        foreach (var path in new[] { ".ptxlint/ptxlint", "nupkg/ptxlint.0.1.0.nupkg" })
+        {
+            var r = ProcessRunner.Run("git", Repo.Root, new[] { "check-ignore", "-q", path });
+            Assert.True(r.ExitCode == 0, $"git does not ignore {path} (README's install):\n" + r);
+        }
+    }
+
+    [Fact]
     public void Pack_at_the_root_makes_one_tool_package_that_installs_and_runs()
     {
         using var tmp = new TempDir();

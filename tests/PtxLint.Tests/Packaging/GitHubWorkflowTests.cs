@@ -31,6 +31,7 @@ public sealed class GitHubWorkflowTests
         Assert.Contains("--output ptxlint.sarif", analyze);
         Assert.Contains("--category ptxlint/${{ matrix.arch }}", analyze);
         Assert.Contains("--srcroot", analyze);
+        Assert.Contains("--locations cuda", analyze); // build/ is not in the repository: alerts go on the .cu line
 
         var upload = Regex.Match(wf, @"(?ms)^(\s+)uses: github/codeql-action/upload-sarif@v3\s*\n\1with:\s*\n(?<with>(?:\1  .*\n)+)");
         Assert.True(upload.Success, "no upload-sarif step with a 'with:' block");

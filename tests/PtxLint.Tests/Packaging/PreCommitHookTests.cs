@@ -61,7 +61,15 @@ public sealed class PreCommitHookTests
         var readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md"));
         Assert.Contains(".pre-commit-config.yaml", readme);
         Assert.Contains($"- repo: {PtxLint.Diagnostics.ToolInfo.InformationUri}", readme);
-        Assert.Matches(@"\n\s+rev: v?\d+\.\d+\.\d+", readme);
+        // rev: a full commit hash (this repository has no release tag): it must be a commit that has the hook definition.
+        var rev = System.Text.RegularExpressions.Regex.Match(readme, @"\n\s+rev: (?<rev>[0-9a-f]{40})\b");
+        Assert.True(rev.Success, "README's pre-commit snippet must pin rev to a full commit hash");
+        if (System.IO.Path.Exists(Path.Combine(Repo.Root, ".git")))
+        {
+            var shallow = ProcessRunner.Run("git", Repo.Root, new[] { "rev-parse", "--is-shallow-repository" }).Stdout.Trim() == "true";
+            var show = ProcessRunner.Run("git", Repo.Root, new[] { "cat-file", "-e", rev.Groups["rev"].Value + ":.pre-commit-hooks.yaml" });
+            Assert.True(show.ExitCode == 0 || shallow, $"README's rev {rev.Groups["rev"].Value} is not a commit of this repository with .pre-commit-hooks.yaml:\n{show}");
+        }
         Assert.Matches(@"\n\s+hooks:\s*\n\s+- id: ptxlint", readme);
         Assert.Contains("hooks/pre-commit .git/hooks/pre-commit", readme);
         Assert.Contains("git diff --cached --name-only --diff-filter=ACM -z", File.ReadAllText(Path.Combine(Repo.Root, "hooks", "pre-commit")));

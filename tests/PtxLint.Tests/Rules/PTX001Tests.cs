@@ -8,6 +8,10 @@ public sealed class PTX001Tests
 {
     private static readonly PTX001SharedAddress64Bit Rule = new();
 
+    /// <summary>RuleTest.Verify with findings of one cause merged, as the engine reports them.</summary>
+    private static List<PtxLint.Diagnostics.Finding> Verify(string ptx, IReadOnlyDictionary<string, string>? options = null) =>
+        RuleTest.Verify(Rule, ptx, options, merge: true);
+
     private static string Kernel(string name, string body, string regs = ".reg .b32 %r<20>;\n    .reg .b64 %rd<20>;\n    .reg .f32 %f<8>;\n    .reg .pred %p<4>;") => $$"""
         .visible .entry {{name}}(.param .u64 {{name}}_p0)
         {
@@ -22,48 +26,59 @@ public sealed class PTX001Tests
     [Fact]
     public void CvtaToSharedU64FeedingStoreAndLoad()
     {
-        var findings = RuleTest.Verify(Rule, Kernel("k", """
+        var findings = Verify(Kernel("k", """
                 mov.u32 %r1, k_red;
                 { .reg .b64 %tmp;
                   cvt.u64.u32 %tmp, %r1;
                   cvta.shared.u64 %rd1, %tmp; }
                 cvta.to.shared.u64 %rd2, %rd1;
                 [|st.shared.f32 [%rd2], %f1;|]
-                [|ld.shared.f32 %f2, [%rd2+4];|]
+                ld.shared.f32 %f2, [%rd2+4];
                 ld.f32 %f3, [%rd1];
             """));
-        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u64 %rd2, %rd1", f.Message));
-        Assert.All(findings, f => Assert.Contains("%rd2", f.Message));
-        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u32", f.Message));
+        // one finding per origin: the second access through the same cvta result is a related location
+        var one = Assert.Single(findings);
+        Assert.Contains(one.Related, r => r.IsOccurrence && r.Message.Contains("same cause: `ld.shared.f32 %f2, [%rd2+4]`"));
+        Assert.Contains("(and 1 more access)", one.Message);
+        Assert.All(findings, f => Assert.Contains("`cvta.to.shared.u64`", f.Message));
+        Assert.All(findings, f => Assert.Contains(f.Related, r => r.Message.Contains("`cvta.to.shared.u64 %rd2, %rd1` produces")));
+        Assert.All(findings, f => Assert.Contains("cvta.to.shared.u32", RuleTest.Text(f)));
         Assert.All(findings, f => Assert.Contains(f.Related, r => r.Message.Contains("cvta.to.shared.u64")));
     }
 
     [Fact]
     public void SharedCtaAndClusterSpellings()
     {
-        RuleTest.Verify(Rule, Kernel("k", """
+        var f = Assert.Single(Verify(Kernel("k", """
                 ld.param.u64 %rd1, [k_p0];
                 cvta.to.shared::cta.u64 %rd2, %rd1;
                 [|st.shared::cta.f32 [%rd2], %f1;|]
                 cvta.to.shared::cluster.u64 %rd3, %rd1;
-                [|ld.shared::cluster.f32 %f2, [%rd3];|]
-            """));
+                ld.shared::cluster.f32 %f2, [%rd3];
+            """)));
+        // one cause (cvta.to.shared.u64) in one kernel: the ::cluster access is a related location
+        Assert.Contains(f.Related, r => r.Message.Contains("ld.shared::cluster.f32") && r.Message.Contains("cvta.to.shared::cluster.u64"));
     }
 
     [Fact]
     public void VectorAtomicMbarrierLdmatrixAndCpAsync()
     {
-        RuleTest.Verify(Rule, Kernel("k", """
+        // Every kind of shared access counts; accesses through one cvta result are one finding.
+        var f = Assert.Single(Verify(Kernel("k", """
                 ld.param.u64 %rd1, [k_p0];
                 cvta.to.shared.u64 %rd2, %rd1;
                 [|st.shared.v4.f32 [%rd2], {%f1, %f2, %f3, %f4};|]
-                [|atom.shared.add.u32 %r1, [%rd2], 1;|]
-                [|red.shared.add.u32 [%rd2], 1;|]
-                [|mbarrier.init.shared::cta.b64 [%rd2], 32;|]
-                [|ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%r2, %r3, %r4, %r5}, [%rd2];|]
-                [|cp.async.ca.shared.global [%rd2], [%rd1], 16;|]
+                atom.shared.add.u32 %r1, [%rd2], 1;
+                red.shared.add.u32 [%rd2], 1;
+                mbarrier.init.shared::cta.b64 [%rd2], 32;
+                ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%r2, %r3, %r4, %r5}, [%rd2];
+                cp.async.ca.shared.global [%rd2], [%rd1], 16;
                 cp.async.ca.shared.global [%r9], [%rd1], 16;
-            """));
+            """)));
+        foreach (var m in new[] { "atom.shared.add.u32", "red.shared.add.u32", "mbarrier.init", "ldmatrix", "cp.async.ca.shared.global [%rd2]" })
+            Assert.Contains(f.Related, r => r.IsOccurrence && r.Message.Contains(m));
+        Assert.DoesNotContain(f.Related, r => r.Message.Contains("[%r9]"));
+        Assert.Equal(6, f.Occurrences);
     }
 
     [Fact]
@@ -77,7 +92,7 @@ public sealed class PTX001Tests
                 mov.u32 %r1, rmsnorm_red;
                 st.shared.f32 [%r1], %f1;
             """);
-        var f = Assert.Single(RuleTest.Verify(Rule, text));
+        var f = Assert.Single(Verify(text));
         var twin = Assert.Single(f.Related, r => r.Message.Contains("twin kernel rmsnorm uses 32-bit shared addresses"));
         Assert.Contains("st.shared.f32 [%r1]", twin.Message);
     }
@@ -100,7 +115,7 @@ public sealed class PTX001Tests
                 cvta.to.shared.u64 %rd2, %rd1;
                 [|st.shared.f32 [%rd2], %f1;|]
             """);
-        Assert.All(RuleTest.Verify(Rule, text), f => Assert.DoesNotContain(f.Related, r => r.Message.Contains("twin")));
+        Assert.All(Verify(text), f => Assert.DoesNotContain(f.Related, r => r.Message.Contains("twin")));
     }
 
     [Fact]
@@ -151,8 +166,9 @@ public sealed class PTX001Tests
             """;
         RuleTest.VerifyClean(Rule, Kernel("k", body));
         var marked = body.Replace("st.shared.f32 [%rd3], %f1;", "[|st.shared.f32 [%rd3], %f1;|]");
-        var f = Assert.Single(RuleTest.Verify(Rule, Kernel("k", marked), new Dictionary<string, string> { ["reportSymbolAddresses"] = "true" }));
-        Assert.Contains("shared variable k_red", f.Message);
+        var f = Assert.Single(Verify(Kernel("k", marked), new Dictionary<string, string> { ["reportSymbolAddresses"] = "true" }));
+        Assert.Contains("shared `k_red`", RuleTest.Text(f));
+        Assert.Contains("reportSymbolAddresses", RuleTest.Text(f));
     }
 
     [Fact]
@@ -175,10 +191,13 @@ public sealed class PTX001Tests
     {
         var bad = Directory.GetFiles(Repo.Samples, "PTX001-*.bad.ptx").Single();
         var fixedFile = Directory.GetFiles(Repo.Samples, "PTX001-*.fixed.ptx").Single();
-        var findings = RuleTest.Run(Rule, PtxParserDriver.Parse(bad, File.ReadAllText(bad)));
-        Assert.Equal(7, findings.Count);
-        Assert.All(findings, f => Assert.Equal("rmsnorm_batched", f.FunctionName));
-        Assert.All(findings, f => Assert.Contains(f.Related, r => r.Message.Contains("twin kernel rmsnorm")));
+        var findings = RuleTest.RunMerged(Rule, File.ReadAllText(bad));
+        // seven accesses through inlined cvta.to.shared.u64 helpers: one finding with the other six as related locations
+        var f = Assert.Single(findings);
+        Assert.Equal("rmsnorm_batched", f.FunctionName);
+        Assert.Equal(7, f.Occurrences);
+        Assert.Equal(6, f.Related.Count(r => r.IsOccurrence));
+        Assert.Contains(f.Related, r => r.Message.Contains("twin kernel rmsnorm"));
         Assert.Empty(RuleTest.Run(Rule, PtxParserDriver.Parse(fixedFile, File.ReadAllText(fixedFile))));
     }
 

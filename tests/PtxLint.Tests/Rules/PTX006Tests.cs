@@ -32,11 +32,10 @@ public sealed class PTX006Tests
                 [|st.shared.v4.f32 [s_amax], {%f1, %f2, %f3, %f4};|]
                 ld.shared.f32 %f5, [s_amax];
             """)));
-        Assert.Contains("16 bytes [0, 16)", f.Message);
-        Assert.Contains("s_amax", f.Message);
-        Assert.Contains("(4 bytes)", f.Message);
-        Assert.Contains("may overwrite s_inv_rms, s_vals", f.Message);
-        Assert.Contains("at least 16 bytes", f.Message);
+        Assert.Equal("`st.shared.v4.f32` writes bytes [0, 16) of `s_amax`, which has only 4 bytes", f.Message);
+        Assert.Contains("`s_amax` is declared `.shared .f32` (4 bytes).", f.Notes);
+        Assert.Contains(f.Notes, n => n.StartsWith("The access may overwrite `s_inv_rms`, `s_vals`", StringComparison.Ordinal));
+        Assert.Equal("Declare `s_amax` with at least 16 bytes, or narrow the access.", f.Help);
         Assert.Contains(f.Related, r => r.Message.Contains("declared here with 4 bytes") && r.Location.Span.StartLine == 11);
         Assert.Contains(f.Related, r => r.Message.StartsWith("s_inv_rms is declared after s_amax"));
         var data = Assert.IsType<SharedOutOfBoundsData>(f.Data);
@@ -61,8 +60,11 @@ public sealed class PTX006Tests
                 sub.s32 %r10, %r9, 4;
                 [|ld.shared.f32 %f3, [%r10];|]
             """));
-        Assert.Contains(findings, f => f.Message.Contains("writes 4 bytes [12, 16)"));
-        Assert.Contains(findings, f => f.Message.Contains("reads 8 bytes [0, 8)") && f.Message.Contains("reads bytes of s_inv_rms"));
+        Assert.Contains(findings, f => f.Message.Contains("writes bytes [12, 16) of `s_amax`"));
+        Assert.Contains(findings, f => f.Message.Contains("reads bytes [0, 8) of `s_amax`") && f.Notes.Any(n => n.Contains("reads bytes of `s_inv_rms`")));
+        // The fix covers every overrun of the variable in the function, so the merged finding's help is right for all.
+        Assert.All(findings.Where(f => f.Message.Contains("of `s_amax`")), f => Assert.Equal("Declare `s_amax` with at least 16 bytes, or narrow the access.", f.Help));
+        Assert.Equal("Fix the negative offset, or narrow the access.", findings.Single(f => f.Message.Contains("`s_inv_rms`")).Help);
     }
 
     [Fact]
@@ -188,8 +190,13 @@ public sealed class PTX006Tests
         // rmsnorm_quant_amax: the v4 store and the v4 load; absmax_rows_scalar: stores and loads at +4/+8/+12.
         Assert.Equal(8, findings.Count);
         Assert.Equal(2, findings.Count(f => f.FunctionName == "rmsnorm_quant_amax"));
-        Assert.Contains(findings, f => f.Message.StartsWith("st.shared.v4.f32") && f.Message.Contains("s_inv_rms"));
+        Assert.Contains(findings, f => f.Message.StartsWith("`st.shared.v4.f32`") && f.Notes.Any(n => n.Contains("`s_inv_rms`")));
         Assert.Empty(RuleTest.Run(Rule, PtxParserDriver.Parse(fixedFile, File.ReadAllText(fixedFile))));
+        // One cause per kernel (its s_amax is too small): one finding each after grouping.
+        var grouped = RuleTest.Analyze(Rule, File.ReadAllText(bad), bad);
+        Assert.Equal(new[] { ("absmax_rows_scalar", 6), ("rmsnorm_quant_amax", 2) },
+            grouped.Select(f => (f.FunctionName!, f.Occurrences)).OrderBy(x => x.Item1).ToArray());
+        Assert.Contains(grouped, f => f.Message.EndsWith("(and 5 more accesses past its end)", StringComparison.Ordinal));
     }
 
     [Fact]

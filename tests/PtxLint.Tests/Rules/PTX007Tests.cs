@@ -54,6 +54,20 @@ public class PTX007Tests
     }
 
     [Fact]
+    public void Samples_OneFindingPerCause()
+    {
+        var text = File.ReadAllText(Path.Combine(Repo.Samples, "PTX007-tmem-alloc-columns.bad.ptx"));
+        Assert.Equal(7, RuleTest.Run(Rule, text).Count);
+        var grouped = RuleTest.Analyze(Rule, text);
+        Assert.Equal(new[] { ("tmem_alloc_npot", 2), ("tmem_ld_past_alloc", 4), ("umma_n256_alloc128", 1) },
+            grouped.Select(f => (f.FunctionName!, f.Occurrences)).OrderBy(x => x.Item1).ToArray());
+        var npot = grouped.Single(f => f.FunctionName == "tmem_alloc_npot");
+        Assert.Equal("`tcgen05.alloc` of 96 columns: the count must be a power of two between 32 and 512 (and 1 more use of 96 columns)", npot.Message);
+        Assert.Equal("Use 128 columns, the same count in `tcgen05.alloc` and the matching `tcgen05.dealloc`.", npot.Help);
+        Assert.Contains(npot.Related, r => r.IsOccurrence && r.Message == "`tcgen05.dealloc` of 96 columns");
+    }
+
+    [Fact]
     public void LdStPastAllocation_AddAndOrOffsets()
     {
         var findings = RuleTest.Verify(Rule, Kernel("128", @"
@@ -68,11 +82,12 @@ public class PTX007Tests
 	tcgen05.ld.sync.aligned.16x256b.x2.b32 {%r6, %r7, %r8, %r9, %r10, %r11, %r12, %r13}, [%r49+112];
 	tcgen05.wait::ld.sync.aligned;
 "));
-        Assert.Contains("columns 128..135", findings[0].Message);
-        Assert.Contains("allocated only 128 columns", findings[0].Message);
-        Assert.Contains("tcgen05.st.32x32b.x8", findings[0].Message);
+        Assert.StartsWith("`tcgen05.st.32x32b.x8` touches columns 128..135, past the 128 columns allocated (line ", findings[0].Message);
         Assert.Contains("columns 124..131", findings[1].Message);
         Assert.Contains("columns 120..135", findings[2].Message);
+        Assert.Equal("It writes 8 columns from column offset 128.", findings[0].Notes[0]);
+        // One allocation too small for all three: the same fix on each (and on the merged finding).
+        Assert.All(findings, f => Assert.Equal("Allocate 256 columns, or keep the accesses below column 128.", f.Help));
     }
 
     [Fact]
@@ -106,11 +121,10 @@ public class PTX007Tests
 	[|tcgen05.mma.cta_group::1.kind::f16 [%r2], %rd1, %rd2, %r60, %p3;|]
 "));
         var f = Assert.Single(findings);
-        Assert.Contains("128x256", f.Message);
-        Assert.Contains("0x08400490", f.Message);
-        Assert.Contains("columns 0..255", f.Message);
-        Assert.Contains("allocated only 128", f.Message);
-        Assert.Contains("allocate 256", f.Message);
+        Assert.StartsWith("`tcgen05.mma.kind::f16` touches columns 0..255, past the 128 columns allocated (line ", f.Message);
+        Assert.Contains("128x256", f.Notes[0]);
+        Assert.Contains("0x08400490", f.Notes[0]);
+        Assert.Equal("Allocate 256 columns, or keep the accesses below column 128.", f.Help);
         var rel = Assert.Single(f.Related);
         Assert.Contains("128 columns", rel.Message);
         // The same descriptor fits 256 columns, and N = 128 (0x08200490) fits 128 columns at column 0 but not at 64.

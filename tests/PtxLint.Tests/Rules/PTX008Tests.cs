@@ -75,9 +75,10 @@ $L_a:
 	@%p5 bra $L_end;
 " + DeallocWarp0);
         var f = Assert.Single(findings);
-        Assert.Contains("without tcgen05.dealloc", f.Message);
-        Assert.Contains("128 columns", f.Message);
-        Assert.Contains("@%p5 bra", f.Message);
+        Assert.Matches(@"^`tcgen05\.alloc` can reach `ret` \(line \d+\) without `tcgen05\.dealloc`$", f.Message);
+        Assert.Contains(f.Notes, n => n.StartsWith("The path takes `@%p5 bra", StringComparison.Ordinal));
+        Assert.Contains("128 columns stay allocated: exiting with tensor memory allocated is an error.", f.Notes);
+        Assert.Equal("Dealloc on every path that allocated (or leave before allocating).", f.Help);
         Assert.Contains(f.Related, r => r.Message.Contains("ret"));
         Assert.Contains(f.Related, r => r.Message.Contains("branch"));
         var flow = Assert.Single(f.CodeFlows);
@@ -149,8 +150,10 @@ $L_end:
 $L_w:
 	[|add.s32 %r27, %r26, 1;|]
 " + DeallocWarp0);
-        Assert.Contains("%r20, %r21", findings[0].Message);
-        Assert.Contains("before tcgen05.wait::ld", findings[0].Message);
+        Assert.Contains("reads 2 registers of `tcgen05.ld`", findings[0].Message);
+        Assert.Contains("Registers read before the wait: `%r20`, `%r21`.", findings[0].Notes);
+        Assert.Contains("before `tcgen05.wait::ld`", findings[0].Message);
+        Assert.Equal("Put `tcgen05.wait::ld.sync.aligned;` between each `tcgen05.ld` and the first use of its registers.", findings[0].Help);
         Assert.Contains("tcgen05.ld", Assert.Single(findings[0].Related).Message);
     }
 

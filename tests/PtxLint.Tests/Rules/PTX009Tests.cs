@@ -44,9 +44,18 @@ public sealed class PTX009Tests
         Assert.Equal(10, findings.Count);
         foreach (var t in new[] { "f32", "f64", "f16", "bf16", "f16x2", "bf16x2" })
             Assert.Contains(findings, f => f.Message.Contains($"adds {t} values"));
-        Assert.All(findings, f => Assert.Contains("parameter sum_out", f.Message));
-        Assert.All(findings, f => Assert.Contains("global memory", f.Message));
+        Assert.All(findings, f => Assert.Contains("values to `sum_out` in no fixed order", f.Message));
+        Assert.All(findings, f => Assert.Contains("`sum_out` is in global memory.", f.Notes));
         Assert.All(findings, f => Assert.Contains("not bit-reproducible", f.Message));
+        Assert.All(findings, f => Assert.Contains("per-block partials", f.Help));
+        // Every atomic into sum_out is one cause: the engine merges the ten into one finding.
+        var grouped = Assert.Single(RuleTest.Analyze(Rule, RuleTest.StripMarkup(RuleTest.Header + Kernel("""
+                atom.global.add.f32 %f1, [%rd2], %f2;
+                red.global.add.f32 [%rd2], %f2;
+                red.global.add.f64 [%rd2+8], %fd2;
+            """)).Text));
+        Assert.Equal(3, grouped.Occurrences);
+        Assert.EndsWith("(and 2 more float atomics there)", grouped.Message);
     }
 
     [Fact]
@@ -57,9 +66,10 @@ public sealed class PTX009Tests
                 [|red.shared::cta.add.f32 [s_acc+4], %f2;|]
                 [|red.shared::cluster.add.f32 [%r1], %f2;|]
             """));
-        Assert.Contains("to shared memory at an address based on shared variable s_acc", findings[0].Message);
-        Assert.Contains("shared variable s_acc", findings[1].Message);
-        Assert.Contains("cluster shared memory", findings[2].Message);
+        Assert.Contains("values to `s_acc`", findings[0].Message);
+        Assert.Contains("`s_acc` is in shared memory.", findings[0].Notes);
+        Assert.Contains("values to `s_acc`", findings[1].Message);
+        Assert.Contains("`s_acc` is in cluster shared memory.", findings[2].Notes);
     }
 
     [Fact]
@@ -97,8 +107,8 @@ public sealed class PTX009Tests
                 cvta.shared.u64 %rd5, s_acc;
                 [|atom.add.f32 %f1, [%rd5], %f2;|]
             """)));
-        Assert.Contains("shared memory", f.Message);
-        Assert.DoesNotContain("global", f.Message);
+        Assert.Contains("`s_acc` is in shared memory.", f.Notes);
+        Assert.DoesNotContain(f.Notes, n => n.Contains("global"));
     }
 
     [Fact]

@@ -34,9 +34,8 @@ public sealed class PTX010Tests
                 st.global.f32 [%rd1], %f5;
             """));
         var first = findings.OrderBy(f => f.Location.Span.StartLine).First();
-        Assert.Contains("mul.f32 %f1", first.Message);
-        Assert.Contains("add.f32 %f5, %f1, %f4;", first.Message);
-        Assert.Contains("mul.rn.f32", first.Message);
+        Assert.Equal("`mul.f32 %f1` feeds `add.f32 %f5, %f1, %f4;` unrounded: ptxas may fuse the pair into `fma.f32`", first.Message);
+        Assert.Contains("`mul.rn.f32` (`__fmul_rn`)", first.Help);
         var related = Assert.Single(first.Related);
         Assert.Equal(first.Location.Span.StartLine + 1, related.Location.Span.StartLine);
     }

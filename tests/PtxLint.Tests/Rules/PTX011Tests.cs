@@ -240,7 +240,7 @@ public sealed class PTX011Tests
         """);
 
     [Fact]
-    public void Races_are_counted_per_variable_after_three_findings()
+    public void Races_on_one_variable_share_a_cause_and_are_merged_into_one_finding()
     {
         // six unrolled neighbour reads/writes of one array without barriers
         var body = string.Concat(Enumerable.Range(0, 6).Select(k => $"""
@@ -250,9 +250,15 @@ public sealed class PTX011Tests
                 st.shared.f32 [%r6], %f2;
 
             """));
-        var findings = RuleTest.Run(Rule, RuleTest.Header + Kernel(body));
-        Assert.Equal(PTX011SharedMemoryRace.MaxPerVariable, findings.Count);
-        Assert.Contains(findings[0].Notes, n => n.Contains("race the same way"));
+        var text = RuleTest.Header + Kernel(body);
+        var findings = RuleTest.Run(Rule, text);
+        Assert.True(findings.Count > 1);
+        Assert.Single(findings.Select(f => f.Cause!.Key).Distinct());
+        // the engine merges them: one finding, the others its occurrences
+        var merged = new PtxLint.Engine.AnalysisEngine(new[] { (PtxLint.Engine.IRule)Rule }).AnalyzeText("k.ptx", text).Findings;
+        var one = Assert.Single(merged);
+        Assert.Contains("more racing accesses of s", one.Message);
+        Assert.True(one.Occurrences > 1);
     }
 
     [Fact]

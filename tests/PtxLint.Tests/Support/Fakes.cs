@@ -7,8 +7,10 @@ namespace PtxLint.Tests.Support;
 /// <summary>Hand-made rule descriptors and rules, until the real rules exist.</summary>
 public static class Fakes
 {
-    public static RuleDescriptor Descriptor(string id, string name, Level level = Level.Warning, bool enabled = true) => new()
+    public static RuleDescriptor Descriptor(string id, string name, Level level = Level.Warning, bool enabled = true,
+        IReadOnlyList<RuleOption>? options = null) => new()
     {
+        Options = options ?? Array.Empty<RuleOption>(),
         Id = id,
         Name = name,
         ShortDescription = $"Short description of {name}.",
@@ -69,6 +71,17 @@ public static class Fakes
         }
     }
 
+    /// <summary>Test-only rule: one finding at each kernel's name (the <c>.entry</c> line), as PTX002 reports.</summary>
+    public sealed class KernelRule(RuleDescriptor descriptor) : IRule
+    {
+        public RuleDescriptor Descriptor { get; } = descriptor;
+
+        public void Check(RuleContext context)
+        {
+            foreach (var fn in context.Module.Kernels) context.Report(fn, fn.NameSpan, $"kernel `{fn.Name}` here");
+        }
+    }
+
     public sealed class ThrowingRule(RuleDescriptor descriptor) : IRule
     {
         public RuleDescriptor Descriptor { get; } = descriptor;
@@ -89,7 +102,10 @@ public static class Fakes
     }
 
     public static readonly RuleDescriptor BadRule = Descriptor("PTX101", "bad-thing", Level.Warning);
-    public static readonly RuleDescriptor NoteRule = Descriptor("PTX102", "noted-thing", Level.Note);
+    public static readonly RuleOption<System.Text.RegularExpressions.Regex> PatternOption = RuleOptions.Regex("pattern", "^x", "A test pattern.");
+    public static readonly RuleOption<int> LimitOption = RuleOptions.Integer("limit", 1, 0, 10, "A test limit.");
+    public static readonly RuleOption<bool> FlagOption = RuleOptions.Boolean("flag", false, "A test flag.");
+    public static readonly RuleDescriptor NoteRule = Descriptor("PTX102", "noted-thing", Level.Note, options: new RuleOption[] { PatternOption, LimitOption, FlagOption });
 
     /// <summary>Rules: "BAD" -> PTX101 warning, "NOTE" -> PTX102 note.</summary>
     public static IReadOnlyList<IRule> Rules { get; } = new IRule[] { new LineRule(BadRule, "BAD"), new LineRule(NoteRule, "NOTE") };

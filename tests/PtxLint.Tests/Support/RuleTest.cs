@@ -15,6 +15,9 @@ public static class RuleTest
 {
     public const string Header = ".version 8.7\n.target sm_90a\n.address_size 64\n\n";
 
+    /// <summary>The headline, the notes and the help of a finding, one per line (what a user reads in text output).</summary>
+    public static string Text(Finding f) => string.Join("\n", new[] { f.Message }.Concat(f.Notes).Append(f.Help ?? ""));
+
     public sealed record Marker(int Line, int Column, int EndLine, int EndColumn);
 
     public static (string Text, List<Marker> Markers) StripMarkup(string marked)
@@ -50,12 +53,24 @@ public static class RuleTest
         return sink;
     }
 
+    /// <summary>
+    /// Runs one rule through the engine (enabled even when it is off by default), as the command line does: suppressions
+    /// applied and findings of one cause merged (<see cref="FindingGrouping"/>). Returns that rule's findings.
+    /// </summary>
+    public static List<Finding> Analyze(IRule rule, string text, string path = "test.ptx")
+    {
+        var engine = new AnalysisEngine(new AnalysisOptions { Rules = new[] { rule }, Select = new[] { rule.Descriptor.Id } });
+        return engine.AnalyzeText(path, text).Findings.Where(f => f.Rule.Id == rule.Descriptor.Id).ToList();
+    }
+
     /// <summary>Checks that the rule reports exactly the marked places (start line and column). Returns the findings for further asserts.</summary>
-    public static List<Finding> Verify(IRule rule, string markedPtx, IReadOnlyDictionary<string, string>? options = null, bool addHeader = true)
+    public static List<Finding> Verify(IRule rule, string markedPtx, IReadOnlyDictionary<string, string>? options = null, bool addHeader = true,
+                                       bool merge = false)
     {
         var (text, markers) = StripMarkup(addHeader ? Header + markedPtx : markedPtx);
         Assert.True(markers.Count > 0, "Verify needs at least one [|...|] marker; use VerifyClean for good code");
         var findings = Run(rule, text, options);
+        if (merge) FindingGrouping.Merge(findings); // findings of one cause as the engine reports them
         var got = findings.Select(f => (f.Location.Span.StartLine, f.Location.Span.StartColumn)).OrderBy(x => x).ToList();
         var want = markers.Select(m => (m.Line, m.Column)).OrderBy(x => x).ToList();
         Assert.True(want.SequenceEqual(got),
@@ -65,6 +80,14 @@ public static class RuleTest
             Assert.Equal(rule.Descriptor.Id, f.Rule.Id);
             Assert.False(string.IsNullOrWhiteSpace(f.Message));
         }
+        return findings;
+    }
+
+    /// <summary>Runs one rule and merges findings of one cause (<see cref="FindingGrouping"/>), as the engine does.</summary>
+    public static List<Finding> RunMerged(IRule rule, string text)
+    {
+        var findings = Run(rule, text);
+        FindingGrouping.Merge(findings);
         return findings;
     }
 
