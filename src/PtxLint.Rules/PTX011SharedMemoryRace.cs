@@ -62,6 +62,9 @@ public sealed class PTX011SharedMemoryRace : IRule
     {
         if (a.Symbol is not { } s) return "shared memory";
         var n = PTX006SharedOutOfBounds.Short(s.Name);
+        // old nvcc: kernel$__cuda_local_var_15603_35_non_const_sdata
+        var m = System.Text.RegularExpressions.Regex.Match(n, @"__cuda_local_var_\d+_\d+_(?:non_const_|const_)?(\w+)$");
+        if (m.Success) n = m.Groups[1].Value;
         return n.Length > 40 ? n[..37] + "..." : n;
     }
 

@@ -52,7 +52,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
                     if (u.IsSpecial && u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid") { usesBlockIndex = true; break; }
                 if (usesBlockIndex) break;
             }
-            if (!usesBlockIndex) continue;
+            if (!usesBlockIndex || !MayIndexSharedByBlock(fn)) continue;
             var values = fn.Analyses.Values;
             var accesses = new List<(Instruction Insn, Expr Address, Atom Symbol, bool Writes, bool Reads, Atom? BlockTerm)>();
             foreach (var insn in fn.Instructions)
@@ -89,6 +89,38 @@ public sealed class PTX012SharedIndexedByBlock : IRule
                        otherReads.Select(r => (r.Insn, r.Address, GridLoopOf(fn, r.Address))).ToList());
             }
         }
+    }
+
+    /// <summary>
+    /// A cheap filter before the symbolic values (and the reaching definitions they need): a flow-insensitive taint of the
+    /// registers computed from %ctaid/%clusterid/%nctaid; true when some shared access's address register is tainted.
+    /// </summary>
+    private static bool MayIndexSharedByBlock(PtxFunction fn)
+    {
+        var tainted = new HashSet<string>(StringComparer.Ordinal);
+        bool changed = true;
+        for (int round = 0; changed && round < 16; round++)
+        {
+            changed = false;
+            foreach (var insn in fn.Instructions)
+            {
+                if (insn.Defs.Length == 0 || insn.Info.Mem is MemKind.Load or MemKind.Atomic) continue;
+                bool t = false;
+                foreach (var u in insn.Uses)
+                    if (u.IsSpecial ? u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid" : tainted.Contains(u.Name)) { t = true; break; }
+                if (!t) continue;
+                foreach (var d in insn.Defs)
+                    if (tainted.Add(d.Name)) changed = true;
+            }
+        }
+        if (tainted.Count == 0) return false;
+        foreach (var insn in fn.Instructions)
+            foreach (var m in insn.MemoryAccesses)
+            {
+                if (m.Space is not (StateSpace.Shared or StateSpace.Generic)) continue;
+                if (m.Address.BaseRegister is { } r && tainted.Contains(r.Name) || m.Address.IndexRegister is { } x && tainted.Contains(x.Name)) return true;
+            }
+        return false;
     }
 
     private static bool IsMapa(Atom a) => a.Kind == AtomKind.Operation && a.Name == "mapa" || a.Args.Any(e => e.Terms.Any(t => IsMapa(t.Atom)));
