@@ -34,6 +34,7 @@ public static class Program
         ExplainCommand.Create(ctx),
         IrCommand.Create(ctx),
         CfgCommand.Create(ctx),
+        EcosystemCommand.Create(ctx),
         ConfirmCommand.Create(new EngineFindingSource(ctx)),
         ParityCommand.Create(new EngineFindingSource(ctx)),
     ];

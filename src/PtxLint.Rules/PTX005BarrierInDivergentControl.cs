@@ -18,6 +18,9 @@ public sealed class PTX005BarrierInDivergentControl : IRule
     public static readonly RuleOption<bool> ReportEarlyExit = RuleOptions.Boolean("reportEarlyExit", false,
         "Also report barriers behind an early-exit bounds guard (if (gid >= n) return;).");
 
+    public static readonly RuleOption<int> BlockDimX = RuleOptions.Integer("blockDimX", 0, 0, 1024,
+        "blockDim.x of every launch of the kernels this configuration covers (0: unknown); a multiple of 32 settles the block-shape warnings as .reqntid does.");
+
     public static readonly RuleDescriptor Rule = new()
     {
         Id = "PTX005",
@@ -36,7 +39,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         HelpMarkdown = RuleDocs.Load("PTX005"),
         Precision = "high",
         Tags = new[] { "correctness", "synchronization", "deadlock" },
-        Options = new RuleOption[] { ReportEarlyExit },
+        Options = new RuleOption[] { ReportEarlyExit, BlockDimX },
     };
 
     public RuleDescriptor Descriptor => Rule;
@@ -44,6 +47,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
     public void Check(RuleContext ctx)
     {
         bool reportEarlyExit = ctx.Option(ReportEarlyExit);
+        int blockDimX = ctx.Option(BlockDimX);
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;
@@ -52,7 +56,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             foreach (var i in insns)
                 if (Classify(i) != BarrierKind.None) { any = true; break; }
             if (!any) continue;
-            var checker = new Checker(fn, reportEarlyExit);
+            var checker = new Checker(fn, reportEarlyExit) { WarpRowsByConfig = blockDimX > 0 && blockDimX % 32 == 0 };
             foreach (var insn in insns)
             {
                 var kind = Classify(insn);
@@ -114,7 +118,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             var u = _fa.Uniformity.OfBranch(branch);
             if (kind == BarrierKind.Cta) return u != Uniformity.Uniform;
             if (u == Uniformity.Varying) return true;
-            return strict && u == Uniformity.WarpUniform && _fa.UniformityWithoutLaunchAssumptions.OfBranch(branch) == Uniformity.Varying;
+            return strict && !WarpRowsByConfig && u == Uniformity.WarpUniform && _fa.UniformityWithoutLaunchAssumptions.OfBranch(branch) == Uniformity.Varying;
         }
 
         public void CheckBarrier(RuleContext ctx, Instruction barrier, BarrierKind kind)
@@ -137,7 +141,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                     if (br.Guard is { } g2 && PassesThroughRuntimeDivision(_fa.Uniformity.Explain(br, g2))) continue;
                     bool isLoopExit = IsExitOfLoopAround(br, block);
                     if (!isLoopExit && !_reportEarlyExit && IsEarlyExitBoundsGuard(br, block)) continue;
-                    if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind)) continue;
+                    if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind, barrier)) continue;
                     candidates.Add(Judge(barrier, br, kind, isLoopExit));
                 }
             }
@@ -155,6 +159,9 @@ public sealed class PTX005BarrierInDivergentControl : IRule
 
         private readonly List<Verdict> _verdicts = new();
 
+        /// <summary>The configuration states blockDim.x, a multiple of 32 (option blockDimX): the block-shape assumption holds.</summary>
+        public bool WarpRowsByConfig { get; init; }
+
         /// <summary>What a barrier's divergence amounts to, and at which level it is reported.</summary>
         private sealed record Verdict(Instruction Barrier, Instruction Branch, BarrierKind Kind, bool LoopExit, bool Error,
             SkipFate Fate, Instruction? FateAt, bool AssumesWarpRows)
@@ -165,6 +172,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             public bool Spins { get; init; }
             /// <summary>Whole warps take the same side of the branch.</summary>
             public bool WholeWarps { get; init; }
+            /// <summary>The kernel argument or load that decides whether any thread skips (the verdict is then a warning).</summary>
+            public ValueSource? Argument { get; init; }
         }
 
         internal enum SkipFate
@@ -195,15 +204,24 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             var (fate, at) = FateOfSkippingThreads(barrier, br, loopExit);
             bool spin = _spin;
             bool wholeWarps = optimistic == Uniformity.WarpUniform;
-            bool wholeWarpsOnlyIfRows = wholeWarps && _fa.UniformityWithoutLaunchAssumptions.OfBranch(br) != Uniformity.WarpUniform;
+            bool wholeWarpsOnlyIfRows = wholeWarps && !WarpRowsByConfig && _fa.UniformityWithoutLaunchAssumptions.OfBranch(br) != Uniformity.WarpUniform;
             // An error only when the verdict does not depend on the launch: the threads that skip the barrier go on to
             // another barrier or to shared memory that the others still use. When every skipping thread exits (a barrier
             // held up only by exited threads is released), or the outcome depends on data, block shape or callers, the
             // finding is a warning that names the assumption.
-            bool indexOnly = br.Guard is { } g && _fa.Provenance.SourcesOf(br, g).All(v =>
-                v.Kind is ValueSourceKind.SpecialRegister or ValueSourceKind.Parameter or ValueSourceKind.Constant or ValueSourceKind.Symbol);
-            bool error = fate == SkipFate.Continues;
-            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error) { DataDependent = !indexOnly, Spins = spin, WholeWarps = wholeWarps };
+            // When the condition also depends on a kernel argument or loaded data (`i < n` for a thread-derived i),
+            // whether any thread skips depends on those values: shipped code (cuRAND's MTGP32 generators) relies on the
+            // host passing counts that never split a block, and the GPU shows no race there. Such findings are warnings
+            // that name the argument; a split by the thread index and constants alone (tid < 32) is an error.
+            var sources = br.Guard is { } g ? _fa.Provenance.SourcesOf(br, g) : Array.Empty<ValueSource>();
+            bool indexOnly = sources.All(v => v.Kind is ValueSourceKind.SpecialRegister or ValueSourceKind.Parameter or ValueSourceKind.Constant or ValueSourceKind.Symbol);
+            var argument = sources.FirstOrDefault(v => v.Kind is ValueSourceKind.Parameter or ValueSourceKind.Load);
+            bool error = fate == SkipFate.Continues && argument is null;
+            return new Verdict(barrier, br, kind, loopExit, error, fate, at, wholeWarpsOnlyIfRows && !error)
+            {
+                DataDependent = !indexOnly, Spins = spin, WholeWarps = wholeWarps,
+                Argument = fate == SkipFate.Continues && argument is not null ? argument : null,
+            };
         }
 
         /// <summary>
@@ -536,8 +554,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             return _fa.Uniformity.OfBranch(br) == Uniformity.WarpUniform;
         }
 
-        /// <summary>True when every path from every side of the branch to the exit passes a barrier of the same kind.</summary>
-        private bool EverySideReachesBarrier(Instruction br, BarrierKind kind)
+        /// <summary>True when every path from every side of the branch to the exit passes a barrier of the same kind (and, for CTA barriers, the same id).</summary>
+        private bool EverySideReachesBarrier(Instruction br, BarrierKind kind, Instruction barrier)
         {
             foreach (var s in _fa.Cfg.BlockOf(br).Successors)
             {
@@ -556,7 +574,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                     }
                     bool hit = false;
                     for (int k = b.Start; k < b.End && !hit; k++)
-                        hit = Classify(_fn.Instructions[k]) == kind && _fn.Instructions[k].Guard is null;
+                        hit = Classify(_fn.Instructions[k]) == kind && _fn.Instructions[k].Guard is null
+                              && (kind == BarrierKind.Warp || SameBarrierResource(_fn.Instructions[k], barrier));
                     if (hit) continue;
                     foreach (var n in b.Successors)
                         if (seen.Add(n)) stack.Push(n);
@@ -762,9 +781,14 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 case SkipFate.WarpAssumption:
                     break;
             }
+            if (v.Argument is { } arg)
+                f.Notes.Add((arg.Kind == ValueSourceKind.Parameter ? $"Whether any thread skips it depends on the kernel argument `{arg.Parameter?.Name ?? arg.Name}`" :
+                             $"Whether any thread skips it depends on the value loaded by `{(arg.Origin is { } o ? Text(o) : arg.Name)}`") +
+                            " (e.g. a count that is not a multiple of the threads' span); launches whose arguments never split the block are safe, " +
+                            "so this is a warning. Otherwise the consequence above happens.");
             if (v.AssumesWarpRows || v.Fate == SkipFate.WarpAssumption)
                 f.Notes.Add("This verdict depends on the launch: whole warps take the same side only when blockDim.x is a multiple of 32. " +
-                            "State the block shape with `.reqntid` (__launch_bounds__ gives only .maxntid), or keep the barrier out of the branch.");
+                            "State the block shape with `.reqntid` (__launch_bounds__ gives only .maxntid) or with the option blockDimX in ptxlint.json, or keep the barrier out of the branch.");
             f.Help = cause == barrier
                 ? kind == BarrierKind.Warp ? "Execute __syncwarp() unpredicated, or pass the mask of the lanes that execute it." : "Execute the barrier unpredicated, so every thread of the CTA reaches it."
                 : kind == BarrierKind.Warp
@@ -808,6 +832,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 _ => "block-shape",
             };
             f.Properties["dependsOnLaunch"] = !v.Error;
+            if (v.Argument is not null) f.Properties["dependsOnArgument"] = true;
             f.Data = new DivergentBarrierData { BranchLine = causeLine, LoopExit = loopExit };
         }
 

@@ -137,6 +137,8 @@ public sealed class PTX011SharedMemoryRace : IRule
         }
         steps.Add(new FlowStep(second.Instruction.Location, $"{t2}: `{PTX005BarrierInDivergentControl.Text(second.Instruction)}`"));
         f.CodeFlows.Add(new CodeFlow($"{t1} and {t2} reach overlapping bytes of {Name(second)} with no barrier between", steps));
+        // The ecosystem baseline's category: the kind, and whether only lanes of one warp race.
+        f.Properties["category"] = race.Kind + (race.SameWarp ? "-same-warp" : "-cross-warp");
         f.Data = new SharedRaceData
         {
             Kernel = fn.Name,

@@ -175,6 +175,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
             f.Related.Add(new RelatedLocation(rd.Location, lp is not null ? $"reads {name} slot by slot over the grid" : $"reads a slot of {name} that other CTAs were meant to fill"));
         f.Notes.Add("shared memory lives as long as the CTA and is visible only to it; distributed shared memory (mapa, .shared::cluster) is the only cross-CTA form");
         f.Help = "write each CTA's partial to a global buffer (partials[blockIdx.x]) and reduce the partials in a second kernel, or use a grid-wide reduction or an atomic";
+        f.Properties["category"] = "block-slot";
         f.Data = new SharedIndexedByBlockData
         {
             Symbol = sym.Name,
@@ -191,6 +192,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
         f.Notes.Add($"the address is {Show(addr)}: a grid-wide index used for a per-CTA array (shared memory is indexed from 0 in every CTA)");
         f.Notes.Add("shared memory lives as long as the CTA and is visible only to it; distributed shared memory (mapa, .shared::cluster) is the only cross-CTA form");
         f.Help = "index shared memory by the thread index within the CTA (threadIdx.x), and global memory by the grid-wide index";
+        f.Properties["category"] = "global-index";
         f.Data = new SharedIndexedByBlockData { Symbol = sym.Name, AccessLine = insn.Span.StartLine, ReadLines = writes ? Array.Empty<int>() : new[] { insn.Span.StartLine } };
     }
 

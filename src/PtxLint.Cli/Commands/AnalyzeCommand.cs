@@ -184,6 +184,7 @@ public static class AnalyzeCommand
                 Progress = progress.Enabled ? progress.Report : null,
                 MaxFileSize = maxSize,
                 FileTimeout = req.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(req.TimeoutSeconds) : null,
+                Timings = req.Stats ? new Analysis.AnalysisTimings() : null,
             });
             result = engine.Analyze(req.Paths);
             progress.Dispose();
@@ -355,5 +356,13 @@ public static class AnalyzeCommand
         err.WriteLine($"ptxlint: stats: {s.Files} file{(s.Files == 1 ? "" : "s")}, {s.Bytes} bytes ({mb:F2} MB); " +
             $"read+parse+IR {s.ParseTime.TotalMilliseconds:F0} ms, rules+analyses {s.AnalysisTime.TotalMilliseconds:F0} ms (CPU time summed over threads); " +
             $"wall {s.WallTime.TotalMilliseconds:F0} ms, {s.MegabytesPerSecond:F1} MB/s; peak working set {peak / (1024 * 1024)} MB");
+        if (s.Timings is { Count: > 0 } t)
+        {
+            // Exclusive CPU time (what each analysis or rule itself took, not what it asked for), summed over threads.
+            err.WriteLine($"ptxlint: stats: {"analysis or rule",-36} {"ms",9} {"share",6} {"computed",9}");
+            double total = t.Sum(x => x.Time.TotalMilliseconds);
+            foreach (var (name, time, count) in t)
+                err.WriteLine($"ptxlint: stats: {name,-36} {time.TotalMilliseconds,9:F0} {(total > 0 ? time.TotalMilliseconds / total * 100 : 0),5:F1}% {count,9}");
+        }
     }
 }

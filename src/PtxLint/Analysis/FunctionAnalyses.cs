@@ -28,29 +28,29 @@ public sealed class FunctionAnalyses
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
     public PtxFunction Function => _fn;
-    public ControlFlowGraph Cfg => _cfg ??= ControlFlowGraph.Build(_fn);
+    public ControlFlowGraph Cfg => _cfg ??= AnalysisTimings.Measure("cfg", () => ControlFlowGraph.Build(_fn));
     /// <summary>Dominator tree rooted at <see cref="ControlFlowGraph.Entry"/>.</summary>
-    public DominatorTree Dominators => _dom ??= new DominatorTree(Cfg, post: false);
+    public DominatorTree Dominators => _dom ??= AnalysisTimings.Measure("dominators", () => new DominatorTree(Cfg, post: false));
     /// <summary>Post-dominator tree rooted at <see cref="ControlFlowGraph.Exit"/>.</summary>
-    public DominatorTree PostDominators => _pdom ??= new DominatorTree(Cfg, post: true);
-    public LoopInfo Loops => _loops ??= new LoopInfo(Cfg, Dominators);
-    public ControlDependence ControlDependence => _cd ??= new ControlDependence(Cfg, PostDominators);
+    public DominatorTree PostDominators => _pdom ??= AnalysisTimings.Measure("post-dominators", () => new DominatorTree(Cfg, post: true));
+    public LoopInfo Loops => _loops ??= AnalysisTimings.Measure("loops", () => new LoopInfo(Cfg, Dominators));
+    public ControlDependence ControlDependence => _cd ??= AnalysisTimings.Measure("control dependence", () => new ControlDependence(Cfg, PostDominators));
     /// <summary>Reaching definitions and def-use chains.</summary>
-    public ReachingDefinitions Defs => _defs ??= new ReachingDefinitions(Cfg);
+    public ReachingDefinitions Defs => _defs ??= AnalysisTimings.Measure("reaching definitions", () => new ReachingDefinitions(Cfg));
     /// <summary>Uniformity, assuming warps are made of whole rows of the block (blockDim.x a multiple of 32) unless <c>.reqntid</c> says otherwise.</summary>
-    public UniformityInfo Uniformity => _uniformity ??= new UniformityInfo(this, assumeWarpRows: true);
+    public UniformityInfo Uniformity => _uniformity ??= AnalysisTimings.Measure("uniformity", () => new UniformityInfo(this, assumeWarpRows: true));
     /// <summary>Uniformity without assumptions about the block shape (only what <c>.reqntid</c> states).</summary>
     public UniformityInfo UniformityWithoutLaunchAssumptions =>
-        _strictUniformity ??= Function.Performance.ReqNtid is { Length: > 0 } ? Uniformity : new UniformityInfo(this, assumeWarpRows: false);
-    public ProvenanceInfo Provenance => _provenance ??= new ProvenanceInfo(this);
-    /// <summary>Symbolic (affine) values of registers and predicates, and the conditions of the threads that reach an instruction.</summary>
-    public SymbolicValues Values => _values ??= new SymbolicValues(this);
-    /// <summary>Barrier intervals: which instructions two threads can execute with no synchronization between.</summary>
-    public BarrierIntervals Intervals => _intervals ??= new BarrierIntervals(this);
-    /// <summary>Shared-memory accesses and the data races between them (with a witness pair of threads).</summary>
-    public SharedMemoryRaces SharedRaces => _sharedRaces ??= new SharedMemoryRaces(this);
+        _strictUniformity ??= Function.Performance.ReqNtid is { Length: > 0 } ? Uniformity : AnalysisTimings.Measure("uniformity (no launch assumptions)", () => new UniformityInfo(this, assumeWarpRows: false));
+    public ProvenanceInfo Provenance => _provenance ??= AnalysisTimings.Measure("provenance", () => new ProvenanceInfo(this));
+    /// <summary>Symbolic (affine) values of registers and predicates, and the conditions of the threads that reach an instruction (computed on demand).</summary>
+    public SymbolicValues Values => _values ??= AnalysisTimings.Measure("symbolic values", () => new SymbolicValues(this));
+    /// <summary>Barrier intervals: which instructions two threads can execute with no synchronization between (computed on demand).</summary>
+    public BarrierIntervals Intervals => _intervals ??= AnalysisTimings.Measure("barrier intervals", () => new BarrierIntervals(this));
+    /// <summary>Shared-memory accesses and the data races between them (with a witness pair of threads; computed on demand).</summary>
+    public SharedMemoryRaces SharedRaces => _sharedRaces ??= AnalysisTimings.Measure("shared-memory races", () => new SharedMemoryRaces(this));
     /// <summary>Store-to-load forwarding through the thread's .local frame (spilled values, by-value parameters).</summary>
-    public LocalSlots LocalSlots => _localSlots ??= new LocalSlots(this);
+    public LocalSlots LocalSlots => _localSlots ??= AnalysisTimings.Measure("local slots", () => new LocalSlots(this));
     /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>
-    public LinearForms LinearForms => _linearForms ??= new LinearForms(this);
+    public LinearForms LinearForms => _linearForms ??= AnalysisTimings.Measure("linear forms", () => new LinearForms(this));
 }

@@ -1,3 +1,4 @@
+using PtxLint.Analysis;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using PtxLint.Diagnostics;
@@ -20,6 +21,8 @@ public sealed class AnalysisOptions
     /// <summary><c>ptxlint.json</c> lookup; null: no configuration files are read.</summary>
     public ConfigResolver? Config { get; init; }
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+    /// <summary>Collects the time per analysis and per rule (<c>--stats</c>); null: not collected.</summary>
+    public AnalysisTimings? Timings { get; init; }
     /// <summary>Keep each file's IR in <see cref="AnalyzedFile.Module"/> (memory!); off by default.</summary>
     public bool KeepModules { get; init; }
     /// <summary>
@@ -203,6 +206,7 @@ public sealed class AnalysisEngine
                 ParseTime = TimeSpan.FromTicks(Stopwatch.GetElapsedTime(0, parseTicks).Ticks),
                 AnalysisTime = TimeSpan.FromTicks(Stopwatch.GetElapsedTime(0, ruleTicks).Ticks),
                 WallTime = wall.Elapsed,
+                Timings = _options.Timings?.Snapshot(),
             },
             Rules = AllRules.Where(d => configs.Count == 0 ? EffectiveLevel(d, null) != Level.None
                     : configs.Any(c => EffectiveLevel(d, c) != Level.None)).ToList(),
@@ -229,10 +233,22 @@ public sealed class AnalysisEngine
         PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding)
     {
         long t0 = Stopwatch.GetTimestamp();
+        var previousTimings = AnalysisTimings.Current;
+        AnalysisTimings.Current = _options.Timings;
+        try
+        {
+            return AnalyzeCoreTimed(path, text, length, config, notes, encoding, t0);
+        }
+        finally { AnalysisTimings.Current = previousTimings; }
+    }
+
+    private (AnalyzedFile File, long ParseTicks, long RuleTicks) AnalyzeCoreTimed(string path, string text, long length,
+        PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding, long t0)
+    {
         PtxModule module;
         try
         {
-            module = _options.Parser(path, text);
+            module = AnalysisTimings.Measure("parse + IR", () => _options.Parser(path, text));
         }
         catch (Exception e)
         {
@@ -262,7 +278,7 @@ public sealed class AnalysisEngine
             var sink = new List<Finding>();
             try
             {
-                rule.Check(new RuleContext(module, d, level, options, sink));
+                AnalysisTimings.Measure("rule " + d.Id, () => rule.Check(new RuleContext(module, d, level, options, sink)));
                 findings.AddRange(sink);
             }
             catch (Exception e)

@@ -54,6 +54,8 @@ public sealed class AnalysisStats
     /// <summary>Wall-clock time of the whole run.</summary>
     public TimeSpan WallTime { get; set; }
     public double MegabytesPerSecond => WallTime.TotalSeconds > 0 ? Bytes / 1e6 / WallTime.TotalSeconds : 0;
+    /// <summary>Exclusive time per analysis and per rule (name, time, times computed), when collected.</summary>
+    public IReadOnlyList<(string Name, TimeSpan Time, long Count)>? Timings { get; init; }
 }
 
 /// <summary>The outcome of <see cref="AnalysisEngine.Analyze(IEnumerable{string})"/>.</summary>

@@ -144,6 +144,8 @@ public static class InstructionTable
             new("bar.warp.sync", DstCount: 0, Sync: SyncKind.WarpSync),
             new("barrier", DstCount: 0, Sync: SyncKind.CtaBarrier),
             new("barrier.red", Sync: SyncKind.CtaBarrier, Collective: Collective.Cta),
+            new("barrier.cta.red", Sync: SyncKind.CtaBarrier, Collective: Collective.Cta),
+            new("bar.cta.red", Sync: SyncKind.CtaBarrier, Collective: Collective.Cta),
             new("barrier.cluster", DstCount: 0, Sync: SyncKind.ClusterBarrier),
             new("membar", DstCount: 0), new("fence", DstCount: 0),
             new("nanosleep", DstCount: 0), new("pmevent", DstCount: 0),

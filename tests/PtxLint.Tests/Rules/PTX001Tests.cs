@@ -201,6 +201,104 @@ public sealed class PTX001Tests
         Assert.Empty(RuleTest.Run(Rule, PtxParserDriver.Parse(fixedFile, File.ReadAllText(fixedFile))));
     }
 
+    // ---- issue 10: the incident's own forms
+
+    [Fact]
+    public void Widened_32_bit_shared_address_is_reported()
+    {
+        // inline asm "l" operand: mov.u32 %r40, red; add.s32 %r41, %r40, %r39; cvt.u64.u32 %rd20, %r41; st.shared.f32 [%rd20], %f9;
+        var f = Assert.Single(Verify(Kernel("k", """
+                mov.u32 %r1, %tid.x;
+                shl.b32 %r2, %r1, 2;
+                mov.u32 %r3, k_red;
+                add.s32 %r4, %r3, %r2;
+                cvt.u64.u32 %rd1, %r4;
+                [|st.shared.f32 [%rd1], %f1;|]
+            """)));
+        Assert.Equal("Widened32", f.Properties["form"]);
+        Assert.Contains(f.Related, r => r.Message.Contains("`cvt.u64.u32 %rd1, %r4` widens"));
+        Assert.Equal(PtxLint.Diagnostics.Level.Warning, f.Level);
+    }
+
+    [Fact]
+    public void Generic_address_in_the_shared_space_is_an_error()
+    {
+        var f = Assert.Single(Verify(Kernel("k", """
+                mov.u64 %rd6, k_red;
+                cvta.shared.u64 %rd7, %rd6;
+                [|ld.shared.f32 %f1, [%rd7];|]
+                ld.f32 %f2, [%rd7];
+            """)));
+        Assert.Equal("GenericAddress", f.Properties["form"]);
+        Assert.Equal(PtxLint.Diagnostics.Level.Error, f.Level);
+        Assert.Contains("generic address", f.Message);
+    }
+
+    [Fact]
+    public void Generic_address_converted_back_is_the_cvta_form()
+    {
+        var f = Assert.Single(Verify(Kernel("k", """
+                mov.u64 %rd6, k_red;
+                cvta.shared.u64 %rd7, %rd6;
+                cvta.to.shared.u64 %rd8, %rd7;
+                [|ld.shared.f32 %f1, [%rd8];|]
+            """)));
+        Assert.Equal("CvtaTo64", f.Properties["form"]);
+    }
+
+    private const string Builder = """
+        .visible .entry rmsnorm(.param .u64 p0)
+        {
+            .reg .b32 %r<8>;
+            .reg .f32 %f<4>;
+            .shared .align 4 .b8 red[1024];
+            mov.u32 %r1, %tid.x;
+            shl.b32 %r2, %r1, 2;
+            mov.u32 %r3, red;
+            add.s32 %r4, %r3, %r2;
+            st.shared.f32 [%r4], %f1;
+            ret;
+        }
+        .visible .entry rmsnorm_batched(.param .u64 p0)
+        {
+            .reg .b32 %r<8>;
+            .reg .b64 %rd<10>;
+            .reg .f32 %f<4>;
+            .shared .align 4 .b8 red2[1024];
+            mov.u32 %r1, %tid.x;
+            mul.wide.u32 %rd8, %r1, 4;
+            mov.u64 %rd7, red2;
+            add.s64 %rd9, %rd7, %rd8;
+            [|st.shared.f32 [%rd9], %f1;|]
+            ret;
+        }
+        """;
+
+    [Fact]
+    public void Builder_keeping_a_shared_symbol_in_64_bits_beside_a_32_bit_twin_is_reported()
+    {
+        var f = Assert.Single(Verify(Builder));
+        Assert.Equal("Symbol64Inconsistent", f.Properties["form"]);
+        Assert.Equal("rmsnorm_batched", f.FunctionName);
+        Assert.Contains("unlike the rest of the module", f.Message);
+    }
+
+    [Fact]
+    public void A_module_using_64_bit_shared_addresses_throughout_is_quiet()
+    {
+        // old nvcc / LLVM without short pointers: the convention, not an inconsistency
+        var only64 = RuleTest.StripMarkup(Builder).Text;
+        only64 = only64[only64.IndexOf(".visible .entry rmsnorm_batched", StringComparison.Ordinal)..];
+        RuleTest.VerifyClean(Rule, only64);
+    }
+
+    [Fact]
+    public void Tensormap_replace_takes_a_64_bit_address_by_design() => RuleTest.VerifyClean(Rule, Kernel("k", """
+            mov.b32 %r16, k_red;
+            cvt.u64.u32 %rd2, %r16;
+            tensormap.replace.tile.global_address.shared::cta.b1024.b64 [%rd2], %rd3;
+        """));
+
     [Fact]
     public void Descriptor()
     {

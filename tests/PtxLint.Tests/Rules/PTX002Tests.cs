@@ -282,6 +282,73 @@ public class PTX002Tests
         """);
 
     [Fact]
+    public void One_block_per_row_without_any_ctaid_and_a_column_loop_is_reported()
+    {
+        // for (i = threadIdx.x; i < n; i += blockDim.x) out[i] = in[i] * s;   launched with gridDim.y = rows
+        var f = Assert.Single(RuleTest.Verify(Rule, """
+            .visible .entry [|scale_batched|](.param .u64 out, .param .u64 in, .param .u32 n)
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<6>;
+                .reg .f32 %f<3>;
+                .reg .b64 %rd<8>;
+                ld.param.u64 %rd1, [out];
+                ld.param.u64 %rd2, [in];
+                ld.param.u32 %r1, [n];
+                mov.u32 %r2, %tid.x;
+                mov.u32 %r3, %ntid.x;
+                setp.ge.s32 %p1, %r2, %r1;
+                @%p1 bra DONE;
+            LOOP:
+                mul.wide.s32 %rd3, %r2, 4;
+                add.s64 %rd4, %rd2, %rd3;
+                ld.global.f32 %f1, [%rd4];
+                add.s64 %rd5, %rd1, %rd3;
+                st.global.f32 [%rd5], %f1;
+                add.s32 %r2, %r2, %r3;
+                setp.lt.s32 %p2, %r2, %r1;
+                @%p2 bra LOOP;
+            DONE:
+                ret;
+            }
+            """));
+        Assert.Contains("never reads `%ctaid.y`", f.Message);
+    }
+
+    [Fact]
+    public void Grid_stride_loop_over_a_flat_batch_is_quiet() => RuleTest.VerifyClean(Rule, """
+        .visible .entry make_batch_pointers(.param .u64 ptrs, .param .u64 base, .param .u64 batch)
+        {
+            .reg .pred %p<3>;
+            .reg .b32 %r<8>;
+            .reg .b64 %rd<12>;
+            ld.param.u64 %rd1, [ptrs];
+            ld.param.u64 %rd2, [base];
+            ld.param.u64 %rd3, [batch];
+            mov.u32 %r1, %ctaid.x;
+            mov.u32 %r2, %ntid.x;
+            mov.u32 %r3, %tid.x;
+            mad.lo.s32 %r4, %r1, %r2, %r3;
+            cvt.u64.u32 %rd4, %r4;
+            mov.u32 %r5, %nctaid.x;
+            mul.lo.s32 %r6, %r2, %r5;
+            cvt.u64.u32 %rd5, %r6;
+            setp.ge.u64 %p1, %rd4, %rd3;
+            @%p1 bra DONE;
+        LOOP:
+            shl.b64 %rd6, %rd4, 3;
+            add.s64 %rd7, %rd1, %rd6;
+            add.s64 %rd8, %rd2, %rd6;
+            st.global.u64 [%rd7], %rd8;
+            add.s64 %rd4, %rd4, %rd5;
+            setp.lt.u64 %p2, %rd4, %rd3;
+            @%p2 bra LOOP;
+        DONE:
+            ret;
+        }
+        """);
+
+    [Fact]
     public void NotBatched() => RuleTest.VerifyClean(Rule, NoRow.Replace("[|", "").Replace("|]", "").Replace("add_bias_batched", "add_bias"));
 
     [Theory]

@@ -28,6 +28,46 @@ public class PTX003Tests
         """;
 
     [Fact]
+    public void An_in_place_swap_by_a_pivot_is_not_a_scatter() => RuleTest.VerifyClean(Rule, """
+        .visible .entry swap_rows(.param .u64 a, .param .u64 piv, .param .u32 lda)
+        {
+            .reg .b32 %r<6>;
+            .reg .f32 %f<3>;
+            .reg .b64 %rd<10>;
+            ld.param.u64 %rd1, [a];
+            ld.param.u64 %rd2, [piv];
+            ld.param.u32 %r1, [lda];
+            cvta.to.global.u64 %rd3, %rd1;
+            cvta.to.global.u64 %rd4, %rd2;
+            ld.global.u64 %rd5, [%rd4];
+            mov.u32 %r2, %tid.x;
+            cvt.s64.s32 %rd6, %r1;
+            mul.lo.s64 %rd7, %rd5, %rd6;
+            cvt.u64.u32 %rd8, %r2;
+            add.s64 %rd7, %rd7, %rd8;
+            shl.b64 %rd7, %rd7, 2;
+            add.s64 %rd9, %rd3, %rd7;
+            ld.global.f32 %f1, [%rd9];
+            st.global.f32 [%rd9], %f2;
+            ret;
+        }
+        """);
+
+    [Fact]
+    public void A_by_value_twin_in_the_module_is_named()
+    {
+        var text = Scatter.Replace("kv_scatter(", "kv_scatter_graph(") + """
+            .visible .entry kv_scatter(.param .u64 cache, .param .u32 pos, .param .u32 dim)
+            {
+                ret;
+            }
+            """;
+        var f = Assert.Single(RuleTest.Verify(Rule, text));
+        Assert.Equal("kv_scatter", f.Properties["byValueTwin"]);
+        Assert.Contains(f.Related, r => r.Message.Contains("by-value twin kernel `kv_scatter`"));
+    }
+
+    [Fact]
     public void NamedPositionBuffer()
     {
         var f = Assert.Single(RuleTest.Verify(Rule, Scatter));

@@ -225,6 +225,232 @@ public class PTX005Tests
             """);
     }
 
+    // ---- levels: where the threads that skip the barrier go
+
+    private const string Warp0Head = """
+        .visible .entry k(.param .u64 out)
+        {
+            .reg .pred %p<4>;
+            .reg .b32 %r<8>;
+            .reg .f32 %f<4>;
+            .reg .b64 %rd<4>;
+            .shared .align 4 .f32 total;
+            .shared .align 4 .b8 part[128];
+            mov.u32 %r1, %tid.x;
+            setp.gt.u32 %p1, %r1, 31;
+            @%p1 bra REST;
+            shl.b32 %r2, %r1, 2;
+            mov.u32 %r3, part;
+            add.s32 %r4, %r3, %r2;
+            st.shared.f32 [%r4], %f1;
+            [|bar.sync 0;|]
+            setp.ne.u32 %p2, %r1, 0;
+            @%p2 bra REST;
+            st.shared.f32 [total], %f2;
+        REST:
+
+        """;
+
+    [Fact]
+    public void Skipping_threads_that_read_the_value_the_others_store_make_it_an_error()
+    {
+        // if (tid < 32) { ...; __syncthreads(); if (tid == 0) total = ...; }  out[tid] = total;   (racecheck: 1 hazard)
+        var f = Assert.Single(Verify(Warp0Head + """
+                ld.shared.f32 %f3, [total];
+                ld.param.u64 %rd1, [out];
+                st.global.f32 [%rd1], %f3;
+                ret;
+            }
+            """));
+        Assert.Equal(Level.Error, f.Level);
+        Assert.Equal("continue", f.Properties["skippingThreads"]);
+        Assert.Contains("shared memory", RuleTest.Text(f));
+    }
+
+    [Fact]
+    public void Skipping_threads_that_spin_on_shared_memory_make_it_an_error()
+    {
+        var f = Assert.Single(Verify(Warp0Head + """
+            SPIN:
+                ld.volatile.shared.f32 %f3, [total];
+                setp.eq.f32 %p3, %f3, 0f00000000;
+                @%p3 bra SPIN;
+                ret;
+            }
+            """));
+        Assert.Equal(Level.Error, f.Level);
+        Assert.Contains("spin", RuleTest.Text(f));
+    }
+
+    [Fact]
+    public void Skipping_threads_that_wait_at_another_barrier_make_it_an_error()
+    {
+        var f = Assert.Single(Verify(Warp0Head + """
+                bar.sync 1;
+                ret;
+            }
+            """));
+        Assert.Equal(Level.Error, f.Level);
+    }
+
+    [Fact]
+    public void Skipping_threads_that_exit_or_reach_the_same_barrier_make_it_a_warning()
+    {
+        var exit = Assert.Single(Verify(Warp0Head + "    ret;\n}\n"));
+        Assert.Equal(Level.Warning, exit.Level);
+        Assert.Equal("exit", exit.Properties["skippingThreads"]);
+        // whole warps that meet the others at another bar.sync 0 (warp-specialised code): nothing to report
+        RuleTest.VerifyClean(Rule, RuleTest.StripMarkup(Warp0Head).Text + "    bar.sync 0;\n    ret;\n}\n");
+    }
+
+    [Fact]
+    public void Bookkeeping_by_one_thread_on_both_sides_is_not_a_race()
+    {
+        // the skipping side's access of `total` is thread 0's own (if (tid == 0) on both sides): no conflict is proven
+        var f = Assert.Single(Verify(Warp0Head.Replace("setp.gt.u32 %p1, %r1, 31;", "setp.gt.u32 %p1, %r1, 31;\n    setp.ne.u32 %p3, %r1, 0;") + """
+                @%p3 bra DONE;
+                ld.shared.f32 %f3, [total];
+                ld.param.u64 %rd1, [out];
+                st.global.f32 [%rd1], %f3;
+            DONE:
+                ret;
+            }
+            """));
+        Assert.Equal(Level.Warning, f.Level);
+    }
+
+    [Fact]
+    public void A_split_that_depends_on_a_kernel_argument_is_a_warning_that_names_it()
+    {
+        // for (i = tid; i < n; i += ntid) { tile[tid] = ...; __syncthreads(); if (tid == 0) sum = ...; __syncthreads(); } out = sum;
+        var f = Assert.Single(Verify("""
+            .visible .entry k(.param .u64 out, .param .u32 n)
+            {
+                .reg .pred %p<4>;
+                .reg .b32 %r<10>;
+                .reg .f32 %f<4>;
+                .reg .b64 %rd<4>;
+                .shared .align 4 .f32 sum;
+                ld.param.u32 %r9, [n];
+                mov.u32 %r1, %tid.x;
+                mov.u32 %r2, %ntid.x;
+                mov.u32 %r3, %r1;
+                setp.ge.s32 %p1, %r3, %r9;
+                @%p1 bra AFTER;
+            LOOP:
+                [|bar.sync 0;|]
+                setp.ne.u32 %p2, %r1, 0;
+                @%p2 bra NEXT;
+                st.shared.f32 [sum], %f1;
+            NEXT:
+                bar.sync 0;
+                add.s32 %r3, %r3, %r2;
+                setp.lt.s32 %p3, %r3, %r9;
+                @%p3 bra LOOP;
+            AFTER:
+                ld.shared.f32 %f2, [sum];
+                ld.param.u64 %rd1, [out];
+                st.global.f32 [%rd1], %f2;
+                ret;
+            }
+            """));
+        Assert.Equal(Level.Warning, f.Level);
+        Assert.Equal(true, f.Properties["dependsOnArgument"]);
+        Assert.Contains("kernel argument `n`", RuleTest.Text(f));
+        Assert.Equal("continue", f.Properties["skippingThreads"]);
+    }
+
+    [Fact]
+    public void A_func_whose_skipping_threads_return_to_the_caller_is_a_warning()
+    {
+        var f = Assert.Single(Verify("""
+            .func f()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 16;
+                @%p1 bra SKIP;
+                [|bar.sync 0;|]
+            SKIP:
+                ret;
+            }
+            """));
+        Assert.Equal(Level.Warning, f.Level);
+        Assert.Equal("return-to-caller", f.Properties["skippingThreads"]);
+    }
+
+    [Fact]
+    public void Syncwarp_under_a_row_branch_of_a_2d_kernel_depends_on_the_block_shape()
+    {
+        var f = Assert.Single(Verify("""
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.y;
+                setp.eq.u32 %p1, %r1, 0;
+                @%p1 bra DONE;
+                [|bar.warp.sync -1;|]
+            DONE:
+                ret;
+            }
+            """));
+        Assert.Equal(Level.Warning, f.Level);
+        Assert.Contains("blockDim.x is a multiple of 32", RuleTest.Text(f));
+        Assert.Contains(".reqntid", RuleTest.Text(f));
+        // with .reqntid stating a warp-aligned block the branch is warp-uniform: nothing to report
+        RuleTest.VerifyClean(Rule, """
+            .visible .entry k() .reqntid 32, 4, 1
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.y;
+                setp.eq.u32 %p1, %r1, 0;
+                @%p1 bra DONE;
+                bar.warp.sync -1;
+            DONE:
+                ret;
+            }
+            """);
+    }
+
+    [Fact]
+    public void BlockDimX_in_the_configuration_settles_the_block_shape_assumption()
+    {
+        const string ptx = """
+            .visible .entry k()
+            {
+                .reg .pred %p<2>;
+                .reg .b32 %r<2>;
+                mov.u32 %r1, %tid.y;
+                setp.eq.u32 %p1, %r1, 0;
+                @%p1 bra DONE;
+                bar.warp.sync -1;
+            DONE:
+                ret;
+            }
+            """;
+        RuleTest.VerifyClean(Rule, ptx, new Dictionary<string, string> { ["blockDimX"] = "64" });
+        Assert.Single(RuleTest.Run(Rule, RuleTest.Header + ptx, new Dictionary<string, string> { ["blockDimX"] = "48" }));
+    }
+
+    [Fact]
+    public void A_branch_on_a_barrier_reduction_is_uniform() => RuleTest.VerifyClean(Rule, """
+        .visible .entry k()
+        {
+            .reg .pred %p<3>;
+            .reg .b32 %r<2>;
+            mov.u32 %r1, %tid.x;
+            setp.lt.u32 %p1, %r1, 64;
+            bar.red.or.pred %p2, 0, %p1;
+            @!%p2 bra SKIP;
+            bar.sync 0;
+        SKIP:
+            ret;
+        }
+        """);
+
     // ---- good: look-alikes that must stay quiet
 
     [Fact]

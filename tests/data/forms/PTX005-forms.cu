@@ -184,3 +184,59 @@ extern "C" __global__ void local_spill_param(float* out, const float* x, Params 
         out[threadIdx.x] = s[threadIdx.x ^ 1];
     }
 }
+
+// Error (seed): for (i = tid; i < n; i += blockDim.x) around barriers, followed by reads of the tile: a thread that
+// leaves the loop early reads the running total that thread 0, still in the loop, rewrites (a race).
+extern "C" __global__ void strided_loop_reads_tile_bad(float* out, const float* x, int n) {
+    __shared__ float tile[257];
+    if (threadIdx.x == 0) tile[256] = 0.f;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        tile[threadIdx.x] = x[i];
+        __syncthreads();
+        if (threadIdx.x == 0) { float s = tile[256]; for (int j = 0; j < min((int)blockDim.x, n - i); ++j) s += tile[j]; tile[256] = s; }
+        __syncthreads();
+    }
+    out[blockIdx.x * blockDim.x + threadIdx.x] = tile[256];
+}
+extern "C" __global__ void strided_loop_reads_tile_fixed(float* out, const float* x, int n) {
+    __shared__ float tile[257];
+    if (threadIdx.x == 0) tile[256] = 0.f;
+    for (int base = 0; base < n; base += blockDim.x) {
+        const int i = base + threadIdx.x;
+        tile[threadIdx.x] = i < n ? x[i] : 0.f;
+        __syncthreads();
+        if (threadIdx.x == 0) { float s = tile[256]; for (int j = 0; j < blockDim.x; ++j) s += tile[j]; tile[256] = s; }
+        __syncthreads();
+    }
+    out[blockIdx.x * blockDim.x + threadIdx.x] = tile[256];
+}
+
+// Error (seed): a barrier inside if (tid < 32), followed by reads of a value warp 0 stored: warps 1.. skip the barrier
+// and read `total` while thread 0 writes it.
+extern "C" __global__ void warp0_total_bad(float* out, const float* x, int n) {
+    __shared__ float part[32];
+    __shared__ float total;
+    const int t = threadIdx.x;
+    if (t < 32) {
+        float v = 0.f;
+        for (int j = t; j < n; j += 32) v += x[j];
+        part[t] = v;
+        __syncthreads();
+        if (t == 0) { float s = 0.f; for (int j = 0; j < 32; ++j) s += part[j]; total = s; }
+    }
+    out[t] = total;
+}
+extern "C" __global__ void warp0_total_fixed(float* out, const float* x, int n) {
+    __shared__ float part[32];
+    __shared__ float total;
+    const int t = threadIdx.x;
+    if (t < 32) {
+        float v = 0.f;
+        for (int j = t; j < n; j += 32) v += x[j];
+        part[t] = v;
+    }
+    __syncthreads();
+    if (t == 0) { float s = 0.f; for (int j = 0; j < 32; ++j) s += part[j]; total = s; }
+    __syncthreads();
+    out[t] = total;
+}

@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace PtxLint.Analysis;
+
+/// <summary>
+/// Time spent per analysis and per rule, summed over threads, exclusive of what it asked for (a rule's time does not
+/// include the analyses it triggered; uniformity's does not include reaching definitions). Collected only while an
+/// engine run asks for it (<c>--stats</c>): <see cref="Current"/> is set on each worker thread for the file it analyzes.
+/// </summary>
+public sealed class AnalysisTimings
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    private sealed class Entry
+    {
+        public long Ticks;
+        public long Count;
+    }
+
+    [ThreadStatic] private static AnalysisTimings? _current;
+    [ThreadStatic] private static long _childTicks;
+
+    /// <summary>The collector of the run on this thread; null when nobody asked for timings.</summary>
+    public static AnalysisTimings? Current { get => _current; set => _current = value; }
+
+    /// <summary>Runs <paramref name="compute"/> and books its exclusive time under <paramref name="name"/>.</summary>
+    public static T Measure<T>(string name, Func<T> compute)
+    {
+        var t = _current;
+        if (t is null) return compute();
+        long saved = _childTicks;
+        _childTicks = 0;
+        long t0 = Stopwatch.GetTimestamp();
+        try
+        {
+            return compute();
+        }
+        finally
+        {
+            long elapsed = Stopwatch.GetTimestamp() - t0;
+            t.Add(name, elapsed - _childTicks);
+            _childTicks = saved + elapsed;
+        }
+    }
+
+    public static void Measure(string name, Action compute) => Measure<bool>(name, () => { compute(); return true; });
+
+    private void Add(string name, long ticks)
+    {
+        var e = _entries.GetOrAdd(name, _ => new Entry());
+        Interlocked.Add(ref e.Ticks, ticks);
+        Interlocked.Increment(ref e.Count);
+    }
+
+    /// <summary>(name, exclusive time, how many times it was computed or run), largest first.</summary>
+    public IReadOnlyList<(string Name, TimeSpan Time, long Count)> Snapshot() =>
+        _entries.Select(kv => (kv.Key, Stopwatch.GetElapsedTime(0, kv.Value.Ticks), kv.Value.Count))
+            .OrderByDescending(e => e.Item2).ToList();
+}
