@@ -554,43 +554,54 @@ internal sealed class WitnessSearch
             if (any) break;
         }
         if (!any) return null;
+        // The smallest witness wins, but a pair of lanes of one warp only until a pair of different warps turns up in a
+        // larger box of the same pass (a cross-warp race does not hinge on warp-synchronous execution).
+        Result? sameWarpWitness = null;
         foreach (bool allowUnknown in new[] { false, true })
-        foreach (var (condA, condB) in usable)
         {
-            foreach (var box in Boxes(mask))
+            if (sameWarpWitness is not null) return sameWarpWitness;
+            foreach (var (condA, condB) in usable)
             {
-                foreach (var (ka, kb) in combos)
+                foreach (var box in Boxes(mask))
                 {
-                    var r = SearchBox(a, b, condA, condB, varA, varB, ka, kb, box, allowUnknown, warpConcurrent, invConst, hasOtherInv, size);
-                    if (r is null) continue;
-                    var (t1, t2, v1, v2, assumed) = r.Value;
-                    // Iterations past the first need a trip count the analysis can see (a parameter bound is not assumed).
-                    if (!RunsLongEnough(t1, ka) || !RunsLongEnough(t2, kb)) continue;
-                    var needed = ((int)Math.Max(t1.X, t2.X) + 1, (int)Math.Max(t1.Y, t2.Y) + 1, (int)Math.Max(t1.Z, t2.Z) + 1);
-                    bool declared = _bounds.Source is ".reqntid" or ".maxntid"; // a declared bound is what the author launches with
-                    bool isPlausible = declared || needed.Item1 <= plausible.X && needed.Item2 <= plausible.Y && needed.Item3 <= plausible.Z;
-                    // Without a declared block shape, a witness that needs more threads than common launches have is not
-                    // evidence (code written for exactly 256 threads wraps its indices at 256).
-                    if (!isPlausible && _bounds.Source is not ".maxntid") continue;
-                    var assumptions = new List<string>();
-                    if (_bounds.Source != ".reqntid")
-                        assumptions.Add(dims == 1 ? $"a block of at least {needed.Item1} threads" : $"a block of at least ({needed.Item1},{needed.Item2},{needed.Item3}) threads");
-                    var iters = new Dictionary<Loop, long>();
-                    foreach (var l in loops)
+                    foreach (var (ka, kb) in combos)
                     {
-                        long k = Math.Max(ka.GetValueOrDefault(l), kb.GetValueOrDefault(l));
-                        if (k > 0)
+                        var r = SearchBox(a, b, condA, condB, varA, varB, ka, kb, box, allowUnknown, warpConcurrent, invConst, hasOtherInv, size, sameWarpWitness is not null);
+                        if (r is null) continue;
+                        var (t1, t2, v1, v2, assumed) = r.Value;
+                        // Iterations past the first need a trip count the analysis can see (a parameter bound is not assumed).
+                        if (!RunsLongEnough(t1, ka) || !RunsLongEnough(t2, kb)) continue;
+                        var needed = ((int)Math.Max(t1.X, t2.X) + 1, (int)Math.Max(t1.Y, t2.Y) + 1, (int)Math.Max(t1.Z, t2.Z) + 1);
+                        bool declared = _bounds.Source is ".reqntid" or ".maxntid"; // a declared bound is what the author launches with
+                        bool isPlausible = declared || needed.Item1 <= plausible.X && needed.Item2 <= plausible.Y && needed.Item3 <= plausible.Z;
+                        // Without a declared block shape, a witness that needs more threads than common launches have is not
+                        // evidence (code written for exactly 256 threads wraps its indices at 256).
+                        if (!isPlausible && _bounds.Source is not ".maxntid") continue;
+                        var assumptions = new List<string>();
+                        if (_bounds.Source != ".reqntid")
+                            assumptions.Add(dims == 1 ? $"a block of at least {needed.Item1} threads" : $"a block of at least ({needed.Item1},{needed.Item2},{needed.Item3}) threads");
+                        var iters = new Dictionary<Loop, long>();
+                        foreach (var l in loops)
                         {
-                            iters[l] = k;
-                            assumptions.Add($"the loop at line {HeaderLine(l)} runs at least {k + 1} iterations");
+                            long k = Math.Max(ka.GetValueOrDefault(l), kb.GetValueOrDefault(l));
+                            if (k > 0)
+                            {
+                                iters[l] = k;
+                                assumptions.Add($"the loop at line {HeaderLine(l)} runs at least {k + 1} iterations");
+                            }
                         }
+                        bool sameWarp = t1.Warp is long w1 && t2.Warp is long w2 && w1 == w2;
+                        var result = new Result(t1, t2, hasOtherInv ? null : invConst + v1, hasOtherInv ? null : invConst + v2,
+                            sameWarp, assumed, assumptions, needed, isPlausible, iters);
+                        if (sameWarpWitness is null) { if (!sameWarp) return result; sameWarpWitness = result; continue; }
+                        // A larger box is a better witness only with no more assumptions than the one in hand.
+                        if (!isPlausible && sameWarpWitness.Plausible) return sameWarpWitness;
+                        if (!sameWarp && assumed.Count <= sameWarpWitness.Assumed.Count && iters.Count <= sameWarpWitness.Iterations.Count) return result;
                     }
-                    return new Result(t1, t2, hasOtherInv ? null : invConst + v1, hasOtherInv ? null : invConst + v2,
-                        t1.Warp is long w1 && t2.Warp is long w2 && w1 == w2, assumed, assumptions, needed, isPlausible, iters);
                 }
             }
         }
-        return null;
+        return sameWarpWitness;
     }
 
     /// <summary>
@@ -879,7 +890,7 @@ internal sealed class WitnessSearch
 
     private (ThreadBinding, ThreadBinding, long, long, IReadOnlyList<ThreadCondition>)? SearchBox(
         SharedAccess a, SharedAccess b, IReadOnlyList<ThreadCondition> condA, IReadOnlyList<ThreadCondition> condB, Expr varA, Expr varB, Dictionary<Loop, long> ka, Dictionary<Loop, long> kb,
-        (int X, int Y, int Z) box, bool allowUnknown, bool warpConcurrent, long invConst, bool hasOtherInv, long? size)
+        (int X, int Y, int Z) box, bool allowUnknown, bool warpConcurrent, long invConst, bool hasOtherInv, long? size, bool crossWarpOnly = false)
     {
         long? bx = _dims == 1 ? null : _bounds.Source is ".reqntid" ? _bounds.X : null;
         long? by = _dims == 3 && _bounds.Source is ".reqntid" ? _bounds.Y : null;
@@ -902,6 +913,7 @@ internal sealed class WitnessSearch
                 bool sameWarp = ea.T.Warp is long w1 && eb.T.Warp is long w2 && w1 == w2;
                 bool sameWarpUnknown = ea.T.Warp is null || eb.T.Warp is null;
                 if (!warpConcurrent && (sameWarp || sameWarpUnknown)) continue; // a __syncwarp/shuffle orders two lanes of one warp
+                if (crossWarpOnly && (sameWarp || sameWarpUnknown)) continue;
                 if (!DifferentData(a, b, ea.T, eb.T)) continue; // the same bytes either way (or not shown to differ)
                 var assumed = ea.Assumed.Concat(eb.Assumed).ToList();
                 return (ea.T, eb.T, ea.Value, eb.Value, assumed);

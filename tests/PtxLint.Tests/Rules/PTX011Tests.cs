@@ -86,7 +86,7 @@ public sealed class PTX011Tests
     [Fact]
     public void A_neighbour_slot_read_in_the_interval_the_neighbour_writes_it()
     {
-        // s[tid] += s[tid - 1] for tid >= 1: thread 2 reads s[1] while thread 1 writes it.
+        // s[tid] += s[tid - 1] for tid >= 1: thread 32 reads s[31] while thread 31 writes it (the witness prefers two warps).
         var body = """
                 setp.lt.u32 %p1, %r1, 1;
                 @%p1 bra N1;
@@ -99,7 +99,7 @@ public sealed class PTX011Tests
             N1:
             """;
         var f = Assert.Single(RuleTest.Verify(Rule, Kernel(body)));
-        Assert.Contains("overwrites s+4 while thread 2 may still read it", f.Message);
+        Assert.Contains("thread 31 overwrites s+124 while thread 32 may still read it", f.Message);
         // read, barrier, write: the scan done right
         RuleTest.VerifyClean(Rule, Kernel(body.Replace("[|", "").Replace("|]", "").Replace("add.f32 %f3, %f3, %f2;", "bar.sync 0;\n    add.f32 %f3, %f3, %f2;")
                                                .Replace("@%p1 bra N1;", "").Replace("setp.lt.u32 %p1, %r1, 1;", "")));
@@ -296,7 +296,7 @@ public sealed class SharedMemorySampleTests
         var wp = findings.Single(f => f.FunctionName == "warp_partials_no_sync");
         Assert.Contains("thread 1 reads s_part+4 while thread 32 writes it", wp.Message);
         var bc = findings.Single(f => f.FunctionName == "broadcast_no_sync");
-        Assert.Contains("thread 1 reads s_max+0 while thread 0 writes it", bc.Message);
+        Assert.Contains("thread 32 reads s_max+0 while thread 0 writes it", bc.Message);
         Assert.Contains(bc.Notes, n => n.Contains("part at the divergent branch"));
     }
 
