@@ -123,7 +123,9 @@ public sealed class BarrierIntervals
 
     public static bool IsCut(Instruction i, SyncScope scope) => scope == SyncScope.Cta ? IsCtaCut(i) : IsWarpCut(i);
 
-    private Graph G(SyncScope s) => s == SyncScope.Cta ? _cta ??= new Graph(_fa, SyncScope.Cta) : _warp ??= new Graph(_fa, SyncScope.Warp);
+    private Graph G(SyncScope s) => s == SyncScope.Cta
+        ? _cta ??= AnalysisTimings.MeasurePart("barrier intervals", () => new Graph(_fa, SyncScope.Cta))
+        : _warp ??= AnalysisTimings.MeasurePart("barrier intervals", () => new Graph(_fa, SyncScope.Warp));
 
     /// <summary>False when the function is too big for the reachability sets (then every query answers false).</summary>
     public bool IsAnalyzable(SyncScope scope = SyncScope.Cta) => G(scope).Ok;

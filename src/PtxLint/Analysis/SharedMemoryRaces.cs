@@ -112,7 +112,7 @@ public sealed class SharedMemoryRaces
     public int Searches { get; private set; }
 
     /// <summary>The CTA shared-memory accesses the race analysis models: ld/st/atom/red (.shared, .shared::cta, or generic on a shared variable's address), ldmatrix/stmatrix.</summary>
-    public IReadOnlyList<SharedAccess> Accesses => _accesses ??= CollectAccesses();
+    public IReadOnlyList<SharedAccess> Accesses => _accesses ??= AnalysisTimings.MeasurePart("shared-memory races", CollectAccesses);
 
     private List<SharedAccess> CollectAccesses()
     {
@@ -154,7 +154,7 @@ public sealed class SharedMemoryRaces
     }
 
     /// <summary>Every race found, one per pair of instructions, in the order of the second access.</summary>
-    public IReadOnlyList<SharedRace> Races => _races ??= Find();
+    public IReadOnlyList<SharedRace> Races => _races ??= AnalysisTimings.MeasurePart("shared-memory races", Find);
 
     private sealed record PairRelation(bool SameIteration, bool SecondLater, bool FirstLater, Instruction? Splitter, bool WarpConcurrent);
 

@@ -478,8 +478,22 @@ public sealed class SymbolicValues
 
     // ---- public queries -----------------------------------------------------------------------------------------
 
+    // The values are computed on demand: under --stats the outermost query books its exclusive time as "symbolic values"
+    // (the queries it makes of itself are inside it; reaching definitions and uniformity book their own).
+    private int _queryDepth;
+    private bool Timed => _queryDepth == 0 && AnalysisTimings.Current is not null;
+
+    private T Time<T>(Func<T> compute)
+    {
+        _queryDepth++;
+        try { return AnalysisTimings.MeasurePart("symbolic values", compute); }
+        finally { _queryDepth--; }
+    }
+
     /// <summary>The symbolic value of register <paramref name="reg"/> read at <paramref name="at"/>.</summary>
-    public Expr OfUse(Instruction at, RegisterOperand reg)
+    public Expr OfUse(Instruction at, RegisterOperand reg) => Timed ? Time(() => OfUseCore(at, reg)) : OfUseCore(at, reg);
+
+    private Expr OfUseCore(Instruction at, RegisterOperand reg)
     {
         if (reg.IsSpecial) return Special(at, reg);
         var set = _defs.ReachingIndices(at, reg.Name);
@@ -654,7 +668,9 @@ public sealed class SymbolicValues
     private static int BitsOf(string? t) => Math.Max(Types.BitWidth(t), 1);
 
     /// <summary>The value definition <paramref name="def"/> writes into register <paramref name="reg"/>.</summary>
-    public Expr OfDefinition(Instruction def, string reg)
+    public Expr OfDefinition(Instruction def, string reg) => Timed ? Time(() => OfDefinitionCore(def, reg)) : OfDefinitionCore(def, reg);
+
+    private Expr OfDefinitionCore(Instruction def, string reg)
     {
         long key = Key(def, reg);
         if (_defMemo.TryGetValue(key, out var e)) return e;
@@ -847,7 +863,9 @@ public sealed class SymbolicValues
     // ---- predicates ---------------------------------------------------------------------------------------------
 
     /// <summary>The value of predicate register <paramref name="reg"/> read at <paramref name="at"/> (negation of the operand included).</summary>
-    public Pred PredicateOf(Instruction at, RegisterOperand reg)
+    public Pred PredicateOf(Instruction at, RegisterOperand reg) => Timed ? Time(() => PredicateOfCore(at, reg)) : PredicateOfCore(at, reg);
+
+    private Pred PredicateOfCore(Instruction at, RegisterOperand reg)
     {
         var p = PredicateValue(at, reg);
         return reg.Negated ? Pred.Not(p) : p;
@@ -924,7 +942,9 @@ public sealed class SymbolicValues
     /// whose taken (or not-taken) successor is the only way into a block dominating the instruction, and the
     /// instruction's own guard. Conditions the analysis cannot express are included as <see cref="UnknownPred"/>.
     /// </summary>
-    public IReadOnlyList<ThreadCondition> ConditionsOf(Instruction insn)
+    public IReadOnlyList<ThreadCondition> ConditionsOf(Instruction insn) => Timed ? Time(() => ConditionsOfCore(insn)) : ConditionsOfCore(insn);
+
+    private IReadOnlyList<ThreadCondition> ConditionsOfCore(Instruction insn)
     {
         var block = BlockConditions(_cfg.BlockOf(insn));
         if (insn.Guard is not { } g || insn.Info.Flow is FlowKind.Branch or FlowKind.IndirectBranch) return block;
