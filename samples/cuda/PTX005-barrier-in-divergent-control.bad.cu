@@ -89,7 +89,8 @@ extern "C" __global__ void broadcast_sum_spin(const float* x, float* out, int n)
     if (tid < n) out[tid] = x[tid] / s_total;
 }
 
-extern "C" __global__ void warp_pair_sum_half(const float* x, float* out) {
+// One warp per block (s_w is indexed by the lane): declared, so no launch and no analysis assumes more warps.
+extern "C" __global__ void __launch_bounds__(32) warp_pair_sum_half(const float* x, float* out) {
     __shared__ float s_w[32];
     const int lane = threadIdx.x & 31;
     float v = x[threadIdx.x];

@@ -221,6 +221,10 @@ public sealed class PTX001SharedAddress64Bit : IRule
         f.Properties["addressRegister"] = first.Reg.Name;
         f.Properties["space"] = first.Access.Space == StateSpace.SharedCluster ? ".shared::cluster" : ".shared";
         f.Properties["form"] = first.Form.ToString();
+        f.Data = new SharedAddress64BitData
+        {
+            AddressRegister = first.Reg.Name, Space = first.Access.Space == StateSpace.SharedCluster ? ".shared::cluster" : ".shared", TwinKernel = twin?.Fn.Name,
+        };
     }
 
     /// <summary>The name with <c>Batched</c>/<c>batched_</c>/<c>_batched</c> removed (case-insensitive), lower-cased.</summary>

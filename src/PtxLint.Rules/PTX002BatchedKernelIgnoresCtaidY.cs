@@ -176,6 +176,7 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
                 foreach (var (insn, _) in ignoring)
                     f.Related.Add(new RelatedLocation(insn.Location, $"global store whose address ignores %ctaid.y: `{RuleText.Code(insn)}`"));
                 f.Properties["stores"] = ignoring.Count;
+                f.Data = new BatchedKernelData { Stores = ignoring.Count };
                 return;
             }
             var read = _fn.Instructions.FirstOrDefault(i => i.Uses.Any(u => u.IsSpecial && u.FullName == "%ctaid.y"));

@@ -262,6 +262,11 @@ public sealed class PTX003IndirectPositionRead : IRule
         if (name is not null) f.Properties["parameterName"] = name;
         f.Properties["nullTestOverride"] = nullTest is not null && byValue is not null;
         f.Properties["byValueTwin"] = twin?.Name;
+        f.Data = new IndirectPositionData
+        {
+            Parameter = p.Name, ParameterIndex = p.Index, ParameterName = name,
+            PositionParameter = nullTest is not null ? byValue?.Name : null, NullTestOverride = nullTest is not null && byValue is not null,
+        };
     }
 
     /// <summary>

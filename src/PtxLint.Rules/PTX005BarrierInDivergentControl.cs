@@ -833,6 +833,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             };
             f.Properties["dependsOnLaunch"] = !v.Error;
             if (v.Argument is not null) f.Properties["dependsOnArgument"] = true;
+            f.Data = new DivergentBarrierData { BranchLine = causeLine, LoopExit = loopExit };
         }
 
         /// <summary>One level below the configured one (not below note): the verdict depends on the launch.</summary>

@@ -127,10 +127,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
                 f.CodeFlows.Add(new CodeFlow($"{name} + {v.Off} reaches the access",
                     src.Path.Select(i => new FlowStep(i.Location, i == insn ? $"the {(width > 0 ? width + "-byte " : "")}access at {Short(variable.Name)}+{v.Off}" : i.ToString())).ToList()));
         }
-        f.Properties["symbol"] = variable.Name;
-        f.Properties["symbolBytes"] = size;
-        f.Properties["offset"] = v.Off;
-        f.Properties["width"] = width;
+        f.Data = new SharedOutOfBoundsData { Symbol = variable.Name, SymbolBytes = size, Offset = v.Off, Width = width };
     }
 
     /// <summary>Shared variables declared after <paramref name="v"/> in the same scope (function or module), in declaration order.</summary>

@@ -90,5 +90,6 @@ public sealed class PTX009FloatAtomicOrder : IRule
         f.Help = "Where reproducibility matters, reduce the partial values in a fixed order (per-block partials plus a deterministic final pass).";
         f.Properties["type"] = type;
         f.Properties["space"] = where;
+        f.Data = new FloatAtomicData { Type = type, Space = where };
     }
 }

@@ -76,6 +76,7 @@ public sealed class PTX010ContractibleMulAdd : IRule
                 f.Notes.Add("A fused multiply-add rounds once instead of twice, so the result can differ in the last bit from a " +
                             "sequential reference (and from another build of the same source).");
                 f.Help = $"Write `mul.rn{t}` (`__fmul_rn`) or `add.rn{t}` (`__fadd_rn`) to keep both roundings, or `fma.rn{t}` where the fused result is wanted.";
+                f.Data = new ContractibleMulData { MulLine = mul.Span.StartLine };
                 foreach (var a in adds)
                     f.Related.Add(new RelatedLocation(a.Location, $"{a.FullOpcode} consumes the product {dst.Name}"));
             }

@@ -17,6 +17,8 @@ public static class RuleRegistry
         new PTX008TmemLifecycle(),
         new PTX009FloatAtomicOrder(),
         new PTX010ContractibleMulAdd(),
+        new PTX011SharedMemoryRace(),
+        new PTX012SharedIndexedByBlock(),
         new PTX013InvalidPtx(),
     };
 }

@@ -11,9 +11,10 @@ using PtxLint.Ir;
 namespace PtxLint.Cli.Commands;
 
 /// <summary>
-/// <c>ptxlint confirm FILE.ptx [--findings run.sarif] [--kernel NAME] [--spec FILE] [--timeout 10s] [--format text|sarif] [--output FILE]</c>:
-/// runs each confirmable finding's experiment on the GPU and prints (or writes into SARIF) its verdict.
-/// Exit code 0 when the experiments ran (whatever the verdicts), 2 on bad input.
+/// <c>ptxlint confirm FILE.ptx [--findings run.sarif] [--kernel NAME] [--spec FILE] [--timeout 10s] [--format text|sarif] [--output FILE]
+/// [--rule ID] [--save-spec FILE] [--determinism [--runs N]]</c>: runs each confirmable finding's experiment on the GPU and prints (or
+/// writes into SARIF) its verdict. Exit code 0 when the experiments ran (whatever the verdicts), 2 on bad input; with
+/// --determinism, 1 when a kernel gave more than one distinct output.
 /// </summary>
 public static class ConfirmCommand
 {
@@ -38,10 +39,28 @@ public static class ConfirmCommand
             Description = "Also run this rule's experiment (e.g. PTX002) on every kernel (or the --kernel one) that has no finding of it: " +
                           "shows that a fixed kernel comes out not-reproduced.",
         };
+        var determinism = new Option<bool>("--determinism")
+        {
+            Description = "Instead of confirming findings: launch each kernel (or the --kernel one) with the same inputs --runs times and report " +
+                          "the number of distinct outputs and the first differing element. Exit code 1 when a kernel is not deterministic.",
+        };
+        var runs = new Option<int>("--runs")
+        {
+            Description = "Launches of the same inputs for --determinism (default 30).",
+            DefaultValueFactory = _ => 30,
+        };
+        runs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 2) r.AddError("--runs must be at least 2");
+        });
+        var saveSpec = new Option<FileInfo?>("--save-spec")
+        {
+            Description = "Write the launch specs the experiments used (inferred ones included) to this .launch.json, to edit and pass back with --spec.",
+        };
 
         var cmd = new Command("confirm", "Confirm findings on a real GPU through the CUDA driver API: each verdict is confirmed, not-reproduced, unsupported or error, with evidence.")
         {
-            file, findings, kernel, spec, timeout, format, output, noSanitizer, rule,
+            file, findings, kernel, spec, timeout, format, output, noSanitizer, rule, determinism, runs, saveSpec,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -53,6 +72,9 @@ public static class ConfirmCommand
                 Log = s => Console.Error.WriteLine("confirm: " + s),
             };
             RequestedRule = parse.GetValue(rule);
+            SaveSpec = parse.GetValue(saveSpec);
+            if (parse.GetValue(determinism))
+                return await DeterminismAsync(parse.GetValue(file)!, parse.GetValue(spec), parse.GetValue(runs), parse.GetValue(output), options, findingSource, ct);
             return await RunAsync(parse.GetValue(file)!, parse.GetValue(findings), parse.GetValue(spec), parse.GetValue(format) ?? "text",
                                   parse.GetValue(output), options, findingSource, ct);
         });
@@ -61,6 +83,58 @@ public static class ConfirmCommand
 
     /// <summary>The --rule of the current invocation (one command line per process).</summary>
     internal static string? RequestedRule { get; set; }
+
+    /// <summary>The --save-spec of the current invocation.</summary>
+    internal static FileInfo? SaveSpec { get; set; }
+
+    /// <summary>
+    /// <c>confirm FILE --determinism [--runs N]</c>: per kernel, N launches of the same inputs, the number of distinct outputs
+    /// and the first differing element. Exit 0 when every kernel is deterministic, 1 when one is not, 2 when none could run.
+    /// </summary>
+    internal static async Task<int> DeterminismAsync(FileInfo file, FileInfo? specFile, int runs, FileInfo? output, ConfirmOptions options,
+                                                     IFindingSource? source, CancellationToken ct, WorkerClient? client = null)
+    {
+        if (!file.Exists) return Fail($"{file.FullName}: no such file");
+        var text = await File.ReadAllTextAsync(file.FullName, ct);
+        var path = file.ToString();
+        LaunchSpecFile? specs;
+        try { specs = LaunchSpecFile.LoadFor(path, specFile?.FullName); }
+        catch (Exception e) when (e is FormatException or IOException) { return Fail(e.Message); }
+        var module = source?.Parse(path, text) ?? PtxSignatureScanner.Scan(path, text);
+        if (options.Kernel is not null && module.FindFunction(options.Kernel) is not { IsEntry: true })
+            return Fail($"{path}: no kernel named {options.Kernel}");
+        var engine = new ConfirmationEngine(options, client);
+        var results = await engine.DeterminismAsync(module, specs, runs, ct);
+        var sb = new StringBuilder();
+        if (results.Count == 0) sb.AppendLine($"{path}: no kernel to launch");
+        foreach (var r in results)
+        {
+            string word = r.Result is null ? r.Verdict.ToText() : r.Result.Deterministic ? "deterministic" : "nondeterministic";
+            sb.AppendLine($"{path}: {r.Kernel}: {word}");
+            sb.AppendLine($"  {r.Reason}");
+            foreach (var line in r.Evidence.Split('\n')) sb.AppendLine("    " + line.TrimEnd('\r'));
+        }
+        int nondet = results.Count(r => r.Result is { Deterministic: false });
+        int ran = results.Count(r => r.Result is not null);
+        sb.AppendLine($"{results.Count} kernels: {ran - nondet} deterministic, {nondet} nondeterministic, {results.Count - ran} not run");
+        if (SaveSpec is not null) await SaveSpecsAsync(module, specs, SaveSpec, ct);
+        if (output is not null) await File.WriteAllTextAsync(output.FullName, sb.ToString(), ct);
+        else Console.Out.Write(sb.ToString());
+        return nondet > 0 ? 1 : ran == 0 && results.Count > 0 ? 2 : 0;
+    }
+
+    /// <summary>Writes the launch specs of every kernel (from the spec file, else inferred) as one .launch.json.</summary>
+    private static async Task SaveSpecsAsync(PtxModule module, LaunchSpecFile? specs, FileInfo target, CancellationToken ct)
+    {
+        var file = new LaunchSpecFile();
+        foreach (var k in module.Kernels)
+        {
+            try { file.Kernels.Add(LaunchSpecInference.Resolve(k, specs)); }
+            catch (FormatException e) { Console.Error.WriteLine($"ptxlint confirm: --save-spec: {k.Name}: {e.Message}"); }
+        }
+        await File.WriteAllTextAsync(target.FullName, file.ToJson() + "\n", ct);
+        Console.Error.WriteLine($"ptxlint confirm: wrote the launch specs of {file.Kernels.Count} kernels to {target}");
+    }
 
     internal static async Task<int> RunAsync(FileInfo file, FileInfo? findingsFile, FileInfo? specFile, string format, FileInfo? output,
                                              ConfirmOptions options, IFindingSource? source, CancellationToken ct, WorkerClient? client = null)
@@ -109,7 +183,7 @@ public static class ConfirmCommand
                 if (options.Kernel is not null && k.Name != options.Kernel) continue;
                 if (found.Any(f => f.Rule.Id == requested && f.FunctionName == k.Name)) continue;
                 extra.Add(new Finding(descriptor, Level.Note, $"{requested} experiment requested with --rule (no static finding in {k.Name})",
-                    module.LocationOf(k.NameSpan)) { FunctionName = k.Name });
+                    module.LocationOf(k.NameSpan)) { FunctionName = k.Name, Data = new RequestedExperimentData() });
             }
             found = extra;
         }
@@ -117,6 +191,7 @@ public static class ConfirmCommand
         var engine = new ConfirmationEngine(options, client);
         var results = await engine.ConfirmAsync(module, found, specs, ct);
 
+        if (SaveSpec is not null) await SaveSpecsAsync(module, specs, SaveSpec, ct);
         string report;
         if (format == "sarif")
             report = sarif?.WriteBack() ?? source?.ToSarif(module, found) ?? SarifFindings.WriteMinimal(path, found);
@@ -148,6 +223,8 @@ public static class ConfirmCommand
         }
         var counts = results.GroupBy(r => r.Confirmation.Verdict).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToText()}");
         sb.AppendLine($"{results.Count} findings: {string.Join(", ", counts)}");
+        if (results.Any(r => r.Confirmation.Evidence.Contains("assumed no launch spec", StringComparison.Ordinal)))
+            sb.AppendLine($"note: launches were inferred (the `assumed` lines); `--save-spec {path}.launch.json` writes them as a launch spec to edit and reuse");
         return sb.ToString();
     }
 

@@ -73,6 +73,8 @@ public sealed class SarifFindings
                 var fn = logical?["name"]?.GetValue<string>() ?? logical?["fullyQualifiedName"]?.GetValue<string>();
                 var finding = new Finding(rule, level, r["message"]?["text"]?.GetValue<string>() ?? "",
                     new Location(ptxPath, new SourceSpan(line, col, line, endCol))) { FunctionName = fn };
+                // The rule's typed data, rebuilt from the property bag by the rule's confirmer (never from the message).
+                finding.Data = Confirmers.ReadData(finding, PropertyReader.FromJson(r["properties"] as JsonObject));
                 items.Add((finding, r));
             }
         }

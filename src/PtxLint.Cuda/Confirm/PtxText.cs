@@ -148,3 +148,86 @@ public static partial class PtxText
         return c >= 0 ? l[..c] : l;
     }
 }
+
+/// <summary>PTX rewrites for the shared-memory experiments (PTX011 line information, PTX012 sentinel fills).</summary>
+public static class SharedMemoryRewrites
+{
+    /// <summary>The file name the line-information rewrite gives the PTX (racecheck reports <c>ptxlint-ptx-lines.ptx:LINE</c>).</summary>
+    public const string LineFile = "ptxlint-ptx-lines.ptx";
+
+    /// <summary>
+    /// A copy of the module whose line information is the PTX itself: every <c>.file</c>/<c>.loc</c> is dropped and each
+    /// instruction gets <c>.loc 1 L 1</c> with its own (original) PTX line L, so compute-sanitizer's reports name PTX lines.
+    /// Returns null when the module has no instructions.
+    /// </summary>
+    public static string? WithPtxLineInfo(PtxModule module)
+    {
+        var lines = module.Source.Text.Split('\n');
+        var starts = new HashSet<int>();
+        foreach (var fn in module.Functions)
+            foreach (var insn in fn.Instructions)
+                if (insn.Span.StartLine > 0) starts.Add(insn.Span.StartLine);
+        if (starts.Count == 0) return null;
+        var sb = new System.Text.StringBuilder(module.Source.Text.Length + starts.Count * 16);
+        bool fileWritten = false;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int line = i + 1;
+            var t = lines[i].TrimStart();
+            if (t.StartsWith(".loc", StringComparison.Ordinal) && (t.Length == 4 || char.IsWhiteSpace(t[4]))) { sb.Append('\n'); continue; }
+            if (t.StartsWith(".file", StringComparison.Ordinal) && (t.Length == 5 || char.IsWhiteSpace(t[5]))) { sb.Append('\n'); continue; }
+            if (starts.Contains(line)) sb.Append("\t.loc 1 ").Append(line).Append(" 1\n");
+            sb.Append(lines[i]);
+            if (i < lines.Length - 1) sb.Append('\n');
+            if (!fileWritten && t.StartsWith(".address_size", StringComparison.Ordinal))
+            {
+                sb.Append("\n.file 1 \"").Append(LineFile).Append('"');
+                fileWritten = true;
+            }
+        }
+        if (!fileWritten) return null;
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// A copy of the module where kernel <paramref name="kernel"/> first fills the given shared variables byte by byte with
+    /// <paramref name="pattern"/> (every thread of the CTA takes a share, then <c>bar.sync 0</c>): bytes no thread of the CTA
+    /// writes afterwards keep the pattern, so a kernel that reads them shows it in its output. Null with
+    /// <paramref name="why"/> when it cannot be done (an unsized variable, no instruction to insert before).
+    /// </summary>
+    public static string? FillShared(PtxModule module, PtxFunction kernel, IReadOnlyList<VariableSymbol> variables, byte pattern, out string why)
+    {
+        if (kernel.Instructions.Count == 0) { why = "the kernel has no instructions"; return null; }
+        var sized = variables.Where(v => v.ByteSize is > 0 && !v.IsExtern).ToList();
+        if (sized.Count == 0) { why = "no sized shared variable to fill"; return null; }
+        int at = kernel.Instructions[0].Span.StartLine;
+        var code = new System.Text.StringBuilder();
+        code.Append("\t{\n\t.reg .b32 %ptxlint_f<9>;\n\t.reg .pred %ptxlint_fp;\n");
+        code.Append("\tmov.u32 %ptxlint_f0, %tid.x;\n\tmov.u32 %ptxlint_f1, %tid.y;\n\tmov.u32 %ptxlint_f2, %tid.z;\n");
+        code.Append("\tmov.u32 %ptxlint_f3, %ntid.x;\n\tmov.u32 %ptxlint_f4, %ntid.y;\n\tmov.u32 %ptxlint_f5, %ntid.z;\n");
+        code.Append("\tmad.lo.u32 %ptxlint_f1, %ptxlint_f2, %ptxlint_f4, %ptxlint_f1;\n");
+        code.Append("\tmad.lo.u32 %ptxlint_f6, %ptxlint_f1, %ptxlint_f3, %ptxlint_f0;\n"); // linear thread index
+        code.Append("\tmul.lo.u32 %ptxlint_f7, %ptxlint_f3, %ptxlint_f4;\n\tmul.lo.u32 %ptxlint_f7, %ptxlint_f7, %ptxlint_f5;\n"); // threads per CTA
+        int k = 0;
+        foreach (var v in sized)
+        {
+            code.Append($"\tmov.u32 %ptxlint_f0, %ptxlint_f6;\n");
+            code.Append($"$ptxlint_fill_{k}:\n");
+            code.Append($"\tsetp.ge.u32 %ptxlint_fp, %ptxlint_f0, {v.ByteSize};\n");
+            code.Append($"\t@%ptxlint_fp bra $ptxlint_fill_done_{k};\n");
+            code.Append($"\tmov.u32 %ptxlint_f8, {v.Name};\n");
+            code.Append("\tadd.u32 %ptxlint_f8, %ptxlint_f8, %ptxlint_f0;\n");
+            code.Append($"\tst.shared.u8 [%ptxlint_f8], {pattern};\n");
+            code.Append("\tadd.u32 %ptxlint_f0, %ptxlint_f0, %ptxlint_f7;\n");
+            code.Append($"\tbra.uni $ptxlint_fill_{k};\n");
+            code.Append($"$ptxlint_fill_done_{k}:\n");
+            k++;
+        }
+        code.Append("\tbar.sync 0;\n\t}\n");
+        var lines = module.Source.Text.Split('\n').ToList();
+        if (at < 1 || at > lines.Count) { why = "the kernel's first instruction has no line"; return null; }
+        lines.Insert(at - 1, code.ToString().TrimEnd('\n'));
+        why = $"{string.Join(", ", sized.Select(v => $"{v.Name} ({v.ByteSize} bytes)"))} filled with 0x{pattern:X2} at the start of {kernel.Name}";
+        return string.Join('\n', lines);
+    }
+}

@@ -74,6 +74,7 @@ public sealed unsafe class CudaDriver
     public const int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
     public const int CU_JIT_ERROR_LOG_BUFFER = 5;
     public const int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
+    public const int CU_JIT_GENERATE_LINE_INFO = 13;
 
     private readonly IntPtr _lib;
     private readonly delegate* unmanaged<uint, int> _cuInit;
@@ -263,7 +264,7 @@ public sealed unsafe class CudaDriver
     /// JIT-compiles PTX text with cuModuleLoadDataEx, passing error and info log buffers. On failure the
     /// <see cref="CudaException.JitLog"/> holds the JIT's error log (e.g. why <c>.target sm_100a</c> is rejected).
     /// </summary>
-    public IntPtr ModuleLoadPtx(string ptx, out string infoLog)
+    public IntPtr ModuleLoadPtx(string ptx, out string infoLog, bool lineInfo = false)
     {
         const int LogSize = 64 * 1024;
         var image = Encoding.UTF8.GetBytes(ptx + "\0");
@@ -275,13 +276,14 @@ public sealed unsafe class CudaDriver
         fixed (byte* err = errorLog)
         fixed (byte* inf = info)
         {
-            int* options = stackalloc int[4];
-            void** values = stackalloc void*[4];
+            int* options = stackalloc int[5];
+            void** values = stackalloc void*[5];
             options[0] = CU_JIT_ERROR_LOG_BUFFER; values[0] = err;
             options[1] = CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES; values[1] = (void*)(nuint)LogSize;
             options[2] = CU_JIT_INFO_LOG_BUFFER; values[2] = inf;
             options[3] = CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES; values[3] = (void*)(nuint)LogSize;
-            rc = _cuModuleLoadDataEx(&module, img, 4, options, values);
+            options[4] = CU_JIT_GENERATE_LINE_INFO; values[4] = (void*)(nuint)1;
+            rc = _cuModuleLoadDataEx(&module, img, lineInfo ? 5u : 4u, options, values);
         }
         infoLog = CString(info);
         if (rc != 0)

@@ -20,6 +20,12 @@ public sealed partial class SanitizerReport
     /// <summary>The first few report lines, for evidence.</summary>
     public IReadOnlyList<string> Samples { get; init; } = [];
 
+    /// <summary>racecheck's reported races: the two accesses (kind, file, line when line information is present) and the hazard count.</summary>
+    public IReadOnlyList<RaceLocation> Races { get; init; } = [];
+
+    /// <summary>initcheck's reads of uninitialized memory, by kind (<c>Uninitialized __shared__ memory read of size 4 bytes</c> ...).</summary>
+    public int Uninitialized(string space) => Count("Uninitialized __" + space);
+
     public bool HasSummary => ErrorSummary is not null || Hazards is not null;
 
     /// <summary>Errors of the given kind prefix, e.g. <c>Invalid __shared__</c>.</summary>
@@ -37,6 +43,12 @@ public sealed partial class SanitizerReport
     private static partial Regex HazardRx();
     [GeneratedRegex(@"^=+\s+((?:Program hit|Out-of-range|Misaligned|Barrier error|Malloc/Free error|Leaked)[^\r\n]*)", RegexOptions.Multiline)]
     private static partial Regex OtherRx();
+    [GeneratedRegex(@"^=+\s+(Uninitialized __\w+__ memory (?:read|access)\w*(?: of size \d+ bytes?)?)", RegexOptions.Multiline)]
+    private static partial Regex UninitRx();
+    [GeneratedRegex(@"Race reported between (\w+) access at ([^\r\n]*?)\r?\n=+\s+and (\w+) access at ([^\r\n]*?)(?:\s*\[(\d+) hazards?\])?\s*$", RegexOptions.Multiline)]
+    private static partial Regex RacePairRx();
+    [GeneratedRegex(@"(?:\bin\s+)?([^\s:\[\]]+\.(?:ptx|cu|cuh|h|hpp|cpp)):(\d+)")]
+    private static partial Regex FileLineRx();
 
     public static SanitizerReport Parse(string output)
     {
@@ -59,7 +71,17 @@ public sealed partial class SanitizerReport
         foreach (Match m in RaceRx().Matches(output)) Add($"Race ({m.Groups[1].Value}) reported between {m.Groups[2].Value} access and ...", m.Value);
         foreach (Match m in HazardRx().Matches(output)) Add($"Potential {m.Groups[2].Value} hazard ({m.Groups[1].Value})", m.Value);
         foreach (Match m in OtherRx().Matches(output)) Add(m.Groups[1].Value.Trim(), m.Value);
-        return new SanitizerReport { ErrorSummary = errors, Hazards = hazards, HazardErrors = herr, HazardWarnings = hwarn, Kinds = kinds, Samples = samples };
+        foreach (Match m in UninitRx().Matches(output)) Add(m.Groups[1].Value.Trim(), m.Value);
+        var races = new List<RaceLocation>();
+        foreach (Match m in RacePairRx().Matches(output))
+        {
+            var a = FileLineRx().Match(m.Groups[2].Value);
+            var b = FileLineRx().Match(m.Groups[4].Value);
+            races.Add(new RaceLocation(m.Groups[1].Value, m.Groups[2].Value.Trim(), a.Success ? a.Groups[1].Value : null, a.Success ? int.Parse(a.Groups[2].Value) : null,
+                                       m.Groups[3].Value, m.Groups[4].Value.Trim(), b.Success ? b.Groups[1].Value : null, b.Success ? int.Parse(b.Groups[2].Value) : null,
+                                       m.Groups[5].Success ? int.Parse(m.Groups[5].Value) : null));
+        }
+        return new SanitizerReport { ErrorSummary = errors, Hazards = hazards, HazardErrors = herr, HazardWarnings = hwarn, Kinds = kinds, Samples = samples, Races = races };
     }
 
     public override string ToString()
@@ -70,4 +92,13 @@ public sealed partial class SanitizerReport
         if (Kinds.Count > 0) parts.Add(string.Join("; ", Kinds.OrderByDescending(k => k.Value).Take(6).Select(k => $"{k.Value} x \"{k.Key}\"")));
         return parts.Count == 0 ? "no sanitizer summary" : string.Join("; ", parts);
     }
+}
+
+/// <summary>One race racecheck reports: the first and second access (kind, where, file and line when known) and its hazard count.</summary>
+public sealed record RaceLocation(string FirstKind, string FirstAt, string? FirstFile, int? FirstLine,
+                                  string SecondKind, string SecondAt, string? SecondFile, int? SecondLine, int? Hazards)
+{
+    public override string ToString() =>
+        $"{FirstKind} at {(FirstLine is int l1 ? $"line {l1}" : FirstAt)} and {SecondKind} at {(SecondLine is int l2 ? $"line {l2}" : SecondAt)}" +
+        (Hazards is int h ? $" ({h} hazards)" : "");
 }

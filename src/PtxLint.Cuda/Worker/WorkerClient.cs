@@ -9,6 +9,7 @@ public enum SanitizerTool
     None,
     Memcheck,
     Racecheck,
+    Initcheck,
 }
 
 /// <summary>Makes the command line of a worker process (injectable: tests use <c>sleep</c> or a script).</summary>
@@ -127,7 +128,7 @@ public sealed class WorkerClient
             var inner = psi;
             psi = new ProcessStartInfo(SanitizerPath);
             psi.ArgumentList.Add("--tool");
-            psi.ArgumentList.Add(tool == SanitizerTool.Memcheck ? "memcheck" : "racecheck");
+            psi.ArgumentList.Add(tool switch { SanitizerTool.Memcheck => "memcheck", SanitizerTool.Initcheck => "initcheck", _ => "racecheck" });
             psi.ArgumentList.Add(inner.FileName);
             foreach (var a in inner.ArgumentList) psi.ArgumentList.Add(a);
             foreach (var kv in inner.Environment) psi.Environment[kv.Key] = kv.Value;

@@ -79,7 +79,7 @@ public static class WorkerHost
             {
                 if (modules.TryGetValue(index, out var m)) return m;
                 stage = "load";
-                m = cu.ModuleLoadPtx(request.Modules[index], out _);
+                m = cu.ModuleLoadPtx(request.Modules[index], out _, request.LineInfo);
                 modules[index] = m;
                 return m;
             }

@@ -14,6 +14,8 @@ public sealed class WorkerRequest
     [JsonPropertyName("device")] public int Device { get; set; }
     /// <summary>Load every module even when no launch uses it (reports the JIT log of a rejected PTX).</summary>
     [JsonPropertyName("loadModules")] public bool LoadModules { get; set; }
+    /// <summary>JIT the modules with line information (CU_JIT_GENERATE_LINE_INFO), so compute-sanitizer names source lines.</summary>
+    [JsonPropertyName("lineInfo")] public bool LineInfo { get; set; }
     /// <summary>Cap on bytes of buffer contents returned in all (base64 in JSON); larger outputs return hashes only.</summary>
     [JsonPropertyName("maxReturnBytes")] public long MaxReturnBytes { get; set; } = 64L << 20;
 }

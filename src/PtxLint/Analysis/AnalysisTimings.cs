@@ -25,7 +25,15 @@ public sealed class AnalysisTimings
     public static AnalysisTimings? Current { get => _current; set => _current = value; }
 
     /// <summary>Runs <paramref name="compute"/> and books its exclusive time under <paramref name="name"/>.</summary>
-    public static T Measure<T>(string name, Func<T> compute)
+    public static T Measure<T>(string name, Func<T> compute) => Measure(name, compute, count: true);
+
+    /// <summary>
+    /// Books the exclusive time of a part an analysis computes on demand (after <see cref="Measure{T}(string, Func{T})"/>
+    /// counted its construction) under <paramref name="name"/>, without counting another computation.
+    /// </summary>
+    public static T MeasurePart<T>(string name, Func<T> compute) => Measure(name, compute, count: false);
+
+    private static T Measure<T>(string name, Func<T> compute, bool count)
     {
         var t = _current;
         if (t is null) return compute();
@@ -39,18 +47,18 @@ public sealed class AnalysisTimings
         finally
         {
             long elapsed = Stopwatch.GetTimestamp() - t0;
-            t.Add(name, elapsed - _childTicks);
+            t.Add(name, elapsed - _childTicks, count);
             _childTicks = saved + elapsed;
         }
     }
 
     public static void Measure(string name, Action compute) => Measure<bool>(name, () => { compute(); return true; });
 
-    private void Add(string name, long ticks)
+    private void Add(string name, long ticks, bool count)
     {
         var e = _entries.GetOrAdd(name, _ => new Entry());
         Interlocked.Add(ref e.Ticks, ticks);
-        Interlocked.Increment(ref e.Count);
+        if (count) Interlocked.Increment(ref e.Count);
     }
 
     /// <summary>(name, exclusive time, how many times it was computed or run), largest first.</summary>

@@ -20,6 +20,9 @@ public sealed class FunctionAnalyses
     private UniformityInfo? _strictUniformity;
     private ProvenanceInfo? _provenance;
     private SymbolTable? _symbols;
+    private SymbolicValues? _values;
+    private BarrierIntervals? _intervals;
+    private SharedMemoryRaces? _sharedRaces;
     private LocalSlots? _localSlots;
     private LinearForms? _linearForms;
 
@@ -41,6 +44,12 @@ public sealed class FunctionAnalyses
     public UniformityInfo UniformityWithoutLaunchAssumptions =>
         _strictUniformity ??= Function.Performance.ReqNtid is { Length: > 0 } ? Uniformity : AnalysisTimings.Measure("uniformity (no launch assumptions)", () => new UniformityInfo(this, assumeWarpRows: false));
     public ProvenanceInfo Provenance => _provenance ??= AnalysisTimings.Measure("provenance", () => new ProvenanceInfo(this));
+    /// <summary>Symbolic (affine) values of registers and predicates, and the conditions of the threads that reach an instruction (computed on demand).</summary>
+    public SymbolicValues Values => _values ??= AnalysisTimings.Measure("symbolic values", () => new SymbolicValues(this));
+    /// <summary>Barrier intervals: which instructions two threads can execute with no synchronization between (computed on demand).</summary>
+    public BarrierIntervals Intervals => _intervals ??= AnalysisTimings.Measure("barrier intervals", () => new BarrierIntervals(this));
+    /// <summary>Shared-memory accesses and the data races between them (with a witness pair of threads; computed on demand).</summary>
+    public SharedMemoryRaces SharedRaces => _sharedRaces ??= AnalysisTimings.Measure("shared-memory races", () => new SharedMemoryRaces(this));
     /// <summary>Store-to-load forwarding through the thread's .local frame (spilled values, by-value parameters).</summary>
     public LocalSlots LocalSlots => _localSlots ??= AnalysisTimings.Measure("local slots", () => new LocalSlots(this));
     /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>

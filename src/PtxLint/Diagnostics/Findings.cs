@@ -129,6 +129,9 @@ public sealed class Finding
     /// <summary>Extra facts for SARIF result properties (e.g. confirmation verdicts).</summary>
     public Dictionary<string, object?> Properties { get; } = new();
 
+    /// <summary>Typed facts for the rule's confirmer; written into the SARIF property bag beside <see cref="Properties"/>.</summary>
+    public FindingData? Data { get; set; }
+
     public SuppressionInfo? Suppression { get; set; }
 
     /// <summary>The text of the PTX line the finding points at, used for fingerprints and caret display.</summary>

@@ -262,10 +262,14 @@ public static class SarifWriter
         }
 
         JsonObject? props = null;
-        if (f.Properties.Count > 0 || f.Notes.Count > 0 || f.Help is { Length: > 0 } || f.Occurrences > 1)
+        var data = f.Data?.ToProperties().Where(p => p.Value is not null).ToList();
+        if (f.Properties.Count > 0 || data is { Count: > 0 } || f.Notes.Count > 0 || f.Help is { Length: > 0 } || f.Occurrences > 1)
         {
+            var all = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+            if (data is not null) foreach (var (k, v) in data) all[k] = v;
+            foreach (var (k, v) in f.Properties) all[k] = v;
             props = new JsonObject();
-            foreach (var (k, v) in f.Properties.OrderBy(p => p.Key, StringComparer.Ordinal)) props[k] = ToNode(v);
+            foreach (var (k, v) in all) props[k] = ToNode(v);
             if (f.Notes.Count > 0) props["notes"] = new JsonArray(f.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
             if (f.Help is { Length: > 0 } h) props["help"] = h;
             if (f.Occurrences > 1) props["occurrences"] = f.Occurrences;

@@ -39,14 +39,17 @@ public class EcosystemCommandTests
             using (var w = new StreamWriter(gz)) w.Write(Bad.Replace("entry k(", "entry k2("));
             var baseline = Path.Combine(dir, "baseline.tsv");
             var reasons = Path.Combine(dir, "reasons.tsv");
-            File.WriteAllText(reasons, "PTX005\terror\tcontinue\t*\ttrue: warps 1.. read total while thread 0 writes it\n");
+            File.WriteAllText(reasons, "PTX005\terror\tcontinue\t*\ttrue: warps 1.. read total while thread 0 writes it\n" +
+                                       "PTX011\terror\tRAW-cross-warp\t*\ttrue: the race PTX005 names, seen from the shared accesses\n");
 
             int rc = CliTestHost.RunReal(PtxLint.Rules.RuleRegistry.All, out var o, out var e, "ecosystem", corpus, "--baseline", baseline, "--reasons", reasons, "--update");
             Assert.True(rc == 0, o + e);
             Assert.Contains("PTX005   error            0         2", o);
             var lines = File.ReadAllLines(baseline).Where(l => !l.StartsWith('#') && !l.StartsWith("file\t")).ToList();
             Assert.Equal(new[] { "a.ptx\tk\tPTX005\terror\tcontinue\t1\ttrue: warps 1.. read total while thread 0 writes it",
-                                 "b.ptx.gz\tk2\tPTX005\terror\tcontinue\t1\ttrue: warps 1.. read total while thread 0 writes it" }, lines);
+                                 "a.ptx\tk\tPTX011\terror\tRAW-cross-warp\t1\ttrue: the race PTX005 names, seen from the shared accesses",
+                                 "b.ptx.gz\tk2\tPTX005\terror\tcontinue\t1\ttrue: warps 1.. read total while thread 0 writes it",
+                                 "b.ptx.gz\tk2\tPTX011\terror\tRAW-cross-warp\t1\ttrue: the race PTX005 names, seen from the shared accesses" }, lines);
 
             Assert.Equal(0, CliTestHost.RunReal(PtxLint.Rules.RuleRegistry.All, out o, out _, "ecosystem", corpus, "--baseline", baseline));
             Assert.Contains("0 new, 0 gone", o);

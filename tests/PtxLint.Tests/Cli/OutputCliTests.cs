@@ -62,7 +62,7 @@ public sealed class OutputCliTests
             "    1  PTX004  error  tmem-address-without-alloc-base (8 occurrences)",
             "    1  PTX009  note   float-atomic-order",
         }, lines[..^1]);
-        Assert.StartsWith("21 files, 6 errors, 0 warnings, 1 note (", lines[^1]);
+        Assert.StartsWith("25 files, 6 errors, 0 warnings, 1 note (", lines[^1]);
 
         r = Ptxlint(Repo.Root, "analyze", "samples/ptx", "--statistics", "--format", "json", "--select", "PTX006");
         Assert.Equal(1, r.ExitCode);

@@ -29,8 +29,9 @@ public class RewriteTests
         Assert.NotEmpty(findings);
         foreach (var f in findings)
         {
-            var sym = (string)f.Properties["symbol"]!;
-            long end = Convert.ToInt64(f.Properties["offset"]) + Convert.ToInt64(f.Properties["width"]);
+            var data = Assert.IsType<PtxLint.Rules.SharedOutOfBoundsData>(f.Data);
+            var sym = data.Symbol;
+            long end = data.Offset + data.Width;
             var fixedText = PtxText.EnlargeSharedVariable(text, sym, end, out var what);
             Assert.True(fixedText is not null, what);
             var again = PtxLint.Tests.Support.RuleTest.Run(new PtxLint.Rules.PTX006SharedOutOfBounds(), PtxLint.Syntax.PtxParserDriver.Parse(path, fixedText!));

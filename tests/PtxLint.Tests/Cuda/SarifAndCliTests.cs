@@ -88,7 +88,8 @@ public class SarifAndCliTests
     {
         var confirm = ConfirmCommand.Create();
         Assert.Equal("confirm", confirm.Name);
-        Assert.Equal(["--findings", "--kernel", "--spec", "--timeout", "--format", "--output", "--no-sanitizer", "--rule"], confirm.Options.Select(o => o.Name));
+        Assert.Equal(["--findings", "--kernel", "--spec", "--timeout", "--format", "--output", "--no-sanitizer", "--rule", "--determinism", "--runs", "--save-spec"],
+                     confirm.Options.Select(o => o.Name));
         var parity = ParityCommand.Create();
         Assert.Equal(["--batched", "--single", "--spec", "--timeout"], parity.Options.Select(o => o.Name));
         var parsed = confirm.Parse(["k.ptx", "--timeout", "3s", "--format", "sarif"]);

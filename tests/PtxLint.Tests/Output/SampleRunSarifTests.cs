@@ -11,7 +11,7 @@ public sealed class SampleRunSarifTests
     {
         using var tmp = new TempDir();
         var logs = new List<string>();
-        foreach (var (name, extra) in new[] { ("samples.sarif", Array.Empty<string>()), ("samples-cuda.sarif", new[] { "--locations", "cuda", "--select", "PTX001,PTX002,PTX003,PTX004,PTX005,PTX006,PTX007,PTX008,PTX009,PTX010" }) })
+        foreach (var (name, extra) in new[] { ("samples.sarif", Array.Empty<string>()), ("samples-cuda.sarif", new[] { "--locations", "cuda", "--select", "PTX001,PTX002,PTX003,PTX004,PTX005,PTX006,PTX007,PTX008,PTX009,PTX010,PTX011,PTX012" }) })
         {
             var path = Path.Combine(tmp.Path, name);
             var output = new StringWriter();
@@ -22,7 +22,7 @@ public sealed class SampleRunSarifTests
             Assert.True(rc == 1, $"exit {rc}: {error}");
             var text = File.ReadAllText(path);
             // every rule with a bad sample reports on it; fixed samples stay clean
-            foreach (var id in new[] { "PTX001", "PTX002", "PTX003", "PTX004", "PTX005", "PTX006", "PTX007", "PTX008", "PTX009" })
+            foreach (var id in new[] { "PTX001", "PTX002", "PTX003", "PTX004", "PTX005", "PTX006", "PTX007", "PTX008", "PTX009", "PTX011", "PTX012" })
                 Assert.Contains($"\"ruleId\": \"{id}\"", text);
             Assert.DoesNotContain(".fixed.ptx\"", text.Split("\"results\"")[1].Split("\"artifacts\"")[0]);
             logs.Add(path);

@@ -38,8 +38,13 @@ public sealed class PTX006Tests
         Assert.Equal("Declare `s_amax` with at least 16 bytes, or narrow the access.", f.Help);
         Assert.Contains(f.Related, r => r.Message.Contains("declared here with 4 bytes") && r.Location.Span.StartLine == 11);
         Assert.Contains(f.Related, r => r.Message.StartsWith("s_inv_rms is declared after s_amax"));
-        Assert.Equal(16, f.Properties["width"]);
-        Assert.Equal(0L, f.Properties["offset"]);
+        var data = Assert.IsType<SharedOutOfBoundsData>(f.Data);
+        Assert.Equal(16, data.Width);
+        Assert.Equal(0L, data.Offset);
+        Assert.Equal(4L, data.SymbolBytes);
+        // The SARIF property bag keeps the keys the rule always wrote.
+        var props = data.ToProperties().ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal(new[] { "symbol", "symbolBytes", "offset", "width" }, props.Keys);
     }
 
     [Fact]
