@@ -98,6 +98,10 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         private readonly FunctionAnalyses _fa;
         private readonly bool _reportEarlyExit;
         private Dictionary<BasicBlock, bool>? _exitsWithoutSync;
+        // per function: the shared slots accessed after each barrier, and which blocks only one fixed thread runs
+        private readonly Dictionary<Instruction, List<(string Symbol, long Offset, bool Write, Instruction At)>> _heldAfter = new();
+        private readonly Dictionary<BasicBlock, bool> _singleThreadBlock = new();
+        private readonly Dictionary<Instruction, bool> _singleThread = new();
 
         public Checker(PtxFunction fn, bool reportEarlyExit)
         {
@@ -136,9 +140,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 foreach (var br in _fa.ControlDependence.TransitiveBranchesControlling(block))
                 {
                     if (!IsDivergent(br, kind, strict: true)) continue;
-                    if (br.Guard is { } g && !IsThreadDependent(br, g)) continue;
-                    if (OneSideAborts(br)) continue;
-                    if (br.Guard is { } g2 && PassesThroughRuntimeDivision(_fa.Uniformity.Explain(br, g2))) continue;
+                    if (!MaySplitThreads(br)) continue;
                     bool isLoopExit = IsExitOfLoopAround(br, block);
                     if (!isLoopExit && !_reportEarlyExit && IsEarlyExitBoundsGuard(br, block)) continue;
                     if (!isLoopExit && MayMatchElsewhere(barrier, kind, br) && EverySideReachesBarrier(br, kind, barrier)) continue;
@@ -158,6 +160,22 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         }
 
         private readonly List<Verdict> _verdicts = new();
+        private readonly Dictionary<Instruction, bool> _maySplit = new();
+
+        /// <summary>
+        /// The facts about a divergent branch that do not depend on the barrier (computed once per branch): its
+        /// predicate depends on the thread index, neither side aborts, and the chain does not pass through a division by
+        /// a runtime value.
+        /// </summary>
+        private bool MaySplitThreads(Instruction br)
+        {
+            if (_maySplit.TryGetValue(br, out var known)) return known;
+            bool split = !(br.Guard is { } g && !IsThreadDependent(br, g))
+                         && !OneSideAborts(br)
+                         && !(br.Guard is { } g2 && HasRuntimeDivision && PassesThroughRuntimeDivision(_fa.Uniformity.Explain(br, g2)));
+            _maySplit[br] = split;
+            return split;
+        }
 
         /// <summary>The configuration states blockDim.x, a multiple of 32 (option blockDimX): the block-shape assumption holds.</summary>
         public bool WarpRowsByConfig { get; init; }
@@ -266,7 +284,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
 
             bool work = false;
             Instruction? firstWork = null, waits = null, sameBarrier = null, sharedTouch = null, call = null;
-            List<(string Symbol, long Offset, bool Write, bool SingleThread)>? heldWrites = null;
+            List<(string Symbol, long Offset, bool Write, Instruction At)>? heldWrites = null;
             var seen = new HashSet<BasicBlock> { bb };
             var stack = new Stack<(BasicBlock Block, int From)>();
             if (br == barrier) stack.Push((bb, barrier.Index + 1));
@@ -337,9 +355,10 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         /// The shared slots at CTA-uniform addresses (a variable plus a constant offset) that the threads passing the
         /// barrier access from there on, with whether they write them, and whether only one fixed thread does.
         /// </summary>
-        private List<(string Symbol, long Offset, bool Write, bool SingleThread)> SharedSlotsAccessedAfter(Instruction barrier)
+        private List<(string Symbol, long Offset, bool Write, Instruction At)> SharedSlotsAccessedAfter(Instruction barrier)
         {
-            var result = new List<(string, long, bool, bool)>();
+            if (_heldAfter.TryGetValue(barrier, out var cached)) return cached;
+            var result = new List<(string, long, bool, Instruction)>();
             var cfg = _fa.Cfg;
             var start = cfg.BlockOf(barrier);
             var seen = new HashSet<BasicBlock> { start };
@@ -353,11 +372,12 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                     var insn = _fn.Instructions[k];
                     foreach (var m in insn.MemoryAccesses)
                         if (IsSharedAccess(insn, m) && UniformSlot(insn, m) is { } slot)
-                            result.Add((slot.Symbol, slot.Offset, m.Access is AccessKind.Write or AccessKind.ReadWrite, IsSingleThread(insn)));
+                            result.Add((slot.Symbol, slot.Offset, m.Access is AccessKind.Write or AccessKind.ReadWrite, insn));
                 }
                 foreach (var s in b.Successors)
                     if (seen.Add(s)) stack.Push((s, s.Start));
             }
+            _heldAfter[barrier] = result;
             return result;
         }
 
@@ -366,16 +386,15 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         /// the two writing: the same variable at the same CTA-uniform address (a flag, a total, tile[0]). Two accesses
         /// that only one fixed thread makes (<c>if (tid == 0)</c> bookkeeping) are taken to be the same thread's.
         /// </summary>
-        private bool ConflictsWithHeld(Instruction insn, MemoryAccess m, List<(string Symbol, long Offset, bool Write, bool SingleThread)> held)
+        private bool ConflictsWithHeld(Instruction insn, MemoryAccess m, List<(string Symbol, long Offset, bool Write, Instruction At)> held)
         {
             if (UniformSlot(insn, m) is not { } slot) return false;
             bool write = m.Access is AccessKind.Write or AccessKind.ReadWrite;
-            bool single = IsSingleThread(insn);
             foreach (var h in held)
             {
                 if (h.Symbol != slot.Symbol || h.Offset != slot.Offset) continue;
                 if (!write && !h.Write) continue;
-                if (single && h.SingleThread) continue;
+                if (IsSingleThread(insn) && IsSingleThread(h.At)) continue;
                 return true;
             }
             return false;
@@ -412,12 +431,30 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         /// <summary>True when only one fixed thread executes the instruction: it is guarded by, or control dependent on, <c>tid == c</c>.</summary>
         private bool IsSingleThread(Instruction insn)
         {
-            if (insn.Guard is { } g && IsThreadEquality(insn, g, !g.Negated)) return true;
+            if (_singleThread.TryGetValue(insn, out var known)) return known;
+            bool single = insn.Guard is { } g && IsThreadEquality(insn, g, !g.Negated) || IsSingleThreadBlock(_fa.Cfg.BlockOf(insn));
+            _singleThread[insn] = single;
+            return single;
+        }
+
+        /// <summary>True when the block is control dependent on <c>tid == c</c> taken on its equality side.</summary>
+        private bool IsSingleThreadBlock(BasicBlock b)
+        {
+            if (_singleThreadBlock.TryGetValue(b, out var known)) return known;
+            bool single = IsSingleThreadBlockCore(b);
+            _singleThreadBlock[b] = single;
+            return single;
+        }
+
+        private bool IsSingleThreadBlockCore(BasicBlock b)
+        {
             var cd = _fa.ControlDependence;
-            var b = _fa.Cfg.BlockOf(insn);
             foreach (var br in cd.TransitiveBranchesControlling(b))
             {
                 if (br.Guard is not { } bg) continue;
+                // which truth value of the predicate means `tid == c` (none: this branch does not single a thread out)
+                bool? equalityWhen = IsThreadEquality(br, bg, true) ? true : IsThreadEquality(br, bg, false) ? false : null;
+                if (equalityWhen is null) continue;
                 // the block is reached on the side where the predicate holds or fails: either way, one of the sides of
                 // `tid == c` is a single thread; the other side is everyone else, so only the equality side counts.
                 var brBlock = _fa.Cfg.BlockOf(br);
@@ -429,7 +466,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 bool fallSide = Reaches(other, b, brBlock);
                 if (takenSide == fallSide) continue;
                 bool predTrueOnPath = takenSide != bg.Negated;
-                if (IsThreadEquality(br, bg, predTrueOnPath)) return true;
+                if (predTrueOnPath == equalityWhen) return true;
             }
             return false;
         }
@@ -531,6 +568,12 @@ public sealed class PTX005BarrierInDivergentControl : IRule
         /// (<c>(blockIdx.x * B + threadIdx.x) / group_size</c>): the quotient is the same for the whole CTA whenever the
         /// divisor is a multiple of the block size, which such code arranges; not reported (known false negative).
         /// </summary>
+        private bool? _hasRuntimeDivision;
+
+        /// <summary>The function divides by a register somewhere (else no chain can pass through such a division).</summary>
+        private bool HasRuntimeDivision => _hasRuntimeDivision ??=
+            _fn.Instructions.Any(i => i.Opcode == "div" && i.Operands.Count == 3 && i.Operands[2] is RegisterOperand { IsSpecial: false });
+
         private bool PassesThroughRuntimeDivision(IReadOnlyList<Instruction> chain)
         {
             var u = _fa.Uniformity;
