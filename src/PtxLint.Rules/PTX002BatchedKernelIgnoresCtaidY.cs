@@ -249,8 +249,19 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
             var prov = _fa.Provenance;
             if (store.Guard is { } g && Selects(prov.SourcesOf(store, g))) return true;
             foreach (var br in _fa.ControlDependence.TransitiveBranchesControlling(_fa.Cfg.BlockOf(store)))
-                if (br.Guard is { } bg && Selects(prov.SourcesOf(br, bg))) return true;
+                if (br.Guard is { } bg && BranchSelects(br, bg)) return true;
             return false;
+        }
+
+        private readonly Dictionary<Instruction, bool> _branchSelects = new();
+
+        /// <summary><see cref="Selects"/> of a branch's predicate, once per branch (many stores share the branches above them).</summary>
+        private bool BranchSelects(Instruction br, RegisterOperand guard)
+        {
+            if (_branchSelects.TryGetValue(br, out var known)) return known;
+            bool selects = Selects(_fa.Provenance.SourcesOf(br, guard));
+            _branchSelects[br] = selects;
+            return selects;
         }
 
         private bool Selects(IReadOnlyList<ValueSource> sources)

@@ -60,7 +60,7 @@ public sealed class ValueSource
 
     /// <summary>For a Load: the provenance of the load's address (e.g. a Symbol <c>tmem_slot</c>, or a Parameter pointer); empty otherwise.</summary>
     public IReadOnlyList<ValueSource> AddressSources => _addressSources ??=
-        Kind == ValueSourceKind.Load && Origin is not null && Access is not null ? _owner.SourcesOfAddress(Origin, Access.Address) : Array.Empty<ValueSource>();
+        Kind == ValueSourceKind.Load && Origin is not null && Access is not null ? _owner.AddressSourcesOfLoad(Origin, Access.Address) : Array.Empty<ValueSource>();
 
     /// <summary>The instructions from the source to the use, in execution order (first: <see cref="Origin"/> or the first instruction that read an undefined register; last: the use).</summary>
     public IReadOnlyList<Instruction> Path => _path ??= PathRoot.Materialize();
@@ -342,6 +342,21 @@ public sealed class ProvenanceInfo
         if (address.IndexRegister is { } ir) list.AddRange(SourcesOf(insn, ir));
         if (list.Count == 0)
             list.Add(new ValueSource(this, ValueSourceKind.Constant, address.Offset.ToString(), insn, node) { Value = address.Offset });
+        return list;
+    }
+
+    private readonly Dictionary<(int, AddressOperand), IReadOnlyList<ValueSource>> _loadAddressMemo = new();
+
+    /// <summary>
+    /// <see cref="SourcesOfAddress"/> of a load's own address, computed once per load: every Load source of the same
+    /// load shares it (its paths end at the load whichever use the Load source was found from).
+    /// </summary>
+    internal IReadOnlyList<ValueSource> AddressSourcesOfLoad(Instruction load, AddressOperand address)
+    {
+        var key = (load.Index, address);
+        if (_loadAddressMemo.TryGetValue(key, out var known)) return known;
+        var list = SourcesOfAddress(load, address);
+        _loadAddressMemo[key] = list;
         return list;
     }
 
