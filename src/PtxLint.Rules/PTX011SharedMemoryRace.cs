@@ -40,11 +40,15 @@ public sealed class PTX011SharedMemoryRace : IRule
         foreach (var fn in ctx.Module.Functions)
         {
             if (!fn.HasBody) continue;
-            // Cheap pre-check: a function without shared stores/atomics cannot race.
+            // Cheap pre-check: a function without shared stores/atomics cannot race (a generic one only when an operand
+            // names a shared variable, whose address it may carry).
             bool anyWrite = false;
             foreach (var insn in fn.Instructions)
             {
-                if (insn.Info.Mem is Semantics.MemKind.Store or Semantics.MemKind.Atomic && insn.MemoryAccesses.Count > 0) { anyWrite = true; break; }
+                if (insn.Info.Mem is not (Semantics.MemKind.Store or Semantics.MemKind.Atomic)) continue;
+                foreach (var m in insn.MemoryAccesses)
+                    if (m.Space == StateSpace.Shared || m.Space == StateSpace.Generic && fn.Analyses.NamesSharedVariable) { anyWrite = true; break; }
+                if (anyWrite) break;
             }
             if (!anyWrite) continue;
             var races = fn.Analyses.SharedRaces.Races;

@@ -37,7 +37,7 @@ public sealed class FunctionAnalyses
     public LoopInfo Loops => _loops ??= AnalysisTimings.Measure("loops", () => new LoopInfo(Cfg, Dominators));
     public ControlDependence ControlDependence => _cd ??= AnalysisTimings.Measure("control dependence", () => new ControlDependence(Cfg, PostDominators));
     /// <summary>Reaching definitions and def-use chains.</summary>
-    public ReachingDefinitions Defs => _defs ??= AnalysisTimings.Measure("reaching definitions", () => new ReachingDefinitions(Cfg));
+    public ReachingDefinitions Defs => _defs ??= AnalysisTimings.Measure("reaching definitions", () => new ReachingDefinitions(Cfg, Dominators));
     /// <summary>Uniformity, assuming warps are made of whole rows of the block (blockDim.x a multiple of 32) unless <c>.reqntid</c> says otherwise.</summary>
     public UniformityInfo Uniformity => _uniformity ??= AnalysisTimings.Measure("uniformity", () => new UniformityInfo(this, assumeWarpRows: true));
     /// <summary>Uniformity without assumptions about the block shape (only what <c>.reqntid</c> states).</summary>
@@ -54,6 +54,43 @@ public sealed class FunctionAnalyses
     public LocalSlots LocalSlots => _localSlots ??= AnalysisTimings.Measure("local slots", () => new LocalSlots(this));
     /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>
     public LinearForms LinearForms => _linearForms ??= AnalysisTimings.Measure("linear forms", () => new LinearForms(this));
+    private bool? _namesSharedVariable;
+
+    /// <summary>
+    /// Some operand names a shared variable (<c>mov.u32 %r1, smem;</c>, <c>[smem+4]</c>, <c>cvta.shared.u64 %rd1, smem;</c>).
+    /// False: a generic address in this function cannot be a shared variable's (the analyses that follow generic
+    /// accesses to shared variables skip the function).
+    /// </summary>
+    public bool NamesSharedVariable => _namesSharedVariable ??= ComputeNamesSharedVariable();
+
+    private bool ComputeNamesSharedVariable()
+    {
+        bool any = false;
+        foreach (var v in _fn.LocalSymbols.Values) if (v.Space.IsShared()) { any = true; break; }
+        if (!any) foreach (var v in _fn.Module.Globals.Values) if (v.Space.IsShared()) { any = true; break; }
+        if (!any) return false;
+        foreach (var insn in _fn.Instructions)
+            foreach (var o in insn.Operands)
+            {
+                string? name = o switch { SymbolOperand so => so.Name, AddressOperand ao => ao.BaseSymbol, _ => null };
+                if (name is not null && _fn.FindVariable(name) is { } v && v.Space.IsShared()) return true;
+                if (o is VectorOperand or ParenListOperand && NamesSharedIn(o)) return true;
+            }
+        return false;
+    }
+
+    private bool NamesSharedIn(Operand o)
+    {
+        IEnumerable<Operand> parts = o switch { VectorOperand v => v.Elements, ParenListOperand p => p.Elements, _ => Array.Empty<Operand>() };
+        foreach (var e in parts)
+        {
+            string? name = e switch { SymbolOperand so => so.Name, AddressOperand ao => ao.BaseSymbol, _ => null };
+            if (name is not null && _fn.FindVariable(name) is { } v && v.Space.IsShared()) return true;
+            if (e is VectorOperand or ParenListOperand && NamesSharedIn(e)) return true;
+        }
+        return false;
+    }
+
     /// <summary>What the names in the function refer to: register declarations in scope, variables, parameters, functions.</summary>
     public SymbolTable Symbols => _symbols ??= AnalysisTimings.Measure("symbols", () => new SymbolTable(_fn));
 }

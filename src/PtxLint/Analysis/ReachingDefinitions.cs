@@ -33,7 +33,14 @@ public sealed class ReachingDefinitions
     private readonly int[][][] _in;      // per block, aligned with _liveIn: reaching def sets at block entry
     private List<Instruction>[]? _defsOfReg;
 
-    public ReachingDefinitions(ControlFlowGraph cfg)
+    public ReachingDefinitions(ControlFlowGraph cfg) : this(cfg, null) { }
+
+    /// <summary>
+    /// With <paramref name="dominators"/>, registers in SSA form (one unguarded definition that dominates every use:
+    /// most of what nvcc and LLVM emit) skip the dense dataflow: each use sees that definition, and the blocks the
+    /// register is live into come from a backward walk from its uses. The results are the same as without them.
+    /// </summary>
+    public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators)
     {
         _cfg = cfg;
         _fn = cfg.Function;
@@ -61,7 +68,20 @@ public sealed class ReachingDefinitions
         var blocks = cfg.Blocks;
         int nb = blocks.Count;
         int R = _regNames.Count;
-        int W = (R + 63) / 64;
+
+        // ---- registers in SSA form (see the constructor's summary); the others take the dataflow below
+        var ssaDef = new int[R];
+        Array.Fill(ssaDef, -1);
+        if (dominators is not null) ClassifySsa(dominators, ssaDef);
+        var dense = new int[R];     // register id -> index among the registers that take the dataflow, or -1
+        var denseRegs = new List<int>();
+        for (int r = 0; r < R; r++)
+        {
+            if (ssaDef[r] >= 0) { dense[r] = -1; continue; }
+            dense[r] = denseRegs.Count;
+            denseRegs.Add(r);
+        }
+        int W = (denseRegs.Count + 63) / 64;
 
         // ---- liveness (backward, bit vectors of registers)
         var ueuse = new ulong[nb][];
@@ -74,10 +94,17 @@ public sealed class ReachingDefinitions
             var k = new ulong[W];
             for (int i = b.Start; i < b.End; i++)
             {
-                foreach (var r in _useRegs[i])
-                    if ((k[r >> 6] & (1UL << r)) == 0) u[r >> 6] |= 1UL << r;
+                foreach (var r0 in _useRegs[i])
+                {
+                    int r = dense[r0];
+                    if (r >= 0 && (k[r >> 6] & (1UL << r)) == 0) u[r >> 6] |= 1UL << r;
+                }
                 if (insns[i].Guard is null)
-                    foreach (var r in _defRegs[i]) k[r >> 6] |= 1UL << r;
+                    foreach (var r0 in _defRegs[i])
+                    {
+                        int r = dense[r0];
+                        if (r >= 0) k[r >> 6] |= 1UL << r;
+                    }
             }
             ueuse[bi] = u;
             kill[bi] = k;
@@ -119,7 +146,7 @@ public sealed class ReachingDefinitions
                 while (v != 0)
                 {
                     int t = BitOperations.TrailingZeroCount(v);
-                    list.Add(w * 64 + t);
+                    list.Add(denseRegs[w * 64 + t]);
                     v &= v - 1;
                 }
             }
@@ -140,6 +167,7 @@ public sealed class ReachingDefinitions
                 bool guarded = insns[i].Guard is not null;
                 foreach (var r in _defRegs[i])
                 {
+                    if (dense[r] < 0) continue;
                     if (!guarded) d[r] = (new[] { i }, true);
                     else if (d.TryGetValue(r, out var prev)) d[r] = (Union(prev.Gen, new[] { i }), prev.Killed);
                     else d[r] = (new[] { i }, false);
@@ -184,6 +212,8 @@ public sealed class ReachingDefinitions
             }
         }
 
+        if (denseRegs.Count < R) AddSsaLiveIns(ssaDef, dominators!);
+
         // ---- resolve every use once; invert into def-use chains
         var cur = new Dictionary<int, int[]>();
         foreach (var b in blocks)
@@ -214,6 +244,108 @@ public sealed class ReachingDefinitions
                     else cur[r] = Union(cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r), new[] { i });
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Sets <paramref name="ssaDef"/>[r] to the definition of each register with one unguarded definition, in a
+    /// reachable block, that comes before every use: earlier in the same block, or in a block that strictly dominates
+    /// the use's. Only that definition reaches those uses, and the register is live into no block its definition does
+    /// not dominate.
+    /// </summary>
+    private void ClassifySsa(DominatorTree dom, int[] ssaDef)
+    {
+        var insns = _fn.Instructions;
+        int R = ssaDef.Length;
+        var count = new int[R];
+        for (int i = 0; i < insns.Count; i++)
+            foreach (var r in _defRegs[i])
+            {
+                count[r]++;
+                ssaDef[r] = insns[i].Guard is null ? i : -2;
+            }
+        for (int r = 0; r < R; r++)
+            if (count[r] != 1 || ssaDef[r] < 0 || !dom.IsReachable(_cfg.BlockOf(ssaDef[r]))) ssaDef[r] = -1;
+        for (int i = 0; i < insns.Count; i++)
+        {
+            var ur = _useRegs[i];
+            if (ur.Length == 0) continue;
+            var ub = _cfg.BlockOf(i);
+            foreach (var r in ur)
+            {
+                int d = ssaDef[r];
+                if (d < 0) continue;
+                var db = _cfg.BlockOf(d);
+                bool before = db == ub ? d < i : dom.StrictlyDominates(db, ub);
+                if (!before) ssaDef[r] = -1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds the registers in SSA form to the blocks they are live into (walking back from each use's block to the
+    /// definition's), each with its one definition as the reaching set; in a block unreachable from the entry, with
+    /// none (as the dataflow finds: nothing flows into such a block).
+    /// </summary>
+    private void AddSsaLiveIns(int[] ssaDef, DominatorTree dom)
+    {
+        var insns = _fn.Instructions;
+        var blocks = _cfg.Blocks;
+        int nb = blocks.Count;
+        var extra = new List<int>?[nb];
+        var mark = new int[nb];     // register id + 1 of the last walk that reached the block
+        var stack = new Stack<BasicBlock>();
+        var sets = new int[ssaDef.Length][];
+        // one walk per register, from all its use blocks: collect the uses per register first
+        var useBlocks = new List<int>?[ssaDef.Length];
+        for (int i = 0; i < insns.Count; i++)
+            foreach (var r in _useRegs[i])
+            {
+                int d = ssaDef[r];
+                if (d < 0) continue;
+                int ub = _cfg.BlockOf(i).Id;
+                if (ub == _cfg.BlockOf(d).Id) continue;
+                (useBlocks[r] ??= new List<int>()).Add(ub);
+            }
+        for (int r = 0; r < ssaDef.Length; r++)
+        {
+            if (useBlocks[r] is not { } ubs) continue;
+            int defBlock = _cfg.BlockOf(ssaDef[r]).Id;
+            int stamp = r + 1;
+            foreach (var ub in ubs)
+            {
+                if (mark[ub] == stamp) continue;
+                mark[ub] = stamp;
+                stack.Push(blocks[ub]);
+                while (stack.Count > 0)
+                {
+                    var b = stack.Pop();
+                    (extra[b.Id] ??= new List<int>()).Add(r);
+                    foreach (var p in b.Predecessors)
+                    {
+                        if (p.Id == defBlock || mark[p.Id] == stamp) continue;
+                        mark[p.Id] = stamp;
+                        stack.Push(p);
+                    }
+                }
+            }
+            sets[r] = new[] { ssaDef[r] };
+        }
+        for (int bi = 0; bi < nb; bi++)
+        {
+            if (extra[bi] is not { } add) continue;
+            var regs = _liveIn[bi];
+            var ins = _in[bi];
+            var merged = new (int Reg, int[] Set)[regs.Length + add.Count];
+            for (int j = 0; j < regs.Length; j++) merged[j] = (regs[j], ins[j]);
+            bool reachable = dom.IsReachable(blocks[bi]);
+            for (int j = 0; j < add.Count; j++) merged[regs.Length + j] = (add[j], reachable ? sets[add[j]] : Empty);
+            Array.Sort(merged, (x, y) => x.Reg.CompareTo(y.Reg));
+            var nr = new int[merged.Length];
+            var ns = new int[merged.Length][];
+            for (int j = 0; j < merged.Length; j++) { nr[j] = merged[j].Reg; ns[j] = merged[j].Set; }
+            _liveIn[bi] = nr;
+            _in[bi] = ns;
         }
     }
 

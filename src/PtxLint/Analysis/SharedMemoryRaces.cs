@@ -129,6 +129,8 @@ public sealed class SharedMemoryRaces
             {
                 if (a.Space is not (StateSpace.Shared or StateSpace.Generic)) continue;
                 if (a.Access == AccessKind.None) continue;
+                // A generic address counts only when it is a shared variable's, which needs an operand naming one.
+                if (a.Space == StateSpace.Generic && !_fa.NamesSharedVariable) continue;
                 values ??= _fa.Values;
                 var addr = values.AddressOf(insn, a.Address);
                 if (a.Space == StateSpace.Generic)

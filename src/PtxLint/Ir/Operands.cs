@@ -26,6 +26,9 @@ public abstract class Operand
 
     /// <summary>Every register (including special registers) named by this operand, recursively.</summary>
     public virtual IEnumerable<RegisterOperand> Registers() => Array.Empty<RegisterOperand>();
+
+    /// <summary><see cref="Registers"/> appended to <paramref name="into"/>, without an enumerator (the def/use tables).</summary>
+    internal virtual void CollectRegisters(List<RegisterOperand> into) { }
 }
 
 /// <summary>A register such as <c>%r1</c>, <c>%rd4</c>, <c>%p2</c> (or a TornadoVM name without %), possibly negated (<c>!%p1</c>).</summary>
@@ -42,6 +45,7 @@ public sealed class RegisterOperand : Operand
     /// <summary>Name with component: <c>%tid.x</c>.</summary>
     public string FullName => Component is null ? Name : Name + "." + Component;
     public override IEnumerable<RegisterOperand> Registers() { yield return this; }
+    internal override void CollectRegisters(List<RegisterOperand> into) => into.Add(this);
     public override string ToString() => (Negated ? "!" : "") + FullName;
 }
 
@@ -97,6 +101,12 @@ public sealed class AddressOperand : Operand
             foreach (var r in e.Registers())
                 yield return r;
     }
+    internal override void CollectRegisters(List<RegisterOperand> into)
+    {
+        if (BaseRegister is not null) into.Add(BaseRegister);
+        if (IndexRegister is not null) into.Add(IndexRegister);
+        for (int i = 0; i < Extra.Count; i++) Extra[i].CollectRegisters(into);
+    }
     public override string ToString()
     {
         var b = BaseRegister?.ToString() ?? BaseSymbol;
@@ -119,6 +129,10 @@ public sealed class VectorOperand : Operand
             foreach (var r in e.Registers())
                 yield return r;
     }
+    internal override void CollectRegisters(List<RegisterOperand> into)
+    {
+        for (int i = 0; i < Elements.Count; i++) Elements[i].CollectRegisters(into);
+    }
     public override string ToString() => "{" + string.Join(", ", Elements) + "}";
 }
 
@@ -133,6 +147,10 @@ public sealed class ParenListOperand : Operand
         foreach (var e in Elements)
             foreach (var r in e.Registers())
                 yield return r;
+    }
+    internal override void CollectRegisters(List<RegisterOperand> into)
+    {
+        for (int i = 0; i < Elements.Count; i++) Elements[i].CollectRegisters(into);
     }
     public override string ToString() => "(" + string.Join(", ", Elements) + ")";
 }
@@ -152,6 +170,7 @@ public sealed class DualPredicateOperand : Operand
     public RegisterOperand First { get; }
     public RegisterOperand Second { get; }
     public override IEnumerable<RegisterOperand> Registers() { yield return First; yield return Second; }
+    internal override void CollectRegisters(List<RegisterOperand> into) { into.Add(First); into.Add(Second); }
     public override string ToString() => $"{First}|{Second}";
 }
 
@@ -173,5 +192,9 @@ public sealed class ExpressionOperand : Operand
     public string? Problem { get; init; }
     public IReadOnlyList<RegisterOperand> Regs { get; }
     public override IEnumerable<RegisterOperand> Registers() => Regs;
+    internal override void CollectRegisters(List<RegisterOperand> into)
+    {
+        for (int i = 0; i < Regs.Count; i++) into.Add(Regs[i]);
+    }
     public override string ToString() => Text;
 }

@@ -24,32 +24,33 @@ internal static class OperandRoles
         return IsDestinationShape(insn.Operands[0]) ? Math.Min(info.DstCount, insn.Operands.Count) : 0;
     }
 
+    [ThreadStatic] private static List<RegisterOperand>? _scratch;
+
     internal static RegisterOperand[] ComputeDefs(Instruction insn)
     {
         int n = DestinationCount(insn);
         if (n == 0) return Array.Empty<RegisterOperand>();
-        var list = new List<RegisterOperand>(2);
-        for (int i = 0; i < n; i++)
-        {
-            foreach (var r in insn.Operands[i].Registers())
-                if (!r.IsSpecial) list.Add(r);
-        }
-        return list.ToArray();
+        var list = _scratch ??= new List<RegisterOperand>(16);
+        list.Clear();
+        for (int i = 0; i < n; i++) insn.Operands[i].CollectRegisters(list);
+        list.RemoveAll(static r => r.IsSpecial);
+        return list.Count == 0 ? Array.Empty<RegisterOperand>() : list.ToArray();
     }
 
     internal static RegisterOperand[] ComputeUses(Instruction insn)
     {
         int n = DestinationCount(insn);
-        var list = new List<RegisterOperand>(4);
+        var list = _scratch ??= new List<RegisterOperand>(16);
+        list.Clear();
         if (insn.Guard is not null) list.Add(insn.Guard);
         bool dstRead = insn.Info.DstAlsoRead || !insn.Info.Known;
-        for (int i = 0; i < insn.Operands.Count; i++)
+        var ops = insn.Operands;
+        for (int i = 0; i < ops.Count; i++)
         {
             if (i < n && !dstRead) continue;
-            foreach (var r in insn.Operands[i].Registers())
-                list.Add(r);
+            ops[i].CollectRegisters(list);
         }
-        return list.ToArray();
+        return list.Count == 0 ? Array.Empty<RegisterOperand>() : list.ToArray();
     }
 
     internal static IReadOnlyList<MemoryAccess> ComputeMemoryAccesses(Instruction insn)

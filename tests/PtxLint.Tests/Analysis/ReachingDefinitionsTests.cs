@@ -1,4 +1,5 @@
 using System.Text;
+using PtxLint.Tests.Support;
 using PtxLint.Analysis;
 using PtxLint.Ir;
 using static PtxLint.Tests.Analysis.AnalysisTestUtil;
@@ -149,5 +150,65 @@ public class ReachingDefinitionsTests
         Assert.Equal(Uniformity.WarpUniform, uni.OfDef(I(fn, "setp.lt.u32 %p1"))); // %tid.x < 64 selects whole warps
         var last = fn.Instructions[^2];
         foreach (var u in last.Uses) _ = fn.Analyses.Provenance.SourcesOf(last, u);
+    }
+}
+
+/// <summary>
+/// The SSA fast path (registers with one unguarded definition that dominates every use skip the dense dataflow) gives
+/// the same answers as the dataflow for every register: at each use, at each block entry of the registers live
+/// there, at points that do not use the register, and in the def-use chains.
+/// </summary>
+public class ReachingDefinitionsSsaPathTests
+{
+    private static int Compare(PtxModule module, string name)
+    {
+        int checkedFunctions = 0;
+        foreach (var fn in module.Functions)
+        {
+            if (!fn.HasBody || fn.Instructions.Count == 0) continue;
+            var cfg = fn.Analyses.Cfg;
+            var fast = new ReachingDefinitions(cfg, fn.Analyses.Dominators);
+            var dense = new ReachingDefinitions(cfg, null);
+            var insns = fn.Instructions;
+            for (int i = 0; i < insns.Count; i++)
+            {
+                var insn = insns[i];
+                foreach (var u in insn.Uses)
+                {
+                    if (u.IsSpecial) continue;
+                    Assert.True(fast.ReachingIndices(insn, u.Name).SequenceEqual(dense.ReachingIndices(insn, u.Name)), $"{name} {fn.Name}: use of {u.Name} at '{insn}'");
+                    // the point before the previous instruction, which (usually) does not use the register
+                    if (i > 0)
+                        Assert.True(fast.ReachingIndices(insns[i - 1], u.Name).SequenceEqual(dense.ReachingIndices(insns[i - 1], u.Name)), $"{name} {fn.Name}: {u.Name} before '{insns[i - 1]}'");
+                }
+                foreach (var d in insn.Defs)
+                    Assert.True(fast.UsesOf(insn, d.Name).SequenceEqual(dense.UsesOf(insn, d.Name)), $"{name} {fn.Name}: uses of {d.Name} defined at '{insn}'");
+            }
+            foreach (var b in cfg.Blocks)
+            {
+                var live = dense.LiveIn(b).ToList();
+                Assert.Equal(live, fast.LiveIn(b).ToList());
+                foreach (var r in live)
+                    Assert.True(fast.ReachingAtEnd(b, r).SequenceEqual(dense.ReachingAtEnd(b, r)), $"{name} {fn.Name}: {r} at the end of block {b.Id}");
+            }
+            checkedFunctions++;
+        }
+        return checkedFunctions;
+    }
+
+    [Fact]
+    public void Same_answers_as_the_dataflow_on_the_projects_own_ptx()
+    {
+        int n = 0;
+        foreach (var f in Corpus.Own()) n += Compare(Corpus.Parse(f.Text, f.Name), f.Name);
+        Assert.True(n > 20, $"only {n} functions compared");
+    }
+
+    [SharedCorpusFact]
+    public void Same_answers_as_the_dataflow_on_the_shared_corpus_files_under_400_KB()
+    {
+        int n = 0;
+        foreach (var f in Corpus.Shared().Where(f => f.Text.Length < 400_000)) n += Compare(Corpus.Parse(f.Text, f.Name), f.Name);
+        Assert.True(n > 1000, $"only {n} functions compared");
     }
 }
