@@ -34,6 +34,8 @@ public static class Program
             return Throughput.Run(args.Skip(1).ToArray());
         if (args.Length > 1 && args[0] == "requirements")
             return IsaRequirements.Run(args.Skip(1).ToArray());
+        if (args.Length > 1 && args[0] == "pipeline")
+            return Pipeline.Run(args.Skip(1).ToArray());
         if (args.Length > 0 && args[0] == "corpus")
             return CorpusRun.Run(args.Skip(1).ToArray());
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
