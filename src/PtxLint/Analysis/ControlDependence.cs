@@ -112,6 +112,37 @@ public sealed class ControlDependence
         return seen.OrderBy(b => b.Id).ToArray();
     }
 
+    private int[]? _stamp;
+    private int _stampValue;
+    private readonly List<BasicBlock> _dependentScratch = new();
+
+    /// <summary>
+    /// <see cref="TransitiveDependentBlocks"/> in no particular order, into a list reused by the next call (the
+    /// uniformity solver's inner loop: no sets, no sorting).
+    /// </summary>
+    internal List<BasicBlock> TransitiveDependentBlocksUnordered(Instruction branch)
+    {
+        var stamp = _stamp ??= new int[_cfg.Blocks.Count];
+        int v = ++_stampValue;
+        var result = _dependentScratch;
+        result.Clear();
+        var work = new Stack<BasicBlock>();
+        var start = _cfg.BlockOf(branch);
+        work.Push(start);
+        // stamp: v = in the result; the start block is expanded once, and in the result only when it depends on itself
+        var expanded = new HashSet<int> { start.Id };
+        while (work.Count > 0)
+        {
+            var x = work.Pop();
+            foreach (var d in _dependents[x.Id])
+            {
+                if (stamp[d.Id] != v) { stamp[d.Id] = v; result.Add(d); }
+                if (_dependents[d.Id].Count > 0 && expanded.Add(d.Id)) work.Push(d);
+            }
+        }
+        return result;
+    }
+
     /// <summary>True when the block is control dependent (transitively) on the branch.</summary>
     public bool IsTransitivelyControlledBy(BasicBlock b, Instruction branch)
     {

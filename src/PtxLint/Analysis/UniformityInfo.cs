@@ -653,7 +653,7 @@ public sealed class UniformityInfo
             if (IsConditionalTerminator(insn))
             {
                 // Merges below this branch and values leaving loops it exits may have changed.
-                foreach (var b in _cd.TransitiveDependentBlocks(insn))
+                foreach (var b in _cd.TransitiveDependentBlocksUnordered(insn))
                     for (int k = b.Start; k < b.End; k++)
                         if (insns[k].Defs.Length > 0)
                             foreach (var u in _defs.UsersOf(insns[k])) Push(u);
