@@ -130,6 +130,48 @@ public sealed class DotnetToolTests
         Assert.Equal("PTX000", log.RootElement.GetProperty("runs")[0].GetProperty("results")[0].GetProperty("ruleId").GetString());
     }
 
+    /// <summary>
+    /// README's fast-start packages: <c>dotnet pack -p:PtxLintReadyToRun=true</c> makes the .NET 10 RID-specific tool
+    /// packages (the pointer package, a ReadyToRun linux-x64 one and the portable "any" one), and <c>dotnet tool
+    /// install ptxlint</c> from them installs the linux-x64 build, which runs.
+    /// </summary>
+    [LinuxX64Fact]
+    public void Ready_to_run_packages_install_the_linux_x64_build_and_it_runs()
+    {
+        using var tmp = new TempDir();
+        var repo = Path.Combine(tmp.Path, "repo");
+        CopyWorkingTree(Repo.Root, repo);
+        var nupkgDir = Path.Combine(tmp.Path, "nupkg");
+        var pack = ProcessRunner.Run("dotnet", repo, new[] { "pack", "-c", "Release", "-o", nupkgDir, "-nologo", "-p:PtxLintReadyToRun=true" }, timeout: PackTimeout);
+        Assert.True(pack.ExitCode == 0, "dotnet pack failed:\n" + pack);
+        var packages = Directory.GetFiles(nupkgDir).Select(f => System.Text.RegularExpressions.Regex.Replace(Path.GetFileName(f), @"\.\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\.nupkg$", "")).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { "ptxlint", "ptxlint.any", "ptxlint.linux-x64" }, packages);
+
+        var config = Path.Combine(tmp.Path, "nuget.config");
+        File.WriteAllText(config, """
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+              </packageSources>
+            </configuration>
+            """);
+        var tools = Path.Combine(tmp.Path, "tools");
+        var install = ProcessRunner.Run("dotnet", tmp.Path,
+            new[] { "tool", "install", "--tool-path", tools, "--add-source", nupkgDir, "--configfile", config, "ptxlint" },
+            timeout: TimeSpan.FromMinutes(3));
+        Assert.True(install.ExitCode == 0, "dotnet tool install failed:\n" + install);
+        var cli = Directory.GetFiles(Path.Combine(tools, ".store"), "PtxLint.Cli.dll", SearchOption.AllDirectories);
+        Assert.Contains(cli, p => p.Replace('\\', '/').Contains("/ptxlint.linux-x64/", StringComparison.Ordinal));
+
+        var work = Path.Combine(tmp.Path, "work");
+        Directory.CreateDirectory(work);
+        File.Copy(Path.Combine(Repo.Samples, "vector_add.ptx"), Path.Combine(work, "vector_add.ptx"));
+        var ok = ProcessRunner.Run(Path.Combine(tools, "ptxlint"), work, new[] { "analyze", "vector_add.ptx" });
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Contains("1 file, 0 errors", ok.Stdout);
+    }
+
     /// <summary>The working tree as a clean clone has it: no build outputs, no .git, no installed tools (the ANTLR jar kept, to build offline).</summary>
     internal static void CopyWorkingTree(string from, string to)
     {
@@ -157,5 +199,15 @@ public sealed class DotnetToolTests
             }
         }
         Copy(from, to, true);
+    }
+}
+
+/// <summary>A fact about the linux-x64 build (the ReadyToRun tool package): skipped, with the reason shown, elsewhere.</summary>
+public sealed class LinuxX64FactAttribute : FactAttribute
+{
+    public LinuxX64FactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Skip = "the ReadyToRun tool package is built for linux-x64 only; this machine is " + System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
     }
 }
