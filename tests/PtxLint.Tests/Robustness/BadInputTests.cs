@@ -371,6 +371,25 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void A_symbolic_link_counts_as_the_file_it_points_to()
+    {
+        using var tmp = new TempDir();
+        var two = Path.Combine(tmp.Path, "two.bin");
+        using (var fs = File.Open(two, FileMode.CreateNew)) fs.SetLength(2L * 1024 * 1024);
+        var link = Path.Combine(tmp.Path, "link.ptx");
+        File.CreateSymbolicLink(link, two);
+        // the limit applies to the 2 MB target, not to the link's few bytes
+        Assert.Equal(2, RobustHost.Run(out _, out var e, "analyze", link, "--max-file-size", "1"));
+        Assert.Contains($"ptxlint: error: '{link}' is 2 MB, larger than --max-file-size 1 MB", e);
+        // and --stats counts the target's bytes
+        var good = tmp.Write("good.ptx", Header + ".visible .entry k()\n{\n    ret;\n}\n");
+        var goodLink = Path.Combine(tmp.Path, "good-link.ptx");
+        File.CreateSymbolicLink(goodLink, good);
+        RobustHost.Run(out _, out e, "analyze", goodLink, "--stats");
+        Assert.Contains($"1 file, {new FileInfo(good).Length} bytes", e);
+    }
+
+    [Fact]
     public void MaxFileSize_in_ptxlint_json_applies_and_the_command_line_overrides_it()
     {
         using var tmp = new TempDir();
