@@ -75,6 +75,7 @@ public sealed class PTX003IndirectPositionRead : IRule
         var prov = fa.Provenance;
         var byLoad = new Dictionary<Instruction, List<Hit>>();
         var order = new List<Instruction>();
+        Dictionary<(string, long), List<Instruction>>? loadsByAddress = null;
         foreach (var store in fn.Instructions)
         {
             foreach (var m in store.MemoryAccesses)
@@ -83,7 +84,7 @@ public sealed class PTX003IndirectPositionRead : IRule
                 if (!IsGlobal(fa, store, m)) continue;
                 // A store to an address the kernel also reads moves data in place (a row swap of a pivoting step, a
                 // read-modify-write): it does not scatter fresh values into a slot.
-                if (ReadsSameAddress(fn, store, m)) break;
+                if (ReadsSameAddress(fn, store, m, ref loadsByAddress)) break;
                 foreach (var s in prov.SourcesOfAddress(store, m.Address))
                 {
                     if (s.Kind != ValueSourceKind.Load || s.Origin is not { } load) continue;
@@ -102,19 +103,31 @@ public sealed class PTX003IndirectPositionRead : IRule
     }
 
     /// <summary>True when a load of the function reads the address the store writes (same base value and offset).</summary>
-    private static bool ReadsSameAddress(PtxFunction fn, Instruction store, MemoryAccess m)
+    private static bool ReadsSameAddress(PtxFunction fn, Instruction store, MemoryAccess m, ref Dictionary<(string, long), List<Instruction>>? loadsByAddress)
     {
         if (m.Address.BaseRegister is not { } reg) return false;
+        // the function's loads by (base register, offset), built once per kernel: a scan per store is quadratic
+        if (loadsByAddress is null)
+        {
+            loadsByAddress = new Dictionary<(string, long), List<Instruction>>();
+            foreach (var insn in fn.Instructions)
+            {
+                if (insn.Info.Mem != MemKind.Load) continue;
+                foreach (var a in insn.MemoryAccesses)
+                    if (a.Access == AccessKind.Read && a.Address.BaseRegister is { } r)
+                    {
+                        var key = (r.Name, a.Address.Offset);
+                        if (!loadsByAddress.TryGetValue(key, out var list)) loadsByAddress[key] = list = new List<Instruction>();
+                        if (list.Count == 0 || list[^1] != insn) list.Add(insn);
+                    }
+            }
+        }
+        if (!loadsByAddress.TryGetValue((reg.Name, m.Address.Offset), out var loads)) return false;
         var defs = fn.Analyses.Defs;
         var at = defs.ReachingIndices(store, reg.Name);
-        foreach (var insn in fn.Instructions)
-        {
-            if (insn.Info.Mem != MemKind.Load) continue;
-            foreach (var a in insn.MemoryAccesses)
-                if (a.Access == AccessKind.Read && a.Address.BaseRegister is { } r && r.Name == reg.Name && a.Address.Offset == m.Address.Offset
-                    && defs.ReachingIndices(insn, r.Name).AsSpan().SequenceEqual(at))
-                    return true;
-        }
+        foreach (var insn in loads)
+            if (defs.ReachingIndices(insn, reg.Name).AsSpan().SequenceEqual(at))
+                return true;
         return false;
     }
 
@@ -163,7 +176,6 @@ public sealed class PTX003IndirectPositionRead : IRule
         if (load.Opcode is not ("ld" or "ldu") || load.VectorWidth != 1 || loaded.Access is not { } acc) return null;
         if (acc.Space is not (StateSpace.Global or StateSpace.Generic)) return null;
         if (acc.Address.BaseRegister is not { } baseReg || acc.Address.IndexRegister is not null) return null;
-        if (fa.Uniformity.OfUse(load, baseReg) != Uniformity.Uniform) return null;
         ValueSource? pointer = null;
         foreach (var a in loaded.AddressSources)
         {
@@ -179,6 +191,9 @@ public sealed class PTX003IndirectPositionRead : IRule
                     return null; // indexed (by %ctaid, a loaded index, another parameter ...) or not through a parameter
             }
         }
+        // the address is one pointer parameter plus constants; uniformity (asked last: the costlier fact) rules out a
+        // pointer that differs per thread through control flow
+        if (pointer is null || fa.Uniformity.OfUse(load, baseReg) != Uniformity.Uniform) return null;
         return pointer;
     }
 
