@@ -15,7 +15,9 @@ public sealed class SymbolTable
     private readonly Dictionary<string, List<RegisterDecl>> _ranges = new(StringComparer.Ordinal);
     private Dictionary<string, PtxFunction>? _functions;
     /// <summary>Register lookups by name, when no register declaration is block-scoped (most functions).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RegisterDecl?>? _flat;
+    private readonly Dictionary<string, RegisterDecl?>? _flat;
+    /// <summary>Every register declaration comes before the first instruction (no "declared after its use" to check).</summary>
+    private readonly bool _declaredUpFront;
 
     public SymbolTable(PtxFunction fn)
     {
@@ -28,7 +30,9 @@ public sealed class SymbolTable
             if (!map.TryGetValue(d.Prefix, out var list)) map[d.Prefix] = list = new List<RegisterDecl>(1);
             list.Add(d);
         }
-        if (flat) _flat = new System.Collections.Concurrent.ConcurrentDictionary<string, RegisterDecl?>(StringComparer.Ordinal);
+        if (flat) _flat = new Dictionary<string, RegisterDecl?>(StringComparer.Ordinal);
+        var first = fn.Instructions.Count > 0 ? fn.Instructions[0].Span : default;
+        _declaredUpFront = !first.IsEmpty && fn.RegisterDecls.All(d => !Before(first, d.Span));
     }
 
     /// <summary>
@@ -46,7 +50,7 @@ public sealed class SymbolTable
         }
         else decl = Lookup(name, instructionIndex);
         // ptxas reads a function once: a register declared after the instruction is not yet declared there
-        if (decl is not null && instructionIndex >= 0 && instructionIndex < _fn.Instructions.Count && Before(_fn.Instructions[instructionIndex].Span, decl.Span))
+        if (decl is not null && !_declaredUpFront && instructionIndex >= 0 && instructionIndex < _fn.Instructions.Count && Before(_fn.Instructions[instructionIndex].Span, decl.Span))
             return null;
         return decl;
     }
