@@ -94,23 +94,8 @@ public sealed class ControlDependence
     }
 
     /// <summary>Blocks control dependent on the branch directly or through branches inside the region it controls, by id.</summary>
-    public IReadOnlyList<BasicBlock> TransitiveDependentBlocks(Instruction branch)
-    {
-        var seen = new HashSet<BasicBlock>();
-        var work = new Stack<BasicBlock>();
-        work.Push(_cfg.BlockOf(branch));
-        var visitedBranchBlocks = new HashSet<BasicBlock> { _cfg.BlockOf(branch) };
-        while (work.Count > 0)
-        {
-            var x = work.Pop();
-            foreach (var d in _dependents[x.Id])
-            {
-                seen.Add(d);
-                if (_dependents[d.Id].Count > 0 && visitedBranchBlocks.Add(d)) work.Push(d);
-            }
-        }
-        return seen.OrderBy(b => b.Id).ToArray();
-    }
+    public IReadOnlyList<BasicBlock> TransitiveDependentBlocks(Instruction branch) =>
+        TransitiveDependentBlocksUnordered(branch).OrderBy(b => b.Id).ToArray();
 
     private int[]? _stamp;
     private int _stampValue;
@@ -118,7 +103,7 @@ public sealed class ControlDependence
 
     /// <summary>
     /// <see cref="TransitiveDependentBlocks"/> in no particular order, into a list reused by the next call (the
-    /// uniformity solver's inner loop: no sets, no sorting).
+    /// uniformity solver's inner loop: no sorting, no new list).
     /// </summary>
     internal List<BasicBlock> TransitiveDependentBlocksUnordered(Instruction branch)
     {
