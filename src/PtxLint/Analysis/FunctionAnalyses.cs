@@ -71,25 +71,24 @@ public sealed class FunctionAnalyses
         if (!any) return false;
         foreach (var insn in _fn.Instructions)
             foreach (var o in insn.Operands)
-            {
-                string? name = o switch { SymbolOperand so => so.Name, AddressOperand ao => ao.BaseSymbol, _ => null };
-                if (name is not null && _fn.FindVariable(name) is { } v && v.Space.IsShared()) return true;
-                if (o is VectorOperand or ParenListOperand && NamesSharedIn(o)) return true;
-            }
+                if (NamesShared(o)) return true;
         return false;
     }
 
-    private bool NamesSharedIn(Operand o)
+    /// <summary>The operand, or an element of a vector or call list, names a shared variable.</summary>
+    private bool NamesShared(Operand o)
     {
-        IEnumerable<Operand> parts = o switch { VectorOperand v => v.Elements, ParenListOperand p => p.Elements, _ => Array.Empty<Operand>() };
-        foreach (var e in parts)
+        switch (o)
         {
-            string? name = e switch { SymbolOperand so => so.Name, AddressOperand ao => ao.BaseSymbol, _ => null };
-            if (name is not null && _fn.FindVariable(name) is { } v && v.Space.IsShared()) return true;
-            if (e is VectorOperand or ParenListOperand && NamesSharedIn(e)) return true;
+            case SymbolOperand so: return IsSharedVariable(so.Name);
+            case AddressOperand ao: return ao.BaseSymbol is { } b && IsSharedVariable(b);
+            case VectorOperand v: return v.Elements.Any(NamesShared);
+            case ParenListOperand p: return p.Elements.Any(NamesShared);
+            default: return false;
         }
-        return false;
     }
+
+    private bool IsSharedVariable(string name) => _fn.FindVariable(name) is { } v && v.Space.IsShared();
 
     /// <summary>What the names in the function refer to: register declarations in scope, variables, parameters, functions.</summary>
     public SymbolTable Symbols => _symbols ??= AnalysisTimings.Measure("symbols", () => new SymbolTable(_fn));
