@@ -25,9 +25,14 @@ public abstract class Operand
     public SourceSpan Span { get; init; }
 
     /// <summary>Every register (including special registers) named by this operand, recursively.</summary>
-    public virtual IEnumerable<RegisterOperand> Registers() => Array.Empty<RegisterOperand>();
+    public IReadOnlyList<RegisterOperand> Registers()
+    {
+        var list = new List<RegisterOperand>();
+        CollectRegisters(list);
+        return list;
+    }
 
-    /// <summary><see cref="Registers"/> appended to <paramref name="into"/>, without an enumerator (the def/use tables).</summary>
+    /// <summary><see cref="Registers"/> appended to <paramref name="into"/> (the def/use tables reuse one list).</summary>
     internal virtual void CollectRegisters(List<RegisterOperand> into) { }
 }
 
@@ -44,7 +49,6 @@ public sealed class RegisterOperand : Operand
     public string? Component { get; init; }
     /// <summary>Name with component: <c>%tid.x</c>.</summary>
     public string FullName => Component is null ? Name : Name + "." + Component;
-    public override IEnumerable<RegisterOperand> Registers() { yield return this; }
     internal override void CollectRegisters(List<RegisterOperand> into) => into.Add(this);
     public override string ToString() => (Negated ? "!" : "") + FullName;
 }
@@ -93,14 +97,6 @@ public sealed class AddressOperand : Operand
     public RegisterOperand? IndexRegister { get; init; }
     public long Offset { get; init; }
     public IReadOnlyList<Operand> Extra { get; init; } = Array.Empty<Operand>();
-    public override IEnumerable<RegisterOperand> Registers()
-    {
-        if (BaseRegister is not null) yield return BaseRegister;
-        if (IndexRegister is not null) yield return IndexRegister;
-        foreach (var e in Extra)
-            foreach (var r in e.Registers())
-                yield return r;
-    }
     internal override void CollectRegisters(List<RegisterOperand> into)
     {
         if (BaseRegister is not null) into.Add(BaseRegister);
@@ -123,12 +119,6 @@ public sealed class VectorOperand : Operand
     public VectorOperand(IReadOnlyList<Operand> elements) { Elements = elements; }
     public override OperandKind Kind => OperandKind.Vector;
     public IReadOnlyList<Operand> Elements { get; }
-    public override IEnumerable<RegisterOperand> Registers()
-    {
-        foreach (var e in Elements)
-            foreach (var r in e.Registers())
-                yield return r;
-    }
     internal override void CollectRegisters(List<RegisterOperand> into)
     {
         for (int i = 0; i < Elements.Count; i++) Elements[i].CollectRegisters(into);
@@ -142,12 +132,6 @@ public sealed class ParenListOperand : Operand
     public ParenListOperand(IReadOnlyList<Operand> elements) { Elements = elements; }
     public override OperandKind Kind => OperandKind.ParenList;
     public IReadOnlyList<Operand> Elements { get; }
-    public override IEnumerable<RegisterOperand> Registers()
-    {
-        foreach (var e in Elements)
-            foreach (var r in e.Registers())
-                yield return r;
-    }
     internal override void CollectRegisters(List<RegisterOperand> into)
     {
         for (int i = 0; i < Elements.Count; i++) Elements[i].CollectRegisters(into);
@@ -169,7 +153,6 @@ public sealed class DualPredicateOperand : Operand
     public override OperandKind Kind => OperandKind.DualPredicate;
     public RegisterOperand First { get; }
     public RegisterOperand Second { get; }
-    public override IEnumerable<RegisterOperand> Registers() { yield return First; yield return Second; }
     internal override void CollectRegisters(List<RegisterOperand> into) { into.Add(First); into.Add(Second); }
     public override string ToString() => $"{First}|{Second}";
 }
@@ -191,7 +174,6 @@ public sealed class ExpressionOperand : Operand
     /// <summary>Why the expression is not a valid constant expression (division by zero ...), or null.</summary>
     public string? Problem { get; init; }
     public IReadOnlyList<RegisterOperand> Regs { get; }
-    public override IEnumerable<RegisterOperand> Registers() => Regs;
     internal override void CollectRegisters(List<RegisterOperand> into)
     {
         for (int i = 0; i < Regs.Count; i++) into.Add(Regs[i]);
