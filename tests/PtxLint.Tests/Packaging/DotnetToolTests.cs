@@ -88,20 +88,7 @@ public sealed class DotnetToolTests
         }
 
         // 2. dotnet tool install from the local folder only.
-        var config = Path.Combine(tmp.Path, "nuget.config");
-        File.WriteAllText(config, """
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-              </packageSources>
-            </configuration>
-            """);
-        var tools = Path.Combine(tmp.Path, "tools");
-        var install = ProcessRunner.Run("dotnet", tmp.Path,
-            new[] { "tool", "install", "--tool-path", tools, "--add-source", nupkgDir, "--configfile", config, "ptxlint" },
-            timeout: TimeSpan.FromMinutes(3));
-        Assert.True(install.ExitCode == 0, "dotnet tool install failed:\n" + install);
+        var (tools, install) = InstallFromFolderOnly(tmp.Path, nupkgDir);
         Assert.Contains("ptxlint", install.Stdout);
 
         // 3. The installed command runs.
@@ -147,20 +134,7 @@ public sealed class DotnetToolTests
         var packages = Directory.GetFiles(nupkgDir).Select(f => System.Text.RegularExpressions.Regex.Replace(Path.GetFileName(f), @"\.\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\.nupkg$", "")).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(new[] { "ptxlint", "ptxlint.any", "ptxlint.linux-x64" }, packages);
 
-        var config = Path.Combine(tmp.Path, "nuget.config");
-        File.WriteAllText(config, """
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-              </packageSources>
-            </configuration>
-            """);
-        var tools = Path.Combine(tmp.Path, "tools");
-        var install = ProcessRunner.Run("dotnet", tmp.Path,
-            new[] { "tool", "install", "--tool-path", tools, "--add-source", nupkgDir, "--configfile", config, "ptxlint" },
-            timeout: TimeSpan.FromMinutes(3));
-        Assert.True(install.ExitCode == 0, "dotnet tool install failed:\n" + install);
+        var (tools, _) = InstallFromFolderOnly(tmp.Path, nupkgDir);
         var cli = Directory.GetFiles(Path.Combine(tools, ".store"), "PtxLint.Cli.dll", SearchOption.AllDirectories);
         Assert.Contains(cli, p => p.Replace('\\', '/').Contains("/ptxlint.linux-x64/", StringComparison.Ordinal));
 
@@ -170,6 +144,26 @@ public sealed class DotnetToolTests
         var ok = ProcessRunner.Run(Path.Combine(tools, "ptxlint"), work, new[] { "analyze", "vector_add.ptx" });
         Assert.True(ok.ExitCode == 0, ok.ToString());
         Assert.Contains("1 file, 0 errors", ok.Stdout);
+    }
+
+    /// <summary>`dotnet tool install ptxlint` into DIR/tools from <paramref name="nupkgDir"/> only (no other package source); asserts it worked.</summary>
+    private static (string Tools, ProcessRunner.Result Install) InstallFromFolderOnly(string dir, string nupkgDir)
+    {
+        var config = Path.Combine(dir, "nuget.config");
+        File.WriteAllText(config, """
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+              </packageSources>
+            </configuration>
+            """);
+        var tools = Path.Combine(dir, "tools");
+        var install = ProcessRunner.Run("dotnet", dir,
+            new[] { "tool", "install", "--tool-path", tools, "--add-source", nupkgDir, "--configfile", config, "ptxlint" },
+            timeout: TimeSpan.FromMinutes(3));
+        Assert.True(install.ExitCode == 0, "dotnet tool install failed:\n" + install);
+        return (tools, install);
     }
 
     /// <summary>The working tree as a clean clone has it: no build outputs, no .git, no installed tools (the ANTLR jar kept, to build offline).</summary>
