@@ -158,19 +158,55 @@ public sealed class IsaForm
 /// </summary>
 public static class IsaTable
 {
-    private static readonly Lazy<Data> Loaded = new(() => Load(ReadEmbedded()), LazyThreadSafetyMode.ExecutionAndPublication);
+    // The table is read in two steps: at first use, the text is split into its blocks and each block's opcodes are
+    // noted (cheap: no form is built); a block's forms are built the first time one of its opcodes is asked for. A
+    // 16 KB file uses a few dozen opcodes, so a short run no longer builds the whole table (a cold start spent about
+    // 25 ms there). Only the whole-table questions (every opcode, every modifier) build every block.
+    private static readonly Lazy<TableIndex> Index = new(() => BuildIndex(ReadEmbedded()), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Data> Loaded = new(LoadAll, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IsaForm[]> FormsByOpcode = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> ModifiersByOpcode = new(StringComparer.Ordinal);
 
+    /// <summary>The whole table (every block built): for the questions about all opcodes and all modifiers.</summary>
     private sealed class Data
     {
-        public readonly Dictionary<string, List<IsaForm>> Forms = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, IReadOnlyList<IsaForm>> Forms = new(StringComparer.Ordinal);
         public readonly HashSet<string> Vocabulary = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, HashSet<string>> ModifiersByOpcode = new(StringComparer.Ordinal);
+    }
+
+    private sealed class TableBlock
+    {
+        public required List<(string Line, int No)> Lines;
+        public required Lazy<IsaForm[]> Forms;
+    }
+
+    private sealed class TableIndex
+    {
         public readonly List<string> Compounds = new();
+        public readonly List<TableBlock> Blocks = new();
+        /// <summary>Opcode → the blocks with a form of it, in table order.</summary>
+        public readonly Dictionary<string, List<TableBlock>> BlocksByOpcode = new(StringComparer.Ordinal);
     }
 
     /// <summary>Every instruction form of an opcode (its first word), in table order; empty when the opcode is not PTX.</summary>
-    public static IReadOnlyList<IsaForm> FormsOf(string opcode) =>
-        Loaded.Value.Forms.TryGetValue(opcode, out var f) ? f : Array.Empty<IsaForm>();
+    public static IReadOnlyList<IsaForm> FormsOf(string opcode)
+    {
+        if (FormsByOpcode.TryGetValue(opcode, out var hit)) return hit;
+        var index = Index.Value;
+        IsaForm[] forms;
+        if (!index.BlocksByOpcode.TryGetValue(opcode, out var blocks)) forms = Array.Empty<IsaForm>();
+        else
+        {
+            var list = new List<IsaForm>();
+            foreach (var b in blocks)
+                foreach (var f in b.Forms.Value)
+                    if (f.Opcode == opcode) list.Add(f);
+            forms = list.ToArray();
+        }
+        // only opcodes the table knows are kept (a file full of bad opcodes does not grow the cache)
+        if (forms.Length > 0) FormsByOpcode.TryAdd(opcode, forms);
+        return forms;
+    }
 
     /// <summary>Every opcode (first word) the ISA defines.</summary>
     public static IReadOnlyCollection<string> Opcodes => Loaded.Value.Forms.Keys;
@@ -181,12 +217,37 @@ public static class IsaTable
     /// <summary>Every modifier any instruction takes (ptxas says "Unknown modifier" for anything else).</summary>
     public static bool IsKnownModifier(string modifier) => Loaded.Value.Vocabulary.Contains(modifier);
 
+    /// <summary>
+    /// <see cref="IsKnownModifier(string)"/> asked for an instruction: a modifier of the opcode's own forms answers
+    /// without building the whole table.
+    /// </summary>
+    public static bool IsKnownModifier(string opcode, string modifier) =>
+        ModifiersOf(opcode).Contains(modifier) || IsKnownModifier(modifier);
+
     /// <summary>The modifiers an opcode's forms take (for "did you mean").</summary>
-    public static IReadOnlyCollection<string> ModifiersOf(string opcode) =>
-        Loaded.Value.ModifiersByOpcode.TryGetValue(opcode, out var m) ? m : (IReadOnlyCollection<string>)Array.Empty<string>();
+    public static IReadOnlyCollection<string> ModifiersOf(string opcode)
+    {
+        if (ModifiersByOpcode.TryGetValue(opcode, out var hit)) return hit;
+        var forms = FormsOf(opcode);
+        if (forms.Count == 0) return Array.Empty<string>();
+        var mods = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in forms) AddModifiers(f, mods);
+        return ModifiersByOpcode.GetOrAdd(opcode, mods);
+    }
+
+    private static void AddModifiers(IsaForm f, HashSet<string> into)
+    {
+        foreach (var c in f.Compound) into.Add(c);
+        foreach (var s in f.Slots)
+        {
+            foreach (var v in s.Values.Keys) into.Add(v);
+            foreach (var w in s.MultiWord)
+                foreach (var x in w) into.Add(x);
+        }
+    }
 
     /// <summary>The compound instruction names (<c>cp.async.bulk</c>), from the table's %compound line.</summary>
-    public static IReadOnlyList<string> Compounds => Loaded.Value.Compounds;
+    public static IReadOnlyList<string> Compounds => Index.Value.Compounds;
 
     // ------------------------------------------------------------------ .version and .target facts
 
@@ -262,12 +323,27 @@ public static class IsaTable
     public static string Source => ReadEmbedded();
 
     /// <summary><c>.name = .other = { ... };</c> or an opcode group <c>vop = { vadd, vsub };</c>.</summary>
-    private static readonly System.Text.RegularExpressions.Regex GroupLine =
-        new(@"^[.:A-Za-z0-9_]+(\s*=\s*[.:A-Za-z0-9_]+)*\s*=\s*\{", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-    private static Data Load(string text)
+    private static bool IsGroupLine(string line)
     {
-        var data = new Data();
+        // ^[.:A-Za-z0-9_]+(\s*=\s*[.:A-Za-z0-9_]+)*\s*=\s*\{
+        int i = 0, n = line.Length;
+        while (true)
+        {
+            int start = i;
+            while (i < n && (char.IsAsciiLetterOrDigit(line[i]) || line[i] is '.' or ':' or '_')) i++;
+            if (i == start) return false;
+            while (i < n && char.IsWhiteSpace(line[i])) i++;
+            if (i >= n || line[i] != '=') return false;
+            i++;
+            while (i < n && char.IsWhiteSpace(line[i])) i++;
+            if (i < n && line[i] == '{') return true;
+        }
+    }
+
+    /// <summary>Splits the text into blocks (blank-line separated) and notes which opcodes each block defines.</summary>
+    private static TableIndex BuildIndex(string text)
+    {
+        var index = new TableIndex();
         var block = new List<(string Line, int No)>();
         int lineNo = 0;
         foreach (var raw in text.Split('\n'))
@@ -280,18 +356,74 @@ public static class IsaTable
             if (hash >= 0) line = line[..hash];
             if (line.StartsWith("%compound", StringComparison.Ordinal))
             {
-                data.Compounds.AddRange(line[9..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                index.Compounds.AddRange(line[9..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
                 continue;
             }
             if (line.Trim().Length == 0)
             {
-                if (block.Count > 0) LoadBlock(data, block);
-                block.Clear();
+                if (block.Count > 0) AddBlock(index, block);
+                block = new List<(string Line, int No)>();
                 continue;
             }
             block.Add((line.Trim(), lineNo));
         }
-        if (block.Count > 0) LoadBlock(data, block);
+        if (block.Count > 0) AddBlock(index, block);
+        return index;
+    }
+
+    private static void AddBlock(TableIndex index, List<(string Line, int No)> lines)
+    {
+        var compounds = index.Compounds;
+        var b = new TableBlock { Lines = lines, Forms = new Lazy<IsaForm[]>(() => LoadBlock(compounds, lines).ToArray(), LazyThreadSafetyMode.ExecutionAndPublication) };
+        index.Blocks.Add(b);
+        // the opcodes of the block's forms: a form line's first word, through the block's opcode groups
+        var opcodeGroups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var templates = new List<string>();
+        foreach (var (line, _) in lines)
+        {
+            if (line.StartsWith('@')) continue;
+            if (IsGroupLine(line))
+            {
+                int brace = line.IndexOf('{');
+                int close = line.LastIndexOf('}');
+                if (close < brace) continue;
+                var values = line[(brace + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                foreach (var name in line[..brace].Split('=', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    if (!name.StartsWith('.') && !name.StartsWith("::", StringComparison.Ordinal)) opcodeGroups[name] = values;
+                continue;
+            }
+            int i = 0;
+            while (i < line.Length && (char.IsAsciiLetterOrDigit(line[i]) || line[i] == '_')) i++;
+            templates.Add(line[..i]);
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in templates)
+            foreach (var op in opcodeGroups.TryGetValue(t, out var g) ? g : new List<string> { t })
+                if (seen.Add(op))
+                {
+                    if (!index.BlocksByOpcode.TryGetValue(op, out var list)) index.BlocksByOpcode[op] = list = new List<TableBlock>();
+                    list.Add(b);
+                }
+    }
+
+    /// <summary>Every block built (the questions about all opcodes and all modifiers).</summary>
+    private static Data LoadAll()
+    {
+        var data = new Data();
+        var index = Index.Value;
+        int total = 0;
+        foreach (var b in index.Blocks)
+            foreach (var f in b.Forms.Value)
+            {
+                total++;
+                AddModifiers(f, data.Vocabulary);
+                if (!data.Forms.ContainsKey(f.Opcode)) data.Forms[f.Opcode] = FormsOf(f.Opcode);
+                // the index must name every block an opcode has forms in (the tests build the whole table)
+                if (!data.Forms[f.Opcode].Contains(f))
+                    throw new InvalidOperationException($"InstructionTable.Isa.txt: the block index misses '{f.Opcode}' ({f.Syntax})");
+            }
+        if (data.Forms.Values.Sum(l => l.Count) != total)
+            throw new InvalidOperationException("InstructionTable.Isa.txt: the block index finds forms twice");
         foreach (var t in new[] { ".v2", ".v4", ".v8" }) data.Vocabulary.Add(t);
         return data;
     }
@@ -305,8 +437,9 @@ public static class IsaTable
         public int Line;
     }
 
-    private static void LoadBlock(Data data, List<(string Line, int No)> lines)
+    private static List<IsaForm> LoadBlock(List<string> compounds, List<(string Line, int No)> lines)
     {
+        var built = new List<IsaForm>();
         var forms = new List<RawForm>();
         var groups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var opcodeGroups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -360,7 +493,7 @@ public static class IsaTable
                     }
                     continue;
                 }
-                if (GroupLine.IsMatch(line))
+                if (IsGroupLine(line))
                 {
                     int brace = line.IndexOf('{');
                     var names = line[..brace].Split('=', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -397,24 +530,14 @@ public static class IsaTable
         {
             try
             {
-                foreach (var f in BuildForms(data, raw, groups, opcodeGroups, types, blockReq, flags, dests, vectorOperand, requiredAny, noSync, memory))
-                {
-                    if (!data.Forms.TryGetValue(f.Opcode, out var list)) data.Forms[f.Opcode] = list = new List<IsaForm>();
-                    list.Add(f);
-                    if (!data.ModifiersByOpcode.TryGetValue(f.Opcode, out var mods)) data.ModifiersByOpcode[f.Opcode] = mods = new HashSet<string>(StringComparer.Ordinal);
-                    foreach (var c in f.Compound) { data.Vocabulary.Add(c); mods.Add(c); }
-                    foreach (var s in f.Slots)
-                    {
-                        foreach (var v in s.Values.Keys) { data.Vocabulary.Add(v); mods.Add(v); }
-                        foreach (var w in s.MultiWord.SelectMany(x => x)) { data.Vocabulary.Add(w); mods.Add(w); }
-                    }
-                }
+                built.AddRange(BuildForms(compounds, raw, groups, opcodeGroups, types, blockReq, flags, dests, vectorOperand, requiredAny, noSync, memory));
             }
             catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or ArgumentOutOfRangeException or KeyNotFoundException)
             {
                 throw new FormatException($"InstructionTable.Isa.txt line {raw.Line}: {e.Message}: {raw.Syntax}", e);
             }
         }
+        return built;
     }
 
     /// <summary>Splits a template such as <c>ld{.weak}{.ss}.global.nc{.vec}.type</c> into (token, optional) pairs after the opcode.</summary>
@@ -462,7 +585,7 @@ public static class IsaTable
         }
     }
 
-    private static IEnumerable<IsaForm> BuildForms(Data data, RawForm raw, Dictionary<string, List<string>> groups, Dictionary<string, List<string>> opcodeGroups,
+    private static IEnumerable<IsaForm> BuildForms(List<string> compounds, RawForm raw, Dictionary<string, List<string>> groups, Dictionary<string, List<string>> opcodeGroups,
         Dictionary<string, string> types, IsaRequirement blockReq, IsaFormFlags flags, string[]? dests, string? vectorOperand,
         List<(string[], string)> requiredAny, bool noSync, string? memory)
     {
@@ -477,9 +600,9 @@ public static class IsaTable
             while (k < parts.Count && !parts[k].Optional && !groups.ContainsKey(parts[k].Token))
             {
                 prefix += Base(parts[k].Token);
-                if (!data.Compounds.Any(c => c == prefix || c.StartsWith(prefix + ".", StringComparison.Ordinal))) break;
+                if (!compounds.Any(c => c == prefix || c.StartsWith(prefix + ".", StringComparison.Ordinal))) break;
                 k++;
-                if (data.Compounds.Contains(prefix, StringComparer.Ordinal)) full = k;
+                if (compounds.Contains(prefix, StringComparer.Ordinal)) full = k;
             }
             for (int j = 0; j < full; j++) compound.Add(parts[j].Token);
             k = full;

@@ -162,7 +162,7 @@ public static class IsaValidator
         Matched result;
         string? unknown = null;
         foreach (var m in mods)
-            if (!IsaTable.IsKnownModifier(m)) { unknown = m; break; }
+            if (!IsaTable.IsKnownModifier(opcode, m)) { unknown = m; break; }
         if (unknown is not null) result = new Matched { Fits = Array.Empty<Fit>(), UnknownModifier = unknown };
         else
         {

@@ -97,6 +97,29 @@ public sealed class IsaTableTests
     }
 
     [Fact]
+    public void An_opcode_asked_for_alone_gets_the_forms_and_modifiers_of_the_whole_table()
+    {
+        // FormsOf builds only the blocks an opcode is in; the whole-table load (Opcodes, IsKnownModifier) checks the
+        // block index against every form it builds and throws on a form the index misses
+        var all = IsaTable.Opcodes.ToList();
+        Assert.True(all.Count >= 120, $"{all.Count} opcodes");
+        foreach (var op in all)
+        {
+            var forms = IsaTable.FormsOf(op);
+            Assert.NotEmpty(forms);
+            Assert.All(forms, f => Assert.Equal(op, f.Opcode));
+            foreach (var m in IsaTable.ModifiersOf(op))
+            {
+                Assert.True(IsaTable.IsKnownModifier(m), $"{op} {m}");
+                Assert.True(IsaTable.IsKnownModifier(op, m), $"{op} {m}");
+            }
+        }
+        Assert.Empty(IsaTable.FormsOf("notanopcode"));
+        Assert.False(IsaTable.IsKnownModifier("add", ".snyc"));
+        Assert.True(IsaTable.IsKnownModifier("add", ".global"), "a modifier of another instruction is known (the message differs)");
+    }
+
+    [Fact]
     public void Modifier_vocabulary_holds_what_real_ptx_uses_and_nothing_made_up()
     {
         foreach (var m in new[] { ".global", ".shared::cta", ".shared::cluster", ".L2::cache_hint", ".L1::evict_last", ".mbarrier::complete_tx::bytes", ".cta_group::1", ".sync", ".aligned", ".v8", ".b128" })
