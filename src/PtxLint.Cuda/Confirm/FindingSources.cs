@@ -133,7 +133,7 @@ public sealed class SarifFindings
                 foreach (var kv in props) o[kv.Key] = kv.Value;
                 r["properties"] = new JsonObject { [Confirmation.PropertyKey] = o };
             }
-            results.Add(r);
+            results.Add((JsonNode)r);
         }
         var log = new JsonObject
         {

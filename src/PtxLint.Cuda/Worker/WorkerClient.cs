@@ -22,6 +22,9 @@ public interface IWorkerLauncher
 /// <summary>The default: the running executable re-invoked with the hidden <c>confirm-worker</c> command.</summary>
 public sealed class SelfWorkerLauncher : IWorkerLauncher
 {
+    // Assembly.Location is empty in a native (NativeAOT) build, whose process is never the dotnet host.
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000",
+        Justification = "read only under the dotnet host, where the entry assembly is a file")]
     public ProcessStartInfo CreateStartInfo()
     {
         var exe = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the running executable to start a worker");

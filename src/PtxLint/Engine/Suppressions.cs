@@ -31,7 +31,7 @@ public static class SuppressionScanner
 {
     private static readonly Regex Directive = new(
         @"^\s*ptxlint-(?<kind>disable-next-line|disable-file|disable|enable)\b(?<rest>.*)$",
-        RegexOptions.CultureInvariant | RegexOptions.Compiled);
+        RegexOptions.CultureInvariant);
     private static readonly Regex RuleId = new(@"^PTX\d+$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
     /// <param name="isRuleName">True for a kebab-case rule name (so <c>disable-next-line shared-address-64bit</c> works);

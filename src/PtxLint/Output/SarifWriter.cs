@@ -164,7 +164,7 @@ public static class SarifWriter
     public static ReportingDescriptor MakeRule(RuleDescriptor d)
     {
         var tags = new JsonArray();
-        foreach (var t in d.Tags.Take(20)) tags.Add(t);
+        foreach (var t in d.Tags.Take(20)) tags.Add((JsonNode?)JsonValue.Create(t));
         return new ReportingDescriptor
         {
             Id = d.Id,

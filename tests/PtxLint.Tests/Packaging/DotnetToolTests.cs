@@ -6,10 +6,12 @@ using PtxLint.Tests.Support;
 namespace PtxLint.Tests.Packaging;
 
 /// <summary>
-/// The .NET tool as a user (and pre-commit's <c>language: dotnet</c>) gets it: <c>dotnet pack</c> at the repository
-/// root makes exactly one package, <c>ptxlint.VERSION.nupkg</c>; <c>dotnet tool install --tool-path DIR --add-source
-/// NUPKG ptxlint</c> installs it from that folder alone (a nuget.config that clears every other source keeps it
-/// offline); <c>DIR/ptxlint</c> runs.
+/// The .NET tool as a user and pre-commit's <c>language: dotnet</c> get it. README's <c>dotnet pack -o nupkg</c> at the
+/// repository root makes the .NET 10 RID-specific packages (<c>ptxlint</c>, <c>ptxlint.linux-x64</c> with the NativeAOT
+/// build, <c>ptxlint.any</c>); pre-commit's <c>dotnet pack --output pre-commit-build</c> makes exactly one portable
+/// package, <c>ptxlint.VERSION.nupkg</c>, because pre-commit installs every package of that folder as a tool.
+/// <c>dotnet tool install --tool-path DIR --add-source NUPKG ptxlint</c> installs from that folder alone (a
+/// nuget.config that clears every other source keeps it offline); <c>DIR/ptxlint</c> runs.
 /// </summary>
 public sealed class DotnetToolTests
 {
@@ -58,19 +60,21 @@ public sealed class DotnetToolTests
     }
 
     [Fact]
-    public void Pack_at_the_root_makes_one_tool_package_that_installs_and_runs()
+    public void Pack_into_pre_commits_folder_makes_one_portable_tool_package_that_installs_and_runs()
     {
         using var tmp = new TempDir();
         var repo = Path.Combine(tmp.Path, "repo");
         CopyWorkingTree(Repo.Root, repo);
 
-        // 1. dotnet pack at the repository root (the solution), as pre-commit does it.
-        var nupkgDir = Path.Combine(tmp.Path, "nupkg");
-        var pack = ProcessRunner.Run("dotnet", repo, new[] { "pack", "-c", "Release", "-o", nupkgDir, "-nologo" }, timeout: PackTimeout);
+        // 1. dotnet pack at the repository root (the solution), as pre-commit 3 does it: `--output pre-commit-build`.
+        var nupkgDir = Path.Combine(repo, "pre-commit-build");
+        var pack = ProcessRunner.Run("dotnet", repo, new[] { "pack", "--configuration", "Release", "--output", "pre-commit-build", "-nologo" }, timeout: PackTimeout);
         Assert.True(pack.ExitCode == 0, "dotnet pack failed:\n" + pack);
         var packages = Directory.GetFiles(nupkgDir).Select(Path.GetFileName).ToList();
         var nupkg = Assert.Single(packages);
         Assert.Matches(@"^ptxlint\.\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\.nupkg$", nupkg);
+        using (var zip = ZipFile.OpenRead(Path.Combine(nupkgDir, nupkg!)))
+            Assert.Contains(zip.Entries, e => e.FullName.StartsWith("tools/net10.0/any/", StringComparison.Ordinal) && e.Name == "PtxLint.Cli.dll");
 
         // The package is a DotnetTool whose command is `ptxlint`.
         using (var zip = ZipFile.OpenRead(Path.Combine(nupkgDir, nupkg!)))
@@ -118,32 +122,73 @@ public sealed class DotnetToolTests
     }
 
     /// <summary>
-    /// README's fast-start packages: <c>dotnet pack -p:PtxLintReadyToRun=true</c> makes the .NET 10 RID-specific tool
-    /// packages (the pointer package, a ReadyToRun linux-x64 one and the portable "any" one), and <c>dotnet tool
-    /// install ptxlint</c> from them installs the linux-x64 build, which runs.
+    /// README's install: <c>dotnet pack -o nupkg</c> makes the .NET 10 RID-specific tool packages (the pointer package,
+    /// the NativeAOT linux-x64 one and the portable "any" one); <c>dotnet tool install ptxlint</c> from them installs
+    /// the native executable, which reports on every sample exactly what the portable build reports.
     /// </summary>
     [LinuxX64Fact]
-    public void Ready_to_run_packages_install_the_linux_x64_build_and_it_runs()
+    public void Readme_pack_installs_the_native_build_on_linux_x64_and_it_reports_what_the_portable_build_does()
     {
         using var tmp = new TempDir();
         var repo = Path.Combine(tmp.Path, "repo");
         CopyWorkingTree(Repo.Root, repo);
         var nupkgDir = Path.Combine(tmp.Path, "nupkg");
-        var pack = ProcessRunner.Run("dotnet", repo, new[] { "pack", "-c", "Release", "-o", nupkgDir, "-nologo", "-p:PtxLintReadyToRun=true" }, timeout: PackTimeout);
+        var pack = ProcessRunner.Run("dotnet", repo, new[] { "pack", "-c", "Release", "-o", nupkgDir, "-nologo" }, timeout: PackTimeout);
         Assert.True(pack.ExitCode == 0, "dotnet pack failed:\n" + pack);
         var packages = Directory.GetFiles(nupkgDir).Select(f => System.Text.RegularExpressions.Regex.Replace(Path.GetFileName(f), @"\.\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\.nupkg$", "")).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(new[] { "ptxlint", "ptxlint.any", "ptxlint.linux-x64" }, packages);
+        using (var zip = ZipFile.OpenRead(Directory.GetFiles(nupkgDir, "ptxlint.linux-x64.*.nupkg").Single()))
+        {
+            var files = zip.Entries.Where(e => e.FullName.StartsWith("tools/", StringComparison.Ordinal)).Select(e => e.Name).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(new[] { "DotnetToolSettings.xml", "PtxLint.Cli" }, files); // one native executable, no assemblies, no symbols
+        }
 
         var (tools, _) = InstallFromFolderOnly(tmp.Path, nupkgDir);
-        var cli = Directory.GetFiles(Path.Combine(tools, ".store"), "PtxLint.Cli.dll", SearchOption.AllDirectories);
-        Assert.Contains(cli, p => p.Replace('\\', '/').Contains("/ptxlint.linux-x64/", StringComparison.Ordinal));
+        var exe = Path.Combine(tools, "ptxlint");
+        var target = new FileInfo(exe).ResolveLinkTarget(true)?.FullName ?? exe;
+        Assert.Contains("/ptxlint.linux-x64/", target.Replace('\\', '/'), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(target)!, "*.dll"));
+        var elf = File.ReadAllBytes(target).AsSpan(0, 4).ToArray();
+        Assert.Equal(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }, elf);
 
+        var version = ProcessRunner.Run(exe, tmp.Path, new[] { "--version" });
+        Assert.True(version.ExitCode == 0, version.ToString());
+        Assert.Matches(@"^ptxlint \d+\.\d+\.\d+\s*$", version.Stdout);
+
+        // every sample, every output format: the native build and the portable one beside the tests agree (the
+        // packaged copy has no git history, so its version is another)
+        var nativeVersion = version.Stdout.Trim()["ptxlint ".Length..];
+        var portableVersion = ProcessRunner.Run("dotnet", tmp.Path, new[] { PortableCli, "--version" }).Stdout.Trim()["ptxlint ".Length..];
         var work = Path.Combine(tmp.Path, "work");
         Directory.CreateDirectory(work);
-        File.Copy(Path.Combine(Repo.Samples, "vector_add.ptx"), Path.Combine(work, "vector_add.ptx"));
-        var ok = ProcessRunner.Run(Path.Combine(tools, "ptxlint"), work, new[] { "analyze", "vector_add.ptx" });
-        Assert.True(ok.ExitCode == 0, ok.ToString());
-        Assert.Contains("1 file, 0 errors", ok.Stdout);
+        foreach (var f in Directory.GetFiles(Repo.Samples, "*.ptx")) File.Copy(f, Path.Combine(work, Path.GetFileName(f)));
+        foreach (var format in new[] { "json", "concise", "sarif" })
+        {
+            var native = ProcessRunner.Run(exe, work, new[] { "analyze", ".", "--format", format }, timeout: TimeSpan.FromMinutes(3));
+            var portable = ProcessRunner.Run("dotnet", work, new[] { PortableCli, "analyze", ".", "--format", format }, timeout: TimeSpan.FromMinutes(3));
+            Assert.True(native.ExitCode == portable.ExitCode, $"--format {format}: native exit {native.ExitCode}, portable {portable.ExitCode}\n{native}\n{portable}");
+            Assert.Equal(Normalize(portable.Stdout, portableVersion), Normalize(native.Stdout, nativeVersion));
+        }
+        var broken = Path.Combine(work, "broken.ptx");
+        File.WriteAllText(broken, ".version 8.0\n.target sm_90\n.address_size 64\n.visible .entry k()\n{\n    mov.u32 %r1 %r2;\n    ret;\n}\n");
+        var findings = ProcessRunner.Run(exe, work, new[] { "analyze", "broken.ptx" });
+        Assert.True(findings.ExitCode == 1, findings.ToString());
+        Assert.Matches(@"broken\.ptx:\d+:\d+: error PTX000: ", findings.Stdout);
+
+        // the run's duration and the tool's version are the differences allowed
+        static string Normalize(string s, string version) =>
+            System.Text.RegularExpressions.Regex.Replace(s, @"\(\d+ ms\)", "(N ms)").Replace(version, "VERSION", StringComparison.Ordinal);
+    }
+
+    /// <summary>The portable command-line build beside the tests (the tests reference the CLI project).</summary>
+    private static string PortableCli
+    {
+        get
+        {
+            var dll = typeof(PtxLint.Cli.Program).Assembly.Location;
+            Assert.True(File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json")), "no runtimeconfig beside " + dll);
+            return dll;
+        }
     }
 
     /// <summary>`dotnet tool install ptxlint` into DIR/tools from <paramref name="nupkgDir"/> only (no other package source); asserts it worked.</summary>
@@ -196,12 +241,12 @@ public sealed class DotnetToolTests
     }
 }
 
-/// <summary>A fact about the linux-x64 build (the ReadyToRun tool package): skipped, with the reason shown, elsewhere.</summary>
+/// <summary>A fact about the linux-x64 build (the native tool package): skipped, with the reason shown, elsewhere.</summary>
 public sealed class LinuxX64FactAttribute : FactAttribute
 {
     public LinuxX64FactAttribute()
     {
         if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
-            Skip = "the ReadyToRun tool package is built for linux-x64 only; this machine is " + System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+            Skip = "the native (NativeAOT) tool package is built for linux-x64 only; this machine is " + System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
     }
 }
