@@ -23,12 +23,15 @@ public sealed class ReachingDefinitions
 
     private readonly PtxFunction _fn;
     private readonly ControlFlowGraph _cfg;
-    private readonly Dictionary<string, int> _regIds = new(StringComparer.Ordinal);
-    private readonly List<string> _regNames = new();
-    private readonly int[][] _defRegs;   // per instruction: distinct non-special registers defined
-    private readonly int[][] _useRegs;   // per instruction: distinct non-special registers used
-    private readonly int[][][] _useSets; // per instruction, aligned with _useRegs: sorted reaching def indices
-    private readonly List<Instruction>?[][] _defUses; // per instruction, aligned with _defRegs
+    private readonly Dictionary<string, int> _regIds;
+    private readonly List<string> _regNames;
+    // Per instruction i, the distinct non-special registers it defines are _defFlat[_defStart[i] .. _defStart[i+1]),
+    // the ones it uses _useFlat[_useStart[i] .. _useStart[i+1]) (flat arrays: a function of 290k instructions is not
+    // 580k small arrays). Aligned with them: the reaching definitions of each use, and the uses of each definition.
+    private readonly int[] _defStart, _defFlat;
+    private readonly int[] _useStart, _useFlat;
+    private readonly int[][] _useSets;             // per use slot: sorted reaching def indices
+    private readonly List<Instruction>?[] _defUses; // per def slot
     private readonly int[][] _liveIn;    // per block: sorted register ids live into the block
     private readonly int[][][] _in;      // per block, aligned with _liveIn: reaching def sets at block entry
     private List<Instruction>[]? _defsOfReg;
@@ -46,24 +49,32 @@ public sealed class ReachingDefinitions
         _fn = cfg.Function;
         var insns = _fn.Instructions;
         int n = insns.Count;
-        _defRegs = new int[n][];
-        _useRegs = new int[n][];
-        _useSets = new int[n][][];
-        _defUses = new List<Instruction>?[n][];
-        var tmp = new List<int>(8);
+        long declared = 0;
+        foreach (var d in _fn.RegisterDecls) declared += d.Count ?? 1;
+        int expect = (int)Math.Min(declared, 2L * n + 16);
+        _regIds = new Dictionary<string, int>(expect, StringComparer.Ordinal);
+        _regNames = new List<string>(expect);
+        _useStart = new int[n + 1];
+        _defStart = new int[n + 1];
+        var useFlat = new int[Math.Max(16, 2 * n)];
+        var defFlat = new int[Math.Max(16, n)];
+        int nu = 0, nd = 0;
         for (int i = 0; i < n; i++)
         {
             var insn = insns[i];
-            tmp.Clear();
+            _useStart[i] = nu;
             foreach (var r in insn.Uses)
-                if (!r.IsSpecial) { int id = Id(r.Name); if (!tmp.Contains(id)) tmp.Add(id); }
-            _useRegs[i] = tmp.Count == 0 ? Empty : tmp.ToArray();
-            tmp.Clear();
+                if (!r.IsSpecial) AddDistinct(ref useFlat, ref nu, _useStart[i], Id(r.Name));
+            _defStart[i] = nd;
             foreach (var r in insn.Defs)
-                if (!r.IsSpecial) { int id = Id(r.Name); if (!tmp.Contains(id)) tmp.Add(id); }
-            _defRegs[i] = tmp.Count == 0 ? Empty : tmp.ToArray();
-            _defUses[i] = _defRegs[i].Length == 0 ? Array.Empty<List<Instruction>?>() : new List<Instruction>?[_defRegs[i].Length];
+                if (!r.IsSpecial) AddDistinct(ref defFlat, ref nd, _defStart[i], Id(r.Name));
         }
+        _useStart[n] = nu;
+        _defStart[n] = nd;
+        _useFlat = useFlat.Length == nu ? useFlat : useFlat[..nu];
+        _defFlat = defFlat.Length == nd ? defFlat : defFlat[..nd];
+        _useSets = new int[nu][];
+        _defUses = new List<Instruction>?[nd];
 
         var blocks = cfg.Blocks;
         int nb = blocks.Count;
@@ -94,13 +105,13 @@ public sealed class ReachingDefinitions
             var k = new ulong[W];
             for (int i = b.Start; i < b.End; i++)
             {
-                foreach (var r0 in _useRegs[i])
+                foreach (var r0 in UsesAt(i))
                 {
                     int r = dense[r0];
                     if (r >= 0 && (k[r >> 6] & (1UL << r)) == 0) u[r >> 6] |= 1UL << r;
                 }
                 if (insns[i].Guard is null)
-                    foreach (var r0 in _defRegs[i])
+                    foreach (var r0 in DefsAt(i))
                     {
                         int r = dense[r0];
                         if (r >= 0) k[r >> 6] |= 1UL << r;
@@ -162,10 +173,10 @@ public sealed class ReachingDefinitions
             Dictionary<int, (int[] Gen, bool Killed)>? d = null;
             for (int i = b.Start; i < b.End; i++)
             {
-                if (_defRegs[i].Length == 0) continue;
+                if (_defStart[i] == _defStart[i + 1]) continue;
                 d ??= new Dictionary<int, (int[], bool)>();
                 bool guarded = insns[i].Guard is not null;
-                foreach (var r in _defRegs[i])
+                foreach (var r in DefsAt(i))
                 {
                     if (dense[r] < 0) continue;
                     if (!guarded) d[r] = (new[] { i }, true);
@@ -221,24 +232,21 @@ public sealed class ReachingDefinitions
             cur.Clear();
             for (int i = b.Start; i < b.End; i++)
             {
-                var ur = _useRegs[i];
-                var us = ur.Length == 0 ? Array.Empty<int[]>() : new int[ur.Length][];
-                for (int j = 0; j < ur.Length; j++)
+                for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
                 {
-                    int r = ur[j];
+                    int r = _useFlat[j];
                     var set = cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r);
-                    us[j] = set;
+                    _useSets[j] = set;
                     foreach (var d in set)
                     {
                         if (d < 0) continue;
-                        int k3 = Array.IndexOf(_defRegs[d], r);
+                        int k3 = DefSlot(d, r);
                         if (k3 < 0) continue;
-                        (_defUses[d][k3] ??= new List<Instruction>()).Add(insns[i]);
+                        (_defUses[k3] ??= new List<Instruction>()).Add(insns[i]);
                     }
                 }
-                _useSets[i] = us;
                 bool guarded = insns[i].Guard is not null;
-                foreach (var r in _defRegs[i])
+                foreach (var r in DefsAt(i))
                 {
                     if (!guarded) cur[r] = new[] { i };
                     else cur[r] = Union(cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r), new[] { i });
@@ -259,7 +267,7 @@ public sealed class ReachingDefinitions
         int R = ssaDef.Length;
         var count = new int[R];
         for (int i = 0; i < insns.Count; i++)
-            foreach (var r in _defRegs[i])
+            foreach (var r in DefsAt(i))
             {
                 count[r]++;
                 ssaDef[r] = insns[i].Guard is null ? i : -2;
@@ -268,7 +276,7 @@ public sealed class ReachingDefinitions
             if (count[r] != 1 || ssaDef[r] < 0 || !dom.IsReachable(_cfg.BlockOf(ssaDef[r]))) ssaDef[r] = -1;
         for (int i = 0; i < insns.Count; i++)
         {
-            var ur = _useRegs[i];
+            var ur = UsesAt(i);
             if (ur.Length == 0) continue;
             var ub = _cfg.BlockOf(i);
             foreach (var r in ur)
@@ -299,7 +307,7 @@ public sealed class ReachingDefinitions
         // one walk per register, from all its use blocks: collect the uses per register first
         var useBlocks = new List<int>?[ssaDef.Length];
         for (int i = 0; i < insns.Count; i++)
-            foreach (var r in _useRegs[i])
+            foreach (var r in UsesAt(i))
             {
                 int d = ssaDef[r];
                 if (d < 0) continue;
@@ -347,6 +355,25 @@ public sealed class ReachingDefinitions
             _liveIn[bi] = nr;
             _in[bi] = ns;
         }
+    }
+
+    private ReadOnlySpan<int> UsesAt(int i) => _useFlat.AsSpan(_useStart[i], _useStart[i + 1] - _useStart[i]);
+    private ReadOnlySpan<int> DefsAt(int i) => _defFlat.AsSpan(_defStart[i], _defStart[i + 1] - _defStart[i]);
+
+    /// <summary>The def slot of register <paramref name="r"/> at instruction <paramref name="d"/>, or -1.</summary>
+    private int DefSlot(int d, int r)
+    {
+        for (int k = _defStart[d]; k < _defStart[d + 1]; k++)
+            if (_defFlat[k] == r) return k;
+        return -1;
+    }
+
+    private static void AddDistinct(ref int[] flat, ref int count, int segmentStart, int id)
+    {
+        for (int k = segmentStart; k < count; k++)
+            if (flat[k] == id) return;
+        if (count == flat.Length) Array.Resize(ref flat, flat.Length * 2);
+        flat[count++] = id;
     }
 
     private int Id(string name)
@@ -437,15 +464,14 @@ public sealed class ReachingDefinitions
         int r = RegisterId(regName);
         if (r < 0) return EntryOnly;
         int i = at.Index;
-        var ur = _useRegs[i];
-        for (int j = 0; j < ur.Length; j++)
-            if (ur[j] == r) return _useSets[i][j];
+        for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
+            if (_useFlat[j] == r) return _useSets[j];
         // Not a use of this instruction: scan the block up to it.
         var b = _cfg.BlockOf(at);
         var set = InSet(b.Id, r);
         var insns = _fn.Instructions;
         for (int k = b.Start; k < i; k++)
-            if (Array.IndexOf(_defRegs[k], r) >= 0)
+            if (DefSlot(k, r) >= 0)
                 set = insns[k].Guard is null ? new[] { k } : Union(set, new[] { k });
         return set;
     }
@@ -461,7 +487,7 @@ public sealed class ReachingDefinitions
         var set = InSet(b.Id, r);
         var insns = _fn.Instructions;
         for (int k = b.Start; k < b.End; k++)
-            if (Array.IndexOf(_defRegs[k], r) >= 0)
+            if (DefSlot(k, r) >= 0)
                 set = insns[k].Guard is null ? new[] { k } : Union(set, new[] { k });
         _outCache[(b.Id, r)] = set;
         return set;
@@ -490,9 +516,9 @@ public sealed class ReachingDefinitions
     {
         int r = RegisterId(regName);
         if (r < 0) return Array.Empty<Instruction>();
-        int k = Array.IndexOf(_defRegs[def.Index], r);
+        int k = DefSlot(def.Index, r);
         if (k < 0) return Array.Empty<Instruction>();
-        var l = _defUses[def.Index][k];
+        var l = _defUses[k];
         if (l is null) return Array.Empty<Instruction>();
         return l;
     }
@@ -500,11 +526,12 @@ public sealed class ReachingDefinitions
     /// <summary>Every instruction that reads any register <paramref name="def"/> writes.</summary>
     public IEnumerable<Instruction> UsersOf(Instruction def)
     {
-        var lists = _defUses[def.Index];
-        if (lists.Length == 1) return lists[0] ?? (IEnumerable<Instruction>)Array.Empty<Instruction>();
+        int start = _defStart[def.Index], end = _defStart[def.Index + 1];
+        if (end - start == 0) return Array.Empty<Instruction>();
+        if (end - start == 1) return _defUses[start] ?? (IEnumerable<Instruction>)Array.Empty<Instruction>();
         var set = new SortedSet<int>();
-        foreach (var l in lists)
-            if (l is not null) foreach (var u in l) set.Add(u.Index);
+        for (int k = start; k < end; k++)
+            if (_defUses[k] is { } l) foreach (var u in l) set.Add(u.Index);
         return set.Select(i => _fn.Instructions[i]);
     }
 
@@ -518,7 +545,7 @@ public sealed class ReachingDefinitions
             var a = new List<Instruction>[RegisterCount];
             for (int i = 0; i < a.Length; i++) a[i] = new List<Instruction>();
             foreach (var insn in _fn.Instructions)
-                foreach (var d in _defRegs[insn.Index]) a[d].Add(insn);
+                foreach (var d in DefsAt(insn.Index)) a[d].Add(insn);
             _defsOfReg = a;
         }
         return _defsOfReg[r];
@@ -527,7 +554,4 @@ public sealed class ReachingDefinitions
     /// <summary>Registers live into the block (their names), sorted by id.</summary>
     public IEnumerable<string> LiveIn(BasicBlock b) => _liveIn[b.Id].Select(RegisterName);
 
-    internal int[] UseRegIds(Instruction insn) => _useRegs[insn.Index];
-    internal int[] DefRegIds(Instruction insn) => _defRegs[insn.Index];
-    internal int[] UseSet(Instruction insn, int j) => _useSets[insn.Index][j];
 }
