@@ -356,6 +356,9 @@ public static class AnalyzeCommand
         err.WriteLine($"ptxlint: stats: {s.Files} file{(s.Files == 1 ? "" : "s")}, {s.Bytes} bytes ({mb:F2} MB); " +
             $"read+parse+IR {s.ParseTime.TotalMilliseconds:F0} ms, rules+analyses {s.AnalysisTime.TotalMilliseconds:F0} ms (CPU time summed over threads); " +
             $"wall {s.WallTime.TotalMilliseconds:F0} ms, {s.MegabytesPerSecond:F1} MB/s; peak working set {peak / (1024 * 1024)} MB");
+        // the garbage collector's share: its pauses stop every thread (and count in the rows below as the work that was paused)
+        err.WriteLine($"ptxlint: stats: garbage collections {GC.CollectionCount(0)} (gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}), " +
+            $"paused {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / (1024 * 1024)} MB");
         if (s.Timings is { Count: > 0 } t)
         {
             // Exclusive CPU time (what each analysis or rule itself took, not what it asked for), summed over threads.

@@ -307,9 +307,10 @@ public sealed class AnalysisEngine
 
         findings.Sort(FindingOrder.Instance);
         long t2 = Stopwatch.GetTimestamp();
-        // The text is kept for the writers (source lines, fingerprints) only where there is something to show: a run
-        // over a build tree does not hold every clean file's text until the end.
-        var file = new AnalyzedFile(path, findings.Count > 0 || _options.KeepModules ? module.Source : null, findings, length)
+        // The writers need the source lines of the findings only, which the findings now carry (LineText): the text
+        // of a file is not held until the end of the run (it was, for every file with a finding: most of a build
+        // tree's text, twice its size in memory), unless the caller keeps the modules.
+        var file = new AnalyzedFile(path, _options.KeepModules ? module.Source : null, findings, length)
         {
             Module = _options.KeepModules ? module : null,
             Config = config,
