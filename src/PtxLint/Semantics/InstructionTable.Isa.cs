@@ -129,6 +129,7 @@ public sealed class IsaForm
             RestOperands = value.Count(o => o.Kind == IsaOperandKind.Rest);
             RequiredOperands = value.Count(o => !o.Optional && o.Kind != IsaOperandKind.Rest);
             OptionalOperands = value.Count(o => o.Optional);
+            HasCachePolicyOperand = value.Any(o => o.Name == "cache-policy" && !o.IsDestination);
         }
     }
     private readonly IReadOnlyList<IsaOperand> _operands = Array.Empty<IsaOperand>();
@@ -136,6 +137,8 @@ public sealed class IsaForm
     public int RequiredOperands { get; private init; }
     public int OptionalOperands { get; private init; }
     public int RestOperands { get; private init; }
+    /// <summary>The form ends with an optional <c>cache-policy</c> source operand (counted once, at load).</summary>
+    public bool HasCachePolicyOperand { get; private init; }
     public required IsaRequirement Requirement { get; init; }
     public IsaFormFlags Flags { get; init; }
     /// <summary>"at least one of these slots" rules with ptxas's message ('$' is the instruction's name).</summary>

@@ -77,27 +77,23 @@ public static class IsaValidator
         // every register an operand names must be declared (whatever the form, also unchecked ones)
         if (UndeclaredRegister(insn, symbols) is { } undeclared) return undeclared;
 
-        // 2. their operands
-        IsaProblem? operandProblem = null;
-        List<Fit>? operandOk = null;
-        foreach (var fit in fits)
+        // 2. their operands, and 3. .version and .target: the first form (in table order) whose operands and
+        // requirements both fit decides; otherwise the first operand problem, or, when some form's operands fit, the
+        // first requirement problem of those forms
+        IsaProblem? operandProblem = null, requirementProblem = null;
+        bool operandsFit = false;
+        foreach (var (form, bind, req) in fits)
         {
-            var p = CheckFormOperands(insn, fit.Form, fit.Bind, ctx, symbols);
-            if (p is null) (operandOk ??= new List<Fit>(fits.Length)).Add(fit);
-            else operandProblem ??= p;
+            if (CheckFormOperands(insn, form, bind, ctx, symbols) is { } p)
+            {
+                operandProblem ??= p;
+                continue;
+            }
+            operandsFit = true;
+            if (CheckRequirement(insn, form, req, ctx) is { } r) requirementProblem ??= r;
+            else return CheckRules(insn, form, bind, ctx);
         }
-        if (operandOk is null) return operandProblem;
-
-        // 3. .version and .target
-        IsaProblem? requirementProblem = null;
-        foreach (var (form, bind, req) in operandOk)
-        {
-            var p = CheckRequirement(insn, form, req, ctx);
-            if (p is null)
-                return CheckRules(insn, form, bind, ctx);
-            requirementProblem ??= p;
-        }
-        return requirementProblem;
+        return operandsFit ? requirementProblem : operandProblem;
     }
 
     /// <summary>
@@ -535,7 +531,7 @@ public static class IsaValidator
         if ((form.Flags & IsaFormFlags.Unchecked) != 0) return null;
         int extra = ops.Count - required;
         // the optional cache-policy operand comes with the .L2::cache_hint modifier only
-        if (specs.Any(s => s.Name == "cache-policy" && !s.IsDestination) && extra > 0 && !insn.Has(".L2::cache_hint") && ops.Count == specs.Count(s => s.Kind != IsaOperandKind.Rest))
+        if (form.HasCachePolicyOperand && extra > 0 && !insn.Has(".L2::cache_hint") && ops.Count == specs.Count - rest)
             return new IsaProblem
             {
                 Kind = IsaProblemKind.OperandCount,
@@ -604,6 +600,8 @@ public static class IsaValidator
     private static string CountText(int required, int optional, bool rest) =>
         rest ? $"at least {required}" : optional == 0 ? $"{required}" : $"{required} to {required + optional}";
 
+    [ThreadStatic] private static List<RegisterOperand>? RegisterBuffer;
+
     private static IsaProblem? UndeclaredRegister(Instruction insn, SymbolTable symbols)
     {
         // the common operands are walked without an iterator (this runs for every instruction)
@@ -622,7 +620,10 @@ public static class IsaValidator
                     if (a.IndexRegister is { } x && Undeclared(insn, x, symbols) is { } px) return px;
                     break;
                 default:
-                    foreach (var r in o.Registers())
+                    var regs = RegisterBuffer ??= new List<RegisterOperand>(8);
+                    regs.Clear();
+                    o.CollectRegisters(regs);
+                    foreach (var r in regs)
                         if (Undeclared(insn, r, symbols) is { } p) return p;
                     break;
             }
