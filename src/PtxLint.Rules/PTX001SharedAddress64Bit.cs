@@ -33,6 +33,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
                           "Shared addresses live in a 32-bit window; PTX truncates the register. It works on today's GPUs but is not portable " +
                           "and differs from the 32-bit addressing nvcc emits.",
         DefaultLevel = Level.Warning,
+        Analyses = new[] { "cfg", "dominators", "provenance", "reaching definitions" },
         HelpText = "Keep shared addresses in 32-bit registers: cvta.to.shared.u32 (or cvt.u32.u64 after cvta.to.shared.u64), " +
                    "or mov.u32 %r, symbol; then use [%r] in the .shared access.",
         HelpMarkdown = RuleDocs.Load("PTX001"),

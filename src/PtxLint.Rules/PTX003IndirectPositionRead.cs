@@ -33,6 +33,7 @@ public sealed class PTX003IndirectPositionRead : IRule
             "token into KV slot 0. Stronger form: the kernel tests the pointer against null and prefers it over a by-value " +
             "position parameter.",
         DefaultLevel = Level.Warning,
+        Analyses = new[] { "cfg", "control dependence", "dominators", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "uniformity" },
         HelpText =
             "Pass the position by value (and update the graph node's parameters per replay), or make sure a kernel inside " +
             "the graph writes the buffer before this one reads it; do not let a non-null pointer silently override the by-value position.",

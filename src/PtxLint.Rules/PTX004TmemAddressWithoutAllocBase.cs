@@ -18,6 +18,8 @@ public sealed class PTX004TmemAddressWithoutAllocBase : IRule
         Id = "PTX004",
         Name = "tmem-address-without-alloc-base",
         DefaultLevel = Level.Error,
+        Analyses = new[] { "cfg", "dominators", "facts", "provenance", "reaching definitions" },
+        AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory address does not add the base that tcgen05.alloc returned",
         FullDescription = "A tcgen05.ld/st/cp/shift/mma/dealloc tensor-memory address is computed only from constants and thread " +
                           "indices, without the TMEM base address that tcgen05.alloc wrote to shared memory: it touches columns " +
@@ -33,9 +35,8 @@ public sealed class PTX004TmemAddressWithoutAllocBase : IRule
 
     public void Check(RuleContext ctx)
     {
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             var allocs = fn.Instructions.Where(i => Tcgen05.Is(i, "alloc")).ToList();
             if (allocs.Count == 0) continue; // base from a parameter or another kernel's alloc: not ours to judge
             var prov = fn.Analyses.Provenance;

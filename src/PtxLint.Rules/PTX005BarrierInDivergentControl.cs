@@ -32,6 +32,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             "barrier, or a barrier inside `if (tid < 32)`. Threads that take the other way never arrive: the CTA deadlocks or the " +
             "behavior is undefined. Also a full-mask bar.warp.sync (__syncwarp()) under lane-dependent control.",
         DefaultLevel = Level.Error,
+        Analyses = new[] { "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "uniformity", "uniformity (no launch assumptions)" },
+        AppliesTo = new FunctionFilter { AnyOpcode = new[] { "bar", "barrier" } },
         HelpText =
             "Every thread of the CTA must execute the same barrier. Make the trip count of a loop that contains a barrier " +
             "uniform (`for (base = 0; base < n; base += blockDim.x) { i = base + tid; if (i < n) ...; __syncthreads(); }`) " +
@@ -48,9 +50,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
     {
         bool reportEarlyExit = ctx.Option(ReportEarlyExit);
         int blockDimX = ctx.Option(BlockDimX);
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             var insns = fn.Instructions;
             bool any = false;
             foreach (var i in insns)

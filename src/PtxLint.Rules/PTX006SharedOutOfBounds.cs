@@ -21,6 +21,8 @@ public sealed class PTX006SharedOutOfBounds : IRule
         FullDescription = "A load or store whose address is a .shared variable plus a constant offset touches bytes beyond the variable's " +
                           "declared size (vector widths included), so it reads or overwrites whichever shared variables ptxas placed next.",
         DefaultLevel = Level.Error,
+        Analyses = new[] { "cfg", "dominators", "facts", "reaching definitions" },
+        AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText = "Declare the shared variable large enough for every access (e.g. float s_amax[4] instead of float s_amax), " +
                    "or fix the offset / vector width of the access.",
         HelpMarkdown = RuleDocs.Load("PTX006"),
@@ -37,9 +39,8 @@ public sealed class PTX006SharedOutOfBounds : IRule
 
     public void Check(RuleContext ctx)
     {
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             // Register chains start at an instruction that takes a shared variable's address (mov/cvta of the symbol);
             // without one only [symbol+offset] operands are checked, and reaching definitions are not needed.
             bool addressTaken = fn.Instructions.Any(i => i.Operands.Any(o => o is SymbolOperand so && fn.FindVariable(so.Name)?.Space.IsShared() == true));

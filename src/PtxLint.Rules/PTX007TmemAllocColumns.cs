@@ -16,6 +16,8 @@ public sealed class PTX007TmemAllocColumns : IRule
         Id = "PTX007",
         Name = "tmem-alloc-columns",
         DefaultLevel = Level.Error,
+        Analyses = new[] { "cfg", "dominators", "facts", "reaching definitions" },
+        AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory column count invalid, or an access past the allocated columns",
         FullDescription = "tcgen05.alloc/dealloc take a column count that must be a power of two between 32 and 512; " +
                           "tcgen05.ld/st/cp at a constant column offset, and tcgen05.mma whose accumulator is N columns wide " +
@@ -39,9 +41,8 @@ public sealed class PTX007TmemAllocColumns : IRule
 
     public void Check(RuleContext ctx)
     {
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             var allocs = new List<Instruction>();
             foreach (var insn in fn.Instructions)
             {

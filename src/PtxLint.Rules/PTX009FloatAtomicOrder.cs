@@ -21,6 +21,8 @@ public sealed class PTX009FloatAtomicOrder : IRule
                           "reductions with .add on floats, accumulate in whatever order the threads arrive. Float addition is not " +
                           "associative, so the result differs from run to run in the last bits.",
         DefaultLevel = Level.Note,
+        Analyses = new[] { "cfg", "dominators", "facts", "provenance", "reaching definitions" },
+        AppliesTo = new FunctionFilter { AnyOpcode = new[] { "atom", "red", "multimem", "cp" } },
         HelpText = "Where bit-reproducibility matters, write per-block partial sums to memory and reduce them in a fixed order " +
                    "(a second kernel or a last-block reduction), or accumulate in integers / fixed point.",
         HelpMarkdown = RuleDocs.Load("PTX009"),
@@ -37,9 +39,8 @@ public sealed class PTX009FloatAtomicOrder : IRule
 
     public void Check(RuleContext ctx)
     {
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             foreach (var insn in fn.Instructions)
             {
                 if (!IsCandidate(insn) || !insn.Has(".add")) continue;

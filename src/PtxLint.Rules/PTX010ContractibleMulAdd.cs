@@ -21,6 +21,7 @@ public sealed class PTX010ContractibleMulAdd : IRule
                           "modifier: the PTX ISA lets ptxas contract the pair into a fused multiply-add, which rounds once and can differ " +
                           "from a sequential reference (and from another build of the same source).",
         DefaultLevel = Level.Note,
+        Analyses = new[] { "cfg", "dominators", "reaching definitions" },
         EnabledByDefault = false,
         HelpText = "Write mul.rn.f32 (CUDA __fmul_rn) or add.rn.f32 (__fadd_rn) where bit-equality with an unfused reference matters, " +
                    "or write fma.rn explicitly where the fused result is wanted.",

@@ -25,6 +25,8 @@ public sealed class PTX011SharedMemoryRace : IRule
             "reads a neighbour's slot while the neighbour writes it, a value one thread stores and every thread reads with no " +
             "barrier between. The result depends on warp scheduling: it passes tests and fails on 3 of 5 seeds.",
         DefaultLevel = Level.Error,
+        Analyses = new[] { "barrier intervals", "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "reaching definitions", "shared-memory races", "symbolic values", "uniformity" },
+        AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText =
             "Put a barrier (bar.sync 0, __syncthreads()) between the two accesses where every thread of the CTA reaches it; for lanes " +
             "of one warp that only share slots among themselves, __syncwarp() (bar.warp.sync -1) is enough.",
@@ -37,9 +39,8 @@ public sealed class PTX011SharedMemoryRace : IRule
 
     public void Check(RuleContext ctx)
     {
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             // Cheap pre-check: a function without shared stores/atomics cannot race (a generic one only when an operand
             // names a shared variable, whose address it may carry).
             bool anyWrite = false;

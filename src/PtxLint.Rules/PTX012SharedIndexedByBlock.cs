@@ -26,6 +26,8 @@ public sealed class PTX012SharedIndexedByBlock : IRule
             "::cluster), or a shared range read by a loop over the grid (bounded by %nctaid). Shared memory is per CTA: each CTA " +
             "writes s_amax[blockIdx.x] in its own copy, and CTA 0 reading s_amax[1] reads a slot no thread of CTA 0 wrote.",
         DefaultLevel = Level.Warning,
+        Analyses = new[] { "cfg", "dominators", "facts", "loops", "reaching definitions", "symbolic values" },
+        AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText =
             "Cross-CTA results go through global memory: write each CTA's partial to a global buffer (partials[blockIdx.x]) and " +
             "reduce the partials in a second kernel, with a grid-wide reduction (cooperative groups grid.sync()), or with an atomic. " +
@@ -42,9 +44,8 @@ public sealed class PTX012SharedIndexedByBlock : IRule
 
     public void Check(RuleContext ctx)
     {
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             bool usesBlockIndex = false;
             foreach (var insn in fn.Instructions)
             {

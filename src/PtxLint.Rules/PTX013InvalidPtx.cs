@@ -26,6 +26,7 @@ public sealed class PTX013InvalidPtx : IRule
                           "indirect call without a prototype, or a character outside ASCII. The CUDA driver refuses such a module with " +
                           "CUDA_ERROR_INVALID_PTX.",
         DefaultLevel = Level.Error,
+        Analyses = new[] { "symbols" },
         HelpText = "Fix the instruction or declaration the finding names (its help line says how), or the generator that produced it.",
         HelpMarkdown = RuleDocs.Load("PTX013"),
         Precision = "high",

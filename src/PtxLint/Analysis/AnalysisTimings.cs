@@ -33,8 +33,17 @@ public sealed class AnalysisTimings
     /// </summary>
     public static T MeasurePart<T>(string name, Func<T> compute) => Measure(name, compute, count: false);
 
+    [ThreadStatic] private static HashSet<string>? _computed;
+
+    /// <summary>
+    /// Notes, on this thread, the name of every analysis computed from now on into <paramref name="into"/> (null stops):
+    /// what a rule's check computes, for the test that holds each rule to its declared <c>Analyses</c>.
+    /// </summary>
+    public static void RecordComputed(HashSet<string>? into) => _computed = into;
+
     private static T Measure<T>(string name, Func<T> compute, bool count)
     {
+        if (count) _computed?.Add(name);
         var t = _current;
         if (t is null) return compute();
         long saved = _childTicks;

@@ -25,6 +25,7 @@ public sealed class FunctionAnalyses
     private SharedMemoryRaces? _sharedRaces;
     private LocalSlots? _localSlots;
     private LinearForms? _linearForms;
+    private FunctionFacts? _facts;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
@@ -54,6 +55,8 @@ public sealed class FunctionAnalyses
     public LocalSlots LocalSlots => _localSlots ??= AnalysisTimings.Measure("local slots", () => new LocalSlots(this));
     /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>
     public LinearForms LinearForms => _linearForms ??= AnalysisTimings.Measure("linear forms", () => new LinearForms(this));
+    /// <summary>The opcodes of the function and whether it touches shared memory (one pass; rules' prefilters ask it).</summary>
+    public FunctionFacts Facts => _facts ??= AnalysisTimings.Measure("facts", () => new FunctionFacts(this));
     private bool? _namesSharedVariable;
 
     /// <summary>

@@ -176,6 +176,16 @@ public sealed class RuleDescriptor
     public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
     /// <summary>The rule's options (<c>rules.PTXnnn.options</c> in <c>ptxlint.json</c>), checked when the file is loaded.</summary>
     public IReadOnlyList<RuleOption> Options { get; init; } = Array.Empty<RuleOption>();
+    /// <summary>
+    /// The functions the rule can report on, as a cheap test of what they hold (<see cref="Analysis.FunctionFacts"/>):
+    /// <c>RuleContext.Functions</c> hands the rule only those, so the others build none of its analyses.
+    /// </summary>
+    public FunctionFilter AppliesTo { get; init; } = FunctionFilter.AnyFunctionWithBody;
+    /// <summary>
+    /// The shared analyses the rule's check computes, directly or through other analyses (names as <c>--stats</c>
+    /// prints them); a test runs every rule alone and holds it to this list.
+    /// </summary>
+    public IReadOnlyList<string> Analyses { get; init; } = Array.Empty<string>();
 
     public string HelpUri => $"{ToolInfo.InformationUri}/blob/main/docs/rules/{Id}.md";
 
@@ -188,6 +198,35 @@ public sealed class RuleDescriptor
     };
 
     public override string ToString() => $"{Id} {Name}";
+}
+
+/// <summary>A rule's declared prefilter: the functions worth checking, by what <see cref="Analysis.FunctionFacts"/> says they hold.</summary>
+public sealed class FunctionFilter
+{
+    /// <summary>Every function with a body.</summary>
+    public static readonly FunctionFilter AnyFunctionWithBody = new();
+
+    /// <summary>The function has an instruction with one of these opcodes (first words); empty: no opcode is needed.</summary>
+    public IReadOnlyList<string> AnyOpcode { get; init; } = Array.Empty<string>();
+    /// <summary>The function touches shared memory (a <c>.shared</c> state space, or an operand naming a shared variable).</summary>
+    public bool TouchesShared { get; init; }
+
+    public bool Matches(Analysis.FunctionFacts facts)
+    {
+        if (TouchesShared && !facts.TouchesShared) return false;
+        if (AnyOpcode.Count == 0) return true;
+        foreach (var op in AnyOpcode)
+            if (facts.HasOpcode(op)) return true;
+        return false;
+    }
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (AnyOpcode.Count > 0) parts.Add("an instruction " + string.Join(", ", AnyOpcode));
+        if (TouchesShared) parts.Add("shared memory");
+        return parts.Count == 0 ? "every function with a body" : "functions with " + string.Join(" and ", parts);
+    }
 }
 
 /// <summary>Facts about the tool itself, for SARIF and --version.</summary>

@@ -31,6 +31,21 @@ public sealed class RuleContext
 
     public PtxModule Module { get; }
     public RuleDescriptor Rule { get; }
+
+    /// <summary>The module's functions with a body that the rule's declared prefilter (<see cref="RuleDescriptor.AppliesTo"/>) admits.</summary>
+    public IEnumerable<PtxFunction> Functions
+    {
+        get
+        {
+            var filter = Rule.AppliesTo;
+            foreach (var fn in Module.Functions)
+                if (fn.HasBody && (IgnorePrefilter || ReferenceEquals(filter, FunctionFilter.AnyFunctionWithBody) || filter.Matches(fn.Analyses.Facts)))
+                    yield return fn;
+        }
+    }
+
+    /// <summary>Hands the rule every function with a body (the test that shows a prefilter hides no finding).</summary>
+    internal bool IgnorePrefilter { get; init; }
     /// <summary>The effective level (default or configured).</summary>
     public Level Level { get; }
     /// <summary>Rule options from configuration (e.g. <c>batchedKernelPattern</c>).</summary>

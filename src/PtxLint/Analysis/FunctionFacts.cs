@@ -1,0 +1,38 @@
+using PtxLint.Ir;
+
+namespace PtxLint.Analysis;
+
+/// <summary>
+/// What a function holds, from one pass over its instructions and no analysis: the opcodes (first words) and whether
+/// it touches shared memory (a <c>.shared</c> state space, or an operand naming a shared
+/// variable). Rules' declared prefilters (<see cref="Diagnostics.FunctionFilter"/>) ask it, so a function with no
+/// barrier is never handed to the barrier rule and builds none of that rule's analyses.
+/// </summary>
+public sealed class FunctionFacts
+{
+    private readonly HashSet<string> _opcodes = new(StringComparer.Ordinal);
+
+    public FunctionFacts(FunctionAnalyses analyses)
+    {
+        var fn = analyses.Function;
+        bool sharedSpace = false;
+        string? last = null;
+        foreach (var insn in fn.Instructions)
+        {
+            var op = insn.Opcode;
+            if (!ReferenceEquals(op, last)) { _opcodes.Add(op); last = op; }
+            if (!sharedSpace)
+                foreach (var m in insn.Modifiers)
+                    if (m.Length >= 7 && m[1] == 's' && m[2] == 'h' && StateSpaces.Parse(m).IsShared()) { sharedSpace = true; break; }
+        }
+        TouchesShared = sharedSpace || analyses.NamesSharedVariable;
+    }
+
+    /// <summary>Some instruction has this first word (<c>bar</c>, <c>tcgen05</c>, <c>atom</c>).</summary>
+    public bool HasOpcode(string opcode) => _opcodes.Contains(opcode);
+
+    /// <summary>Some instruction names the shared state space, or some operand names a shared variable.</summary>
+    public bool TouchesShared { get; }
+
+    public IReadOnlyCollection<string> Opcodes => _opcodes;
+}
