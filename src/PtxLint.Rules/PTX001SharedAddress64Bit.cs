@@ -33,6 +33,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
                           "Shared addresses live in a 32-bit window; PTX truncates the register. It works on today's GPUs but is not portable " +
                           "and differs from the 32-bit addressing nvcc emits.",
         DefaultLevel = Level.Warning,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "provenance", "reaching definitions" },
         HelpText = "Keep shared addresses in 32-bit registers: cvta.to.shared.u32 (or cvt.u32.u64 after cvta.to.shared.u64), " +
                    "or mov.u32 %r, symbol; then use [%r] in the .shared access.",
@@ -65,23 +66,27 @@ public sealed class PTX001SharedAddress64Bit : IRule
 
     private sealed record Hit(Instruction Insn, MemoryAccess Access, RegisterOperand Reg, Form Form, Instruction? Origin, string? Symbol);
 
+    /// <summary>Some shared access of the module uses a 32-bit address register.</summary>
+    private static bool Module32(PtxModule module)
+    {
+        foreach (var fn in module.Functions)
+        {
+            if (!fn.HasBody) continue;
+            foreach (var insn in fn.Instructions)
+                foreach (var a in insn.MemoryAccesses)
+                    if (a.Space.IsShared() && a.Address.BaseRegister is { IsSpecial: false } r && fn.RegisterBits(r) == 32) return true;
+        }
+        return false;
+    }
+
     public void Check(RuleContext ctx)
     {
         bool reportSymbols = ctx.Option(ReportSymbolAddresses);
         // Does any shared access of the module use a 32-bit address register? Then a 64-bit symbol address is an
         // inconsistency (a hand-written builder), not the module's convention.
-        bool module32 = false;
-        foreach (var fn in ctx.Module.Functions)
+        bool module32 = ctx.ModuleFact("module32", () => Module32(ctx.Module));
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
-            foreach (var insn in fn.Instructions)
-                foreach (var a in insn.MemoryAccesses)
-                    if (a.Space.IsShared() && a.Address.BaseRegister is { IsSpecial: false } r && fn.RegisterBits(r) == 32) { module32 = true; break; }
-            if (module32) break;
-        }
-        foreach (var fn in ctx.Module.Functions)
-        {
-            if (!fn.HasBody) continue;
             var hits = new List<Hit>();
             foreach (var insn in fn.Instructions)
             {

@@ -30,6 +30,7 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
             "never depend on %ctaid.y (blockIdx.y), or that never reads %ctaid.y at all: launched with gridDim.y = rows, every " +
             "row of blocks computes and writes row 0, and rows 1.. are never written.",
         DefaultLevel = Level.Warning,
+        PerFunction = true,
         Analyses = new[] { "cfg", "control dependence", "dominators", "loops", "post-dominators", "provenance", "reaching definitions" },
         HelpText = "Offset the row's pointers by the row index: `row = blockIdx.y; out += row * row_stride; in += row * row_stride;`.",
         HelpMarkdown = RuleDocs.Load("PTX002"),
@@ -44,9 +45,9 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
     {
         var pattern = ctx.Option(BatchedKernelPattern);
 
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.IsEntry || !fn.HasBody) continue;
+            if (!fn.IsEntry) continue;
             bool readsCtaidY = false, readsNctaidY = false, readsCtaidZ = false;
             foreach (var insn in fn.Instructions)
                 foreach (var u in insn.Uses)

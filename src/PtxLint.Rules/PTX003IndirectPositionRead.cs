@@ -33,6 +33,7 @@ public sealed class PTX003IndirectPositionRead : IRule
             "token into KV slot 0. Stronger form: the kernel tests the pointer against null and prefers it over a by-value " +
             "position parameter.",
         DefaultLevel = Level.Warning,
+        PerFunction = true,
         Analyses = new[] { "cfg", "control dependence", "dominators", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "uniformity" },
         HelpText =
             "Pass the position by value (and update the graph node's parameters per replay), or make sure a kernel inside " +
@@ -51,9 +52,9 @@ public sealed class PTX003IndirectPositionRead : IRule
     {
         var pattern = ctx.Option(PositionBufferPattern);
 
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.IsEntry || !fn.HasBody) continue;
+            if (!fn.IsEntry) continue;
             CheckKernel(ctx, fn, pattern);
         }
     }

@@ -18,6 +18,7 @@ public sealed class PTX004TmemAddressWithoutAllocBase : IRule
         Id = "PTX004",
         Name = "tmem-address-without-alloc-base",
         DefaultLevel = Level.Error,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "facts", "provenance", "reaching definitions" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory address does not add the base that tcgen05.alloc returned",

@@ -32,6 +32,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             "barrier, or a barrier inside `if (tid < 32)`. Threads that take the other way never arrive: the CTA deadlocks or the " +
             "behavior is undefined. Also a full-mask bar.warp.sync (__syncwarp()) under lane-dependent control.",
         DefaultLevel = Level.Error,
+        PerFunction = true,
         Analyses = new[] { "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "uniformity", "uniformity (no launch assumptions)" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "bar", "barrier" } },
         HelpText =

@@ -21,6 +21,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
         FullDescription = "A load or store whose address is a .shared variable plus a constant offset touches bytes beyond the variable's " +
                           "declared size (vector widths included), so it reads or overwrites whichever shared variables ptxas placed next.",
         DefaultLevel = Level.Error,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "facts", "reaching definitions" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText = "Declare the shared variable large enough for every access (e.g. float s_amax[4] instead of float s_amax), " +

@@ -16,6 +16,7 @@ public sealed class PTX007TmemAllocColumns : IRule
         Id = "PTX007",
         Name = "tmem-alloc-columns",
         DefaultLevel = Level.Error,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "facts", "reaching definitions" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory column count invalid, or an access past the allocated columns",

@@ -20,6 +20,7 @@ public sealed class PTX008TmemLifecycle : IRule
         Id = "PTX008",
         Name = "tmem-lifecycle",
         DefaultLevel = Level.Warning,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "reaching definitions" },
         ShortDescription = "Tensor-memory lifecycle: leaked alloc, missing relinquish, tcgen05.ld used before wait::ld, mixed cta_group, lane quadrant",
         FullDescription = "tcgen05.alloc must be matched by tcgen05.dealloc on every path to the exit and followed by " +
@@ -37,11 +38,10 @@ public sealed class PTX008TmemLifecycle : IRule
     public void Check(RuleContext ctx)
     {
         var module = ctx.Module;
-        var freeing = FunctionsContaining(module, i => Tcgen05.Is(i, "dealloc"));
-        var relinquishing = FunctionsContaining(module, i => Tcgen05.Is(i, "relinquish_alloc_permit"));
-        foreach (var fn in module.Functions)
+        var freeing = ctx.ModuleFact("freeing", () => FunctionsContaining(module, i => Tcgen05.Is(i, "dealloc")));
+        var relinquishing = ctx.ModuleFact("relinquishing", () => FunctionsContaining(module, i => Tcgen05.Is(i, "relinquish_alloc_permit")));
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             var allocs = fn.Instructions.Where(i => Tcgen05.Is(i, "alloc")).ToList();
             if (allocs.Count > 0)
             {

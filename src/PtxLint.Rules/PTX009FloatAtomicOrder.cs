@@ -21,6 +21,7 @@ public sealed class PTX009FloatAtomicOrder : IRule
                           "reductions with .add on floats, accumulate in whatever order the threads arrive. Float addition is not " +
                           "associative, so the result differs from run to run in the last bits.",
         DefaultLevel = Level.Note,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "facts", "provenance", "reaching definitions" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "atom", "red", "multimem", "cp" } },
         HelpText = "Where bit-reproducibility matters, write per-block partial sums to memory and reduce them in a fixed order " +

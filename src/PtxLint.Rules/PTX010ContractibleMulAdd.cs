@@ -21,6 +21,7 @@ public sealed class PTX010ContractibleMulAdd : IRule
                           "modifier: the PTX ISA lets ptxas contract the pair into a fused multiply-add, which rounds once and can differ " +
                           "from a sequential reference (and from another build of the same source).",
         DefaultLevel = Level.Note,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "reaching definitions" },
         EnabledByDefault = false,
         HelpText = "Write mul.rn.f32 (CUDA __fmul_rn) or add.rn.f32 (__fadd_rn) where bit-equality with an unfused reference matters, " +
@@ -50,9 +51,8 @@ public sealed class PTX010ContractibleMulAdd : IRule
 
     public void Check(RuleContext ctx)
     {
-        foreach (var fn in ctx.Module.Functions)
+        foreach (var fn in ctx.Functions)
         {
-            if (!fn.HasBody) continue;
             Analysis.ReachingDefinitions? defs = null;
             foreach (var mul in fn.Instructions)
             {

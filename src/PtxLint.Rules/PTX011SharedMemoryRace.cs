@@ -25,6 +25,7 @@ public sealed class PTX011SharedMemoryRace : IRule
             "reads a neighbour's slot while the neighbour writes it, a value one thread stores and every thread reads with no " +
             "barrier between. The result depends on warp scheduling: it passes tests and fails on 3 of 5 seeds.",
         DefaultLevel = Level.Error,
+        PerFunction = true,
         Analyses = new[] { "barrier intervals", "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "reaching definitions", "shared-memory races", "symbolic values", "uniformity" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText =

@@ -26,6 +26,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
             "::cluster), or a shared range read by a loop over the grid (bounded by %nctaid). Shared memory is per CTA: each CTA " +
             "writes s_amax[blockIdx.x] in its own copy, and CTA 0 reading s_amax[1] reads a slot no thread of CTA 0 wrote.",
         DefaultLevel = Level.Warning,
+        PerFunction = true,
         Analyses = new[] { "cfg", "dominators", "facts", "loops", "reaching definitions", "symbolic values" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText =

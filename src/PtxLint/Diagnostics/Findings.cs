@@ -186,6 +186,13 @@ public sealed class RuleDescriptor
     /// prints them); a test runs every rule alone and holds it to this list.
     /// </summary>
     public IReadOnlyList<string> Analyses { get; init; } = Array.Empty<string>();
+    /// <summary>
+    /// The check reports on each function from that function alone (and module facts it keeps with
+    /// <c>RuleContext.ModuleFact</c>): the engine runs it function by function, every such rule on one function
+    /// before the next, and drops the function's analyses after the last one (a module's analyses are not all held
+    /// at once). A test holds each such rule to the same findings run per module and per function.
+    /// </summary>
+    public bool PerFunction { get; init; }
 
     public string HelpUri => $"{ToolInfo.InformationUri}/blob/main/docs/rules/{Id}.md";
 

@@ -275,6 +275,18 @@ public sealed class AnalysisEngine
 
         var ran = new HashSet<string>(StringComparer.Ordinal);
         if (syntaxLevel != Level.None) ran.Add(SyntaxErrorRule.Id);
+        // The rules that run, each with its context and findings (kept in rule order). Module-wide rules run first,
+        // then the per-function ones function by function: every such rule on one function, then that function's
+        // analyses are dropped, so a module's analyses are never all held at once.
+        var runs = new List<(IRule Rule, RuleContext Ctx, List<Finding> Sink)>();
+        var failed = new HashSet<IRule>();
+        void Failed(IRule rule, Exception e)
+        {
+            failed.Add(rule);
+            var d = rule.Descriptor;
+            notes.Add(new ToolNotification(Level.Error,
+                $"internal error: rule {d.Id} ({d.Name}) failed on '{path}': {e.GetType().Name}: {e.Message}", path, d.Id) { Exception = e });
+        }
         foreach (var rule in _options.Rules)
         {
             var d = rule.Descriptor;
@@ -284,17 +296,30 @@ public sealed class AnalysisEngine
             IReadOnlyDictionary<string, string> options =
                 config is not null && config.Rules.TryGetValue(d.Id, out var s) ? s.Options : EmptyOptions;
             var sink = new List<Finding>();
-            try
-            {
-                AnalysisTimings.Measure("rule " + d.Id, () => rule.Check(new RuleContext(module, d, level, options, sink)));
-                findings.AddRange(sink);
-            }
-            catch (Exception e)
-            {
-                notes.Add(new ToolNotification(Level.Error,
-                    $"internal error: rule {d.Id} ({d.Name}) failed on '{path}': {e.GetType().Name}: {e.Message}", path, d.Id) { Exception = e });
-            }
+            runs.Add((rule, new RuleContext(module, d, level, options, sink), sink));
         }
+        foreach (var (rule, ctx, _) in runs)
+        {
+            if (rule.Descriptor.PerFunction) continue;
+            try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
+            catch (Exception e) { Failed(rule, e); }
+        }
+        if (runs.Any(r => r.Rule.Descriptor.PerFunction))
+            foreach (var fn in module.Functions)
+            {
+                if (!fn.HasBody) continue;
+                foreach (var (rule, ctx, _) in runs)
+                {
+                    if (!rule.Descriptor.PerFunction || failed.Contains(rule)) continue;
+                    ctx.OnlyFunction = fn;
+                    try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
+                    catch (Exception e) { Failed(rule, e); }
+                    finally { ctx.OnlyFunction = null; }
+                }
+                if (!_options.KeepModules) fn.ReleaseAnalyses();
+            }
+        foreach (var (rule, _, sink) in runs)
+            if (!failed.Contains(rule)) findings.AddRange(sink);
 
         foreach (var f in findings)
             if (f.LineText is null && f.Location.FilePath == module.FilePath && !f.Location.Span.IsEmpty)

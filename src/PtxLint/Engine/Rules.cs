@@ -32,16 +32,47 @@ public sealed class RuleContext
     public PtxModule Module { get; }
     public RuleDescriptor Rule { get; }
 
-    /// <summary>The module's functions with a body that the rule's declared prefilter (<see cref="RuleDescriptor.AppliesTo"/>) admits.</summary>
+    /// <summary>
+    /// The module's functions with a body that the rule's declared prefilter (<see cref="RuleDescriptor.AppliesTo"/>)
+    /// admits; for a <see cref="RuleDescriptor.PerFunction"/> rule the engine runs one function at a time, so this
+    /// is then that one function (or none).
+    /// </summary>
     public IEnumerable<PtxFunction> Functions
     {
         get
         {
-            var filter = Rule.AppliesTo;
+            if (OnlyFunction is { } only)
+            {
+                if (Admits(only)) yield return only;
+                yield break;
+            }
             foreach (var fn in Module.Functions)
-                if (fn.HasBody && (IgnorePrefilter || ReferenceEquals(filter, FunctionFilter.AnyFunctionWithBody) || filter.Matches(fn.Analyses.Facts)))
-                    yield return fn;
+                if (Admits(fn)) yield return fn;
         }
+    }
+
+    private bool Admits(PtxFunction fn)
+    {
+        var filter = Rule.AppliesTo;
+        return fn.HasBody && (IgnorePrefilter || ReferenceEquals(filter, FunctionFilter.AnyFunctionWithBody) || filter.Matches(fn.Analyses.Facts));
+    }
+
+    /// <summary>Set by the engine while it runs a per-function rule on one function.</summary>
+    internal PtxFunction? OnlyFunction { get; set; }
+
+    private Dictionary<string, object>? _moduleFacts;
+
+    /// <summary>
+    /// A fact about the whole module that a per-function check needs (computed on the first call, then kept for the
+    /// module's other functions): <c>ctx.ModuleFact("module32", () => ...)</c>.
+    /// </summary>
+    public T ModuleFact<T>(string key, Func<T> compute) where T : notnull
+    {
+        _moduleFacts ??= new Dictionary<string, object>(StringComparer.Ordinal);
+        if (_moduleFacts.TryGetValue(key, out var v)) return (T)v;
+        var value = compute();
+        _moduleFacts[key] = value;
+        return value;
     }
 
     /// <summary>Hands the rule every function with a body (the test that shows a prefilter hides no finding).</summary>
@@ -62,8 +93,9 @@ public sealed class RuleContext
     public T Option<T>(RuleOption<T> option) where T : notnull
     {
         if (!Options.TryGetValue(option.Name, out var raw)) return option.Default;
-        if (option.TryParse(raw, out var value, out var error)) return value;
-        throw new ConfigException($"rule {Rule.Id}: option '{option.Name}' {error}");
+        // parsed once per module (a per-function rule asks for each function; a pattern compiles once)
+        return ModuleFact("option:" + option.Name, () =>
+            option.TryParse(raw, out var value, out var error) ? value : throw new ConfigException($"rule {Rule.Id}: option '{option.Name}' {error}"));
     }
 
     /// <summary>Creates a finding at an instruction (attaching its function and CUDA source location) and reports it.</summary>

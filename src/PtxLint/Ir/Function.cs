@@ -57,6 +57,9 @@ public sealed class PtxFunction
     /// <summary>Shared analyses (CFG, dominators, loops, def-use, uniformity, provenance), computed once and cached.</summary>
     public FunctionAnalyses Analyses => _analyses ??= new FunctionAnalyses(this);
 
+    /// <summary>Drops the cached analyses (the engine, after the last per-function rule); the next ask recomputes them.</summary>
+    public void ReleaseAnalyses() => _analyses = null;
+
     public Parameter? FindParameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
 
     /// <summary>Finds a variable by name: the function's own first, then the module's.</summary>

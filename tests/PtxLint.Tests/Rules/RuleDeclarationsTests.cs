@@ -10,9 +10,10 @@ namespace PtxLint.Tests.Rules;
 
 /// <summary>
 /// What each rule declares in its descriptor holds: the analyses it lists are the ones its check computes (run alone
-/// on fresh modules), and its prefilter (<see cref="RuleDescriptor.AppliesTo"/>) never hides a finding: with the
-/// prefilter and with every function handed to it, the rule reports the same, on the project's PTX and on the shared
-/// corpus files up to 1 MB.
+/// on fresh modules); its prefilter (<see cref="RuleDescriptor.AppliesTo"/>) never hides a finding (with the
+/// prefilter and with every function handed to it, the rule reports the same); and a
+/// <see cref="RuleDescriptor.PerFunction"/> rule reports the same run one function at a time, with each function's
+/// analyses dropped after it, as run over the whole module. On the project's PTX and the shared corpus files up to 1 MB.
 /// </summary>
 public sealed class RuleDeclarationsTests
 {
@@ -74,5 +75,33 @@ public sealed class RuleDeclarationsTests
             skipped += m.Functions.Count(fn => fn.HasBody && !rule.Descriptor.AppliesTo.Matches(fn.Analyses.Facts));
         }
         Assert.True(skipped > 0, $"{id}: the prefilter skipped no function on {Inputs.Count} inputs");
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void A_per_function_rule_reports_the_same_one_function_at_a_time(string id)
+    {
+        var rule = RuleRegistry.All.Single(r => r.Descriptor.Id == id);
+        if (!rule.Descriptor.PerFunction) return; // run over the whole module, as declared
+        int findings = 0;
+        foreach (var f in Inputs)
+        {
+            var whole = Run(rule, Parse(f), ignorePrefilter: false);
+            var m = Parse(f);
+            var sink = new List<Finding>();
+            var d = rule.Descriptor;
+            var ctx = new RuleContext(m, d, d.DefaultLevel, new Dictionary<string, string>(), sink);
+            foreach (var fn in m.Functions)
+            {
+                if (!fn.HasBody) continue;
+                ctx.OnlyFunction = fn;
+                rule.Check(ctx);
+                fn.ReleaseAnalyses();
+            }
+            var perFunction = sink.Select(x => $"{x.Location.Span.StartLine}:{x.Location.Span.StartColumn} {x.Level} {x.Message}").ToList();
+            Assert.True(whole.SequenceEqual(perFunction), $"{id} on {f.Name}: per function differs from per module:\n  module: {string.Join("\n          ", whole)}\n  function: {string.Join("\n          ", perFunction)}");
+            findings += whole.Count;
+        }
+        Assert.True(findings > 0, $"{id}: no finding on {Inputs.Count} inputs; the comparison showed nothing");
     }
 }
