@@ -55,6 +55,32 @@ public sealed class FunctionAnalyses
     public LocalSlots LocalSlots => _localSlots ??= AnalysisTimings.Measure("local slots", () => new LocalSlots(this));
     /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>
     public LinearForms LinearForms => _linearForms ??= AnalysisTimings.Measure("linear forms", () => new LinearForms(this));
+    /// <summary>
+    /// Drops one cached analysis by its name (as <c>--stats</c> and <c>RuleDescriptor.Analyses</c> name it), when no
+    /// rule still to run on the function declares it; asking for it again recomputes it. Unknown names are ignored.
+    /// </summary>
+    public void Drop(string name)
+    {
+        switch (name)
+        {
+            case "cfg": _cfg = null; break;
+            case "dominators": _dom = null; break;
+            case "post-dominators": _pdom = null; break;
+            case "loops": _loops = null; break;
+            case "control dependence": _cd = null; break;
+            case "reaching definitions": _defs = null; break;
+            case "uniformity": _uniformity = null; _strictUniformity = null; break;
+            case "uniformity (no launch assumptions)": _strictUniformity = null; break;
+            case "provenance": _provenance = null; break;
+            case "symbolic values": _values = null; break;
+            case "barrier intervals": _intervals = null; break;
+            case "shared-memory races": _sharedRaces = null; break;
+            case "local slots": _localSlots = null; break;
+            case "linear forms": _linearForms = null; break;
+            case "symbols": _symbols = null; break;
+        }
+    }
+
     /// <summary>The opcodes of the function and whether it touches shared memory (one pass; rules' prefilters ask it).</summary>
     public FunctionFacts Facts => _facts ??= AnalysisTimings.Measure("facts", () => new FunctionFacts(this));
     private bool? _namesSharedVariable;

@@ -304,20 +304,36 @@ public sealed class AnalysisEngine
             try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
             catch (Exception e) { Failed(rule, e); }
         }
-        if (runs.Any(r => r.Rule.Descriptor.PerFunction))
+        var perFunction = runs.Where(r => r.Rule.Descriptor.PerFunction).ToList();
+        if (perFunction.Count > 0)
+        {
+            var still = new HashSet<string>(StringComparer.Ordinal);
+            var admitted = new bool[perFunction.Count];
             foreach (var fn in module.Functions)
             {
                 if (!fn.HasBody) continue;
-                foreach (var (rule, ctx, _) in runs)
+                for (int k = 0; k < perFunction.Count; k++)
+                    admitted[k] = perFunction[k].Ctx.Admits(fn) && !failed.Contains(perFunction[k].Rule);
+                for (int k = 0; k < perFunction.Count; k++)
                 {
-                    if (!rule.Descriptor.PerFunction || failed.Contains(rule)) continue;
+                    if (!admitted[k]) continue;
+                    var (rule, ctx, _) = perFunction[k];
                     ctx.OnlyFunction = fn;
                     try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
                     catch (Exception e) { Failed(rule, e); }
                     finally { ctx.OnlyFunction = null; }
+                    if (_options.KeepModules) continue;
+                    // what this rule computed and no rule still to run on the function declares goes now (the
+                    // declarations are transitive: a rule that needs an analysis also lists what that one needs)
+                    still.Clear();
+                    for (int j = k + 1; j < perFunction.Count; j++)
+                        if (admitted[j]) still.UnionWith(perFunction[j].Rule.Descriptor.Analyses);
+                    foreach (var name in rule.Descriptor.Analyses)
+                        if (!still.Contains(name) && name != "facts") fn.Analyses.Drop(name);
                 }
                 if (!_options.KeepModules) fn.ReleaseAnalyses();
             }
+        }
         foreach (var (rule, _, sink) in runs)
             if (!failed.Contains(rule)) findings.AddRange(sink);
 

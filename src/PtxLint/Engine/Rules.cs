@@ -51,7 +51,8 @@ public sealed class RuleContext
         }
     }
 
-    private bool Admits(PtxFunction fn)
+    /// <summary>The function has a body and the rule's prefilter admits it.</summary>
+    internal bool Admits(PtxFunction fn)
     {
         var filter = Rule.AppliesTo;
         return fn.HasBody && (IgnorePrefilter || ReferenceEquals(filter, FunctionFilter.AnyFunctionWithBody) || filter.Matches(fn.Analyses.Facts));
