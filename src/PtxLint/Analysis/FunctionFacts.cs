@@ -33,6 +33,4 @@ public sealed class FunctionFacts
 
     /// <summary>Some instruction names the shared state space, or some operand names a shared variable.</summary>
     public bool TouchesShared { get; }
-
-    public IReadOnlyCollection<string> Opcodes => _opcodes;
 }

@@ -179,7 +179,6 @@ public static class IsaTable
 
     private sealed class TableBlock
     {
-        public required List<(string Line, int No)> Lines;
         public required Lazy<IsaForm[]> Forms;
     }
 
@@ -343,6 +342,26 @@ public static class IsaTable
         }
     }
 
+    /// <summary>The names and the values of a group line: <c>.a = .b = { .x, .y<ptx 8.0> }</c> gives (.a .b) and (.x, .y&lt;ptx 8.0&gt;).</summary>
+    private static (string[] Names, List<string> Values) SplitGroupLine(string line)
+    {
+        int brace = line.IndexOf('{'), close = line.LastIndexOf('}');
+        if (close < brace) throw new FormatException("a group line ends with '}'");
+        return (line[..brace].Split('=', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                line[(brace + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList());
+    }
+
+    /// <summary>A group of modifiers (<c>.type</c>, <c>::cache</c>); any other group name is a group of opcodes (<c>vop</c>).</summary>
+    private static bool IsModifierGroup(string name) => name.StartsWith('.') || name.StartsWith("::", StringComparison.Ordinal);
+
+    /// <summary>The opcode a form line or template starts with (its first word).</summary>
+    private static string LeadingWord(string s)
+    {
+        int i = 0;
+        while (i < s.Length && (char.IsAsciiLetterOrDigit(s[i]) || s[i] == '_')) i++;
+        return s[..i];
+    }
+
     /// <summary>Splits the text into blocks (blank-line separated) and notes which opcodes each block defines.</summary>
     private static TableIndex BuildIndex(string text)
     {
@@ -377,27 +396,25 @@ public static class IsaTable
     private static void AddBlock(TableIndex index, List<(string Line, int No)> lines)
     {
         var compounds = index.Compounds;
-        var b = new TableBlock { Lines = lines, Forms = new Lazy<IsaForm[]>(() => LoadBlock(compounds, lines).ToArray(), LazyThreadSafetyMode.ExecutionAndPublication) };
+        var b = new TableBlock { Forms = new Lazy<IsaForm[]>(() => LoadBlock(compounds, lines).ToArray(), LazyThreadSafetyMode.ExecutionAndPublication) };
         index.Blocks.Add(b);
         // the opcodes of the block's forms: a form line's first word, through the block's opcode groups
         var opcodeGroups = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var templates = new List<string>();
-        foreach (var (line, _) in lines)
+        foreach (var (line, no) in lines)
         {
             if (line.StartsWith('@')) continue;
             if (IsGroupLine(line))
             {
-                int brace = line.IndexOf('{');
-                int close = line.LastIndexOf('}');
-                if (close < brace) continue;
-                var values = line[(brace + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-                foreach (var name in line[..brace].Split('=', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    if (!name.StartsWith('.') && !name.StartsWith("::", StringComparison.Ordinal)) opcodeGroups[name] = values;
+                (string[] Names, List<string> Values) group;
+                try { group = SplitGroupLine(line); }
+                catch (FormatException e) { throw new FormatException($"InstructionTable.Isa.txt line {no}: {e.Message}: {line}", e); }
+                var (names, values) = group;
+                foreach (var name in names)
+                    if (!IsModifierGroup(name)) opcodeGroups[name] = values;
                 continue;
             }
-            int i = 0;
-            while (i < line.Length && (char.IsAsciiLetterOrDigit(line[i]) || line[i] == '_')) i++;
-            templates.Add(line[..i]);
+            templates.Add(LeadingWord(line));
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in templates)
@@ -498,13 +515,10 @@ public static class IsaTable
                 }
                 if (IsGroupLine(line))
                 {
-                    int brace = line.IndexOf('{');
-                    var names = line[..brace].Split('=', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    int close = line.LastIndexOf('}');
-                    var values = line[(brace + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                    var (names, values) = SplitGroupLine(line);
                     foreach (var n in names)
                     {
-                        if (n.StartsWith('.') || n.StartsWith("::", StringComparison.Ordinal)) groups[n] = values;
+                        if (IsModifierGroup(n)) groups[n] = values;
                         else opcodeGroups[n] = values;
                     }
                     continue;
@@ -546,9 +560,8 @@ public static class IsaTable
     /// <summary>Splits a template such as <c>ld{.weak}{.ss}.global.nc{.vec}.type</c> into (token, optional) pairs after the opcode.</summary>
     private static (string Opcode, List<(string Token, bool Optional)> Parts) SplitTemplate(string template)
     {
-        int i = 0;
-        while (i < template.Length && (char.IsAsciiLetterOrDigit(template[i]) || template[i] == '_')) i++;
-        var opcode = template[..i];
+        var opcode = LeadingWord(template);
+        int i = opcode.Length;
         var parts = new List<(string, bool)>();
         while (i < template.Length)
         {
