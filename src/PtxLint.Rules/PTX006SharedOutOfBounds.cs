@@ -22,7 +22,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
                           "declared size (vector widths included), so it reads or overwrites whichever shared variables ptxas placed next.",
         DefaultLevel = Level.Error,
         PerFunction = true,
-        Analyses = new[] { "cfg", "dominators", "facts", "reaching definitions" },
+        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText = "Declare the shared variable large enough for every access (e.g. float s_amax[4] instead of float s_amax), " +
                    "or fix the offset / vector width of the access.",
@@ -33,11 +33,6 @@ public sealed class PTX006SharedOutOfBounds : IRule
 
     public RuleDescriptor Descriptor => Rule;
 
-    /// <summary>A symbolic address: a symbol (null for a plain constant) plus a byte offset.</summary>
-    private readonly record struct SymOff(string? Sym, long Off);
-
-    private const int MaxValues = 16;
-
     public void Check(RuleContext ctx)
     {
         foreach (var fn in ctx.Functions)
@@ -45,14 +40,13 @@ public sealed class PTX006SharedOutOfBounds : IRule
             // Register chains start at an instruction that takes a shared variable's address (mov/cvta of the symbol);
             // without one only [symbol+offset] operands are checked, and reaching definitions are not needed.
             bool addressTaken = fn.Instructions.Any(i => i.Operands.Any(o => o is SymbolOperand so && fn.FindVariable(so.Name)?.Space.IsShared() == true));
-            var eval = new Evaluator(fn, addressTaken);
             var overruns = new List<Overrun>();
             foreach (var insn in fn.Instructions)
             {
                 foreach (var access in insn.MemoryAccesses)
                 {
                     if (access.Space is not (StateSpace.Shared or StateSpace.SharedCluster or StateSpace.Generic)) continue;
-                    var values = eval.Address(insn, access.Address);
+                    var values = SharedAddress(fn, insn, access.Address, addressTaken);
                     if (values is null) continue;
                     int width = AccessBytes(insn, access);
                     long skip = 0;
@@ -64,18 +58,17 @@ public sealed class PTX006SharedOutOfBounds : IRule
                         width = (last - first + 1) * elem;
                     }
                     // The worst overrun over the paths: every value reaches the access on some path.
-                    (SymOff V, VariableSymbol Var, long Size)? worst = null;
+                    (SymbolOffset V, VariableSymbol Var, long Size)? worst = null;
                     long worstOver = 0;
                     foreach (var vv in values)
                     {
                         var v = vv;
-                        if (v.Sym is null) continue;
-                        v = v with { Off = v.Off + skip };
-                        var variable = fn.FindVariable(v.Sym);
-                        if (variable is null || !variable.Space.IsShared()) continue;
+                        if (v.Symbol is null) continue;
+                        v = v with { Offset = v.Offset + skip };
+                        var variable = fn.FindVariable(v.Symbol)!;
                         if (variable.ByteSize is not long size || size <= 0) continue; // extern .shared x[]: size set at launch
-                        long end = v.Off + Math.Max(width, 1);
-                        long over = v.Off < 0 ? -v.Off : end - size;
+                        long end = v.Offset + Math.Max(width, 1);
+                        long over = v.Offset < 0 ? -v.Offset : end - size;
                         if (over > 0 && over > worstOver) { worstOver = over; worst = (v, variable, size); }
                     }
                     if (worst is null) continue;
@@ -86,14 +79,32 @@ public sealed class PTX006SharedOutOfBounds : IRule
             // The fix is per variable: the size that covers every access of this function past its end.
             foreach (var o in overruns)
             {
-                long need = overruns.Where(x => x.Var == o.Var && x.V.Off >= 0).Select(x => x.V.Off + Math.Max(x.Width, 1)).DefaultIfEmpty(0).Max();
-                bool negative = overruns.Any(x => x.Var == o.Var && x.V.Off < 0);
+                long need = overruns.Where(x => x.Var == o.Var && x.V.Offset >= 0).Select(x => x.V.Offset + Math.Max(x.Width, 1)).DefaultIfEmpty(0).Max();
+                bool negative = overruns.Any(x => x.Var == o.Var && x.V.Offset < 0);
                 Report(ctx, fn, o, need, negative);
             }
         }
     }
 
-    private sealed record Overrun(Instruction Insn, MemoryAccess Access, SymOff V, VariableSymbol Var, long Size, int Width);
+    /// <summary>
+    /// The values of a shared access's address (<see cref="ConstantValues"/>); null when unknown or when some value is
+    /// rooted in a symbol that is not a shared variable. Without an instruction that takes a shared variable's address
+    /// (<paramref name="followRegisters"/> false) only <c>[symbol+offset]</c> operands are read.
+    /// </summary>
+    private static IReadOnlyList<SymbolOffset>? SharedAddress(PtxFunction fn, Instruction insn, AddressOperand a, bool followRegisters)
+    {
+        if (a.BaseSymbol is null && !followRegisters) return null;
+        var values = fn.Analyses.Constants.AddressValues(insn, a);
+        if (values is null) return null;
+        foreach (var v in values)
+        {
+            if (v.Symbol is null) continue;
+            if (fn.FindVariable(v.Symbol) is not { } variable || !variable.Space.IsShared()) return null;
+        }
+        return values;
+    }
+
+    private sealed record Overrun(Instruction Insn, MemoryAccess Access, SymbolOffset V, VariableSymbol Var, long Size, int Width);
 
     private static void Report(RuleContext ctx, PtxFunction fn, Overrun o, long need, bool negative)
     {
@@ -101,7 +112,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
         bool write = access.Access is AccessKind.Write or AccessKind.ReadWrite;
         string name = Display(variable.Name);
         string shortName = Short(variable.Name);
-        string range = width > 0 ? $"bytes [{v.Off}, {v.Off + width})" : $"byte offset {v.Off}";
+        string range = width > 0 ? $"bytes [{v.Offset}, {v.Offset + width})" : $"byte offset {v.Offset}";
         var neighbours = Neighbours(fn, variable);
         string decl = $".shared {variable.TypeName}" + (variable.VectorWidth > 1 ? $".v{variable.VectorWidth}" : "")
                       + (variable.ElementCount is long c && c != 1 ? $"[{c}]" : "");
@@ -126,10 +137,10 @@ public sealed class PTX006SharedOutOfBounds : IRule
         {
             var src = fn.Analyses.Provenance.SourcesOf(insn, reg).FirstOrDefault(s => s.Kind == ValueSourceKind.Symbol && s.Name == variable.Name);
             if (src is not null && src.Path.Count > 1)
-                f.CodeFlows.Add(new CodeFlow($"{name} + {v.Off} reaches the access",
-                    src.Path.Select(i => new FlowStep(i.Location, i == insn ? $"the {(width > 0 ? width + "-byte " : "")}access at {Short(variable.Name)}+{v.Off}" : i.ToString())).ToList()));
+                f.CodeFlows.Add(new CodeFlow($"{name} + {v.Offset} reaches the access",
+                    src.Path.Select(i => new FlowStep(i.Location, i == insn ? $"the {(width > 0 ? width + "-byte " : "")}access at {Short(variable.Name)}+{v.Offset}" : i.ToString())).ToList()));
         }
-        f.Data = new SharedOutOfBoundsData { Symbol = variable.Name, SymbolBytes = size, Offset = v.Off, Width = width };
+        f.Data = new SharedOutOfBoundsData { Symbol = variable.Name, SymbolBytes = size, Offset = v.Offset, Width = width };
     }
 
     /// <summary>Shared variables declared after <paramref name="v"/> in the same scope (function or module), in declaration order.</summary>
@@ -188,128 +199,5 @@ public sealed class PTX006SharedOutOfBounds : IRule
         if (m is "ldmatrix" or "stmatrix") return 16;
         if (m == "tcgen05.alloc") return 4;
         return 0;
-    }
-
-    /// <summary>Constant folding of address registers over reaching definitions: symbol + constant, or unknown (null).</summary>
-    private sealed class Evaluator
-    {
-        private readonly PtxFunction _fn;
-        private readonly bool _followRegisters;
-        private ReachingDefinitions? _defs;
-        private readonly Dictionary<int, HashSet<SymOff>?> _memo = new();
-        private readonly HashSet<int> _active = new();
-
-        public Evaluator(PtxFunction fn, bool followRegisters)
-        {
-            _fn = fn;
-            _followRegisters = followRegisters;
-        }
-
-        public HashSet<SymOff>? Address(Instruction insn, AddressOperand a)
-        {
-            if (a.IndexRegister is not null) return null;
-            if (a.BaseSymbol is { } s)
-                return _fn.FindVariable(s) is { } v && v.Space.IsShared() ? new HashSet<SymOff> { new(s, a.Offset) } : null;
-            if (a.BaseRegister is not { } r || !_followRegisters) return null;
-            var set = Register(insn, r);
-            return set is null ? null : Shift(set, a.Offset);
-        }
-
-        private static HashSet<SymOff> Shift(HashSet<SymOff> set, long by)
-        {
-            if (by == 0) return set;
-            var r = new HashSet<SymOff>();
-            foreach (var v in set) r.Add(v with { Off = v.Off + by });
-            return r;
-        }
-
-        private HashSet<SymOff>? Register(Instruction at, RegisterOperand reg)
-        {
-            if (reg.IsSpecial) return null;
-            _defs ??= _fn.Analyses.Defs;
-            var idx = _defs.ReachingIndices(at, reg.Name);
-            if (idx.Length == 0) return null;
-            HashSet<SymOff>? result = null;
-            foreach (var d in idx)
-            {
-                if (d < 0) return null; // live-in / parameter
-                var v = Definition(_fn.Instructions[d]);
-                if (v is null) return null;
-                if (result is null) result = new HashSet<SymOff>(v);
-                else result.UnionWith(v);
-                if (result.Count > MaxValues) return null;
-            }
-            return result;
-        }
-
-        private HashSet<SymOff>? Definition(Instruction d)
-        {
-            if (_memo.TryGetValue(d.Index, out var cached)) return cached;
-            if (!_active.Add(d.Index)) return null; // a loop-carried value: not a constant
-            var r = Compute(d);
-            _active.Remove(d.Index);
-            _memo[d.Index] = r;
-            return r;
-        }
-
-        private HashSet<SymOff>? Operand(Instruction d, int i)
-        {
-            if (i >= d.Operands.Count) return null;
-            switch (d.Operands[i])
-            {
-                case ImmediateOperand imm: return new HashSet<SymOff> { new(null, imm.Value) };
-                case SymbolOperand s:
-                    return _fn.FindVariable(s.Name) is { } v && v.Space.IsShared() ? new HashSet<SymOff> { new(s.Name, s.Offset) } : null;
-                case RegisterOperand r: return Register(d, r);
-                default: return null;
-            }
-        }
-
-        private static bool IsIntType(string? t) => t is not null && (t[1] is 'u' or 's' or 'b') && !Types.IsFloat(t);
-
-        private HashSet<SymOff>? Compute(Instruction d)
-        {
-            if (d.Defs.Length != 1) return null;
-            switch (d.Opcode)
-            {
-                case "mov":
-                    if (d.Operands.Count != 2 || (d.Type is { } mt && !IsIntType(mt))) return null;
-                    return Operand(d, 1);
-                case "cvta":
-                    // cvta.shared / cvta.to.shared keep the offset inside the shared window.
-                    return d.Space.IsShared() ? Operand(d, 1) : null;
-                case "cvt":
-                {
-                    // Integer conversions only (cvt.u64.u32 of a symbol address, cvt.u32.u64 back).
-                    if (d.Modifiers.Any(m => Types.IsType(m) && !IsIntType(m))) return null;
-                    if (d.Modifiers.Any(m => m == ".sat")) return null;
-                    return Operand(d, 1);
-                }
-                case "add" when IsIntType(d.Type) && !d.HasPrefix(".cc") && !d.Has(".sat"):
-                    return Combine(Operand(d, 1), Operand(d, 2), (a, b) => a.Sym is not null && b.Sym is not null ? null : new SymOff(a.Sym ?? b.Sym, a.Off + b.Off));
-                case "sub" when IsIntType(d.Type) && !d.HasPrefix(".cc") && !d.Has(".sat"):
-                    return Combine(Operand(d, 1), Operand(d, 2), (a, b) => b.Sym is not null ? null : new SymOff(a.Sym, a.Off - b.Off));
-                case "mul" when IsIntType(d.Type) && (d.Has(".lo") || d.Has(".wide")):
-                    return Combine(Operand(d, 1), Operand(d, 2), (a, b) => a.Sym is null && b.Sym is null ? new SymOff(null, a.Off * b.Off) : null);
-                case "shl" when IsIntType(d.Type):
-                    return Combine(Operand(d, 1), Operand(d, 2), (a, b) => a.Sym is null && b.Sym is null && b.Off is >= 0 and < 63 ? new SymOff(null, a.Off << (int)b.Off) : null);
-                default:
-                    return null;
-            }
-        }
-
-        private static HashSet<SymOff>? Combine(HashSet<SymOff>? x, HashSet<SymOff>? y, Func<SymOff, SymOff, SymOff?> f)
-        {
-            if (x is null || y is null || x.Count * y.Count > MaxValues) return null;
-            var r = new HashSet<SymOff>();
-            foreach (var a in x)
-                foreach (var b in y)
-                {
-                    var v = f(a, b);
-                    if (v is null) return null;
-                    r.Add(v.Value);
-                }
-            return r;
-        }
     }
 }

@@ -21,7 +21,7 @@ public sealed class PTX008TmemLifecycle : IRule
         Name = "tmem-lifecycle",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "dominators", "reaching definitions" },
+        Analyses = new[] { "cfg", "constant values", "dominators", "reaching definitions" },
         ShortDescription = "Tensor-memory lifecycle: leaked alloc, missing relinquish, tcgen05.ld used before wait::ld, mixed cta_group, lane quadrant",
         FullDescription = "tcgen05.alloc must be matched by tcgen05.dealloc on every path to the exit and followed by " +
                           "tcgen05.relinquish_alloc_permit; registers written by tcgen05.ld are undefined until tcgen05.wait::ld; " +

@@ -56,54 +56,9 @@ internal static class Tcgen05
 
     public static long AddressOffset(Operand op) => op is AddressOperand a ? a.Offset : 0;
 
-    /// <summary>
-    /// The constant value of a register at an instruction: every reaching definition is a <c>mov</c> of an immediate
-    /// (or folds to one through add/sub/shl/or/and/mul/cvt of constants); null otherwise.
-    /// </summary>
-    public static long? Constant(Instruction at, Operand op, int depth = 0)
-    {
-        switch (op)
-        {
-            case ImmediateOperand imm: return imm.Value;
-            case RegisterOperand r when !r.IsSpecial:
-            {
-                if (depth > 12) return null;
-                var fn = at.Function;
-                var defs = fn.Analyses.Defs.ReachingIndices(at, r.Name);
-                if (defs.Length == 0) return null;
-                long? value = null;
-                foreach (var d in defs)
-                {
-                    if (d < 0) return null;
-                    var v = ConstantOfDef(fn.Instructions[d], depth + 1);
-                    if (v is null) return null;
-                    if (value is not null && value != v) return null;
-                    value = v;
-                }
-                return value;
-            }
-            default: return null;
-        }
-    }
-
-    private static long? ConstantOfDef(Instruction d, int depth)
-    {
-        if (d.Operands.Count < 2 || d.Defs.Length != 1) return null;
-        long? A(int i) => i < d.Operands.Count ? Constant(d, d.Operands[i], depth) : null;
-        switch (d.Opcode)
-        {
-            case "mov" or "cvt": return A(1);
-            case "add": return A(1) + A(2);
-            case "sub": return A(1) - A(2);
-            case "or": return A(1) | A(2);
-            case "and": return A(1) & A(2);
-            case "xor": return A(1) ^ A(2);
-            case "shl": return A(2) is long s and >= 0 and < 64 ? A(1) << (int)s : null;
-            case "shr": return A(2) is long t and >= 0 and < 64 ? A(1) >> (int)t : null;
-            case "mul": return A(1) * A(2);
-            default: return null;
-        }
-    }
+    /// <summary>The constant value of an operand at an instruction (<see cref="ConstantValues.Constant"/>); null otherwise.</summary>
+    public static long? Constant(Instruction at, Operand op) =>
+        op is ImmediateOperand imm ? imm.Value : op is RegisterOperand { IsSpecial: false } ? at.Function.Analyses.Constants.Constant(at, op) : null;
 
     // ---- shared-memory slots (where tcgen05.alloc writes the TMEM base)
 
@@ -112,53 +67,11 @@ internal static class Tcgen05
     {
         if (addr.BaseSymbol is { } sym) return (sym, addr.Offset);
         if (addr.BaseRegister is not { } reg) return null;
-        var lin = SymbolPlusConstant(at, reg, 0);
-        if (lin is { } l) return (l.Symbol, l.Offset + addr.Offset);
+        if (at.Function.Analyses.Constants.SymbolPlusConstant(at, reg) is { } l) return (l.Symbol!, l.Offset + addr.Offset);
         // Not a plain symbol+constant: fall back to the provenance roots (any offset).
         foreach (var s in at.Function.Analyses.Provenance.SourcesOfAddress(at, addr))
             if (s.Kind == ValueSourceKind.Symbol && s.Variable is { } v && v.Space.IsShared()) return (s.Name, null);
         return null;
-    }
-
-    private static (string Symbol, long Offset)? SymbolPlusConstant(Instruction at, RegisterOperand reg, int depth)
-    {
-        if (depth > 8 || reg.IsSpecial) return null;
-        var fn = at.Function;
-        var defs = fn.Analyses.Defs.ReachingIndices(at, reg.Name);
-        (string, long)? result = null;
-        foreach (var di in defs)
-        {
-            if (di < 0) return null;
-            var d = fn.Instructions[di];
-            (string, long)? r = null;
-            if (d.Opcode is "mov" or "cvta" or "cvt" && d.Operands.Count >= 2)
-            {
-                r = d.Operands[1] switch
-                {
-                    SymbolOperand s => (s.Name, s.Offset),
-                    RegisterOperand rr => SymbolPlusConstant(d, rr, depth + 1),
-                    _ => null,
-                };
-            }
-            else if (d.Opcode == "add" && d.Operands.Count >= 3)
-            {
-                for (int i = 1; i <= 2 && r is null; i++)
-                {
-                    var other = d.Operands[3 - i];
-                    if (Constant(d, other) is not long c) continue;
-                    r = d.Operands[i] switch
-                    {
-                        SymbolOperand s => (s.Name, s.Offset + c),
-                        RegisterOperand rr => SymbolPlusConstant(d, rr, depth + 1) is { } x ? (x.Item1, x.Item2 + c) : null,
-                        _ => null,
-                    };
-                }
-            }
-            if (r is null) return null;
-            if (result is not null && result != r) return null;
-            result = r;
-        }
-        return result;
     }
 
     /// <summary>The slot a <c>tcgen05.alloc</c> writes (its <c>[dst]</c>).</summary>

@@ -25,6 +25,7 @@ public sealed class FunctionAnalyses
     private SharedMemoryRaces? _sharedRaces;
     private LocalSlots? _localSlots;
     private LinearForms? _linearForms;
+    private ConstantValues? _constants;
     private FunctionFacts? _facts;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
@@ -55,6 +56,8 @@ public sealed class FunctionAnalyses
     public LocalSlots LocalSlots => _localSlots ??= AnalysisTimings.Measure("local slots", () => new LocalSlots(this));
     /// <summary>Integer values as linear combinations of thread-dependent atoms (uniform parts dropped), with value numbers.</summary>
     public LinearForms LinearForms => _linearForms ??= AnalysisTimings.Measure("linear forms", () => new LinearForms(this));
+    /// <summary>Constant folding over reaching definitions: symbol + offset or plain constants (computed on demand).</summary>
+    public ConstantValues Constants => _constants ??= AnalysisTimings.Measure("constant values", () => new ConstantValues(this));
     /// <summary>
     /// Drops one cached analysis by its name (as <c>--stats</c> and <c>RuleDescriptor.Analyses</c> name it), when no
     /// rule still to run on the function declares it; asking for it again recomputes it. Unknown names are ignored.
@@ -77,6 +80,7 @@ public sealed class FunctionAnalyses
             case "shared-memory races": _sharedRaces = null; break;
             case "local slots": _localSlots = null; break;
             case "linear forms": _linearForms = null; break;
+            case "constant values": _constants = null; break;
             case "symbols": _symbols = null; break;
         }
     }
