@@ -57,8 +57,15 @@ public sealed class PtxFunction
     /// <summary>Shared analyses (CFG, dominators, loops, def-use, uniformity, provenance), computed once and cached.</summary>
     public FunctionAnalyses Analyses => _analyses ??= new FunctionAnalyses(this);
 
-    /// <summary>Drops the cached analyses (the engine, after the last per-function rule); the next ask recomputes them.</summary>
-    public void ReleaseAnalyses() => _analyses = null;
+    /// <summary>
+    /// Drops the cached analyses and the per-instruction caches (defs, uses, memory accesses) — the engine, after the
+    /// last per-function rule; the next ask recomputes them.
+    /// </summary>
+    public void ReleaseAnalyses()
+    {
+        _analyses = null;
+        _caches = null;
+    }
 
     public Parameter? FindParameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
 
