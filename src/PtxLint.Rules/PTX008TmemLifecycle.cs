@@ -21,7 +21,9 @@ public sealed class PTX008TmemLifecycle : IRule
         Name = "tmem-lifecycle",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "constant values", "dominators", "reaching definitions" },
+        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions" },
+        // every check is about tcgen05 instructions of the function (the module-wide facts are computed apart)
+        AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory lifecycle: leaked alloc, missing relinquish, tcgen05.ld used before wait::ld, mixed cta_group, lane quadrant",
         FullDescription = "tcgen05.alloc must be matched by tcgen05.dealloc on every path to the exit and followed by " +
                           "tcgen05.relinquish_alloc_permit; registers written by tcgen05.ld are undefined until tcgen05.wait::ld; " +

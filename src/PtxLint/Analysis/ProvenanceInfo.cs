@@ -378,16 +378,46 @@ public sealed class ProvenanceInfo
         if (load.Kind != ValueSourceKind.Load || load.Origin is null || load.Access is null) return Array.Empty<Instruction>();
         var roots = RootsOf(load.AddressSources);
         if (roots.Count == 0) return Array.Empty<Instruction>();
-        var result = new List<Instruction>();
+        var index = _writersByRoot ??= IndexWriters();
+        List<Instruction>? only = null;
+        List<Instruction>? merged = null;
+        foreach (var root in roots)
+        {
+            if (!index.TryGetValue(root, out var writers)) continue;
+            if (only is null) { only = writers; continue; }
+            merged ??= new List<Instruction>(only);
+            merged.AddRange(writers);
+        }
+        if (only is null) return Array.Empty<Instruction>();
+        if (merged is null) return only;
+        // several roots: their writers in source order, each once
+        merged.Sort((a, b) => a.Index.CompareTo(b.Index));
+        var result = new List<Instruction>(merged.Count);
+        foreach (var w in merged)
+            if (result.Count == 0 || result[^1] != w) result.Add(w);
+        return result;
+    }
+
+    /// <summary>The memory-writing instructions of the function by the symbols and parameters their addresses are rooted at (built once).</summary>
+    private Dictionary<string, List<Instruction>>? _writersByRoot;
+
+    private Dictionary<string, List<Instruction>> IndexWriters()
+    {
+        var index = new Dictionary<string, List<Instruction>>(StringComparer.Ordinal);
         foreach (var insn in _fn.Instructions)
         {
             foreach (var m in insn.MemoryAccesses)
             {
                 if (m.Access is not (AccessKind.Write or AccessKind.ReadWrite)) continue;
-                if (RootsOf(SourcesOfAddress(insn, m.Address)).Overlaps(roots)) { result.Add(insn); break; }
+                foreach (var s in SourcesOfAddress(insn, m.Address))
+                {
+                    if (s.Kind is not (ValueSourceKind.Symbol or ValueSourceKind.Parameter)) continue;
+                    if (!index.TryGetValue(s.Name, out var list)) index[s.Name] = list = new List<Instruction>();
+                    if (list.Count == 0 || list[^1] != insn) list.Add(insn);
+                }
             }
         }
-        return result;
+        return index;
     }
 
     private static HashSet<string> RootsOf(IEnumerable<ValueSource> sources)
