@@ -14,8 +14,10 @@ public sealed class SymbolTable
     private readonly Dictionary<string, List<RegisterDecl>> _singles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<RegisterDecl>> _ranges = new(StringComparer.Ordinal);
     private Dictionary<string, PtxFunction>? _functions;
-    /// <summary>Register lookups by name, when no register declaration is block-scoped (most functions).</summary>
+    /// <summary>Register lookups by name, for the names no block-scoped declaration could declare (all, in most functions).</summary>
     private readonly Dictionary<string, RegisterDecl?>? _flat;
+    /// <summary>No register declaration of the function is block-scoped.</summary>
+    private readonly bool _allFlat;
     /// <summary>Every register declaration comes before the first instruction (no "declared after its use" to check).</summary>
     private readonly bool _declaredUpFront;
 
@@ -30,7 +32,8 @@ public sealed class SymbolTable
             if (!map.TryGetValue(d.Prefix, out var list)) map[d.Prefix] = list = new List<RegisterDecl>(1);
             list.Add(d);
         }
-        if (flat) _flat = new Dictionary<string, RegisterDecl?>(StringComparer.Ordinal);
+        _flat = new Dictionary<string, RegisterDecl?>(StringComparer.Ordinal);
+        _allFlat = flat;
         var first = fn.Instructions.Count > 0 ? fn.Instructions[0].Span : default;
         _declaredUpFront = !first.IsEmpty && fn.RegisterDecls.All(d => !Before(first, d.Span));
     }
@@ -43,12 +46,14 @@ public sealed class SymbolTable
     public RegisterDecl? Register(string name, int instructionIndex)
     {
         RegisterDecl? decl;
-        if (_flat is { } memo)
+        var memo = _flat!;
+        // a name no block-scoped declaration could declare (every name, when no register of the function is
+        // block-scoped) has the same declaration wherever it is asked
+        if (!memo.TryGetValue(name, out decl))
         {
-            // no register of the function is block-scoped: the answer does not depend on where it is asked
-            if (!memo.TryGetValue(name, out decl)) memo[name] = decl = Lookup(name, instructionIndex);
+            decl = Lookup(name, instructionIndex, out bool scoped);
+            if (!scoped) memo[name] = decl;
         }
-        else decl = Lookup(name, instructionIndex);
         // ptxas reads a function once: a register declared after the instruction is not yet declared there
         if (decl is not null && !_declaredUpFront && instructionIndex >= 0 && instructionIndex < _fn.Instructions.Count && Before(_fn.Instructions[instructionIndex].Span, decl.Span))
             return null;
@@ -58,17 +63,25 @@ public sealed class SymbolTable
     private static bool Before(Diagnostics.SourceSpan a, Diagnostics.SourceSpan b) =>
         !a.IsEmpty && !b.IsEmpty && (a.StartLine < b.StartLine || (a.StartLine == b.StartLine && a.StartColumn < b.StartColumn));
 
-    private RegisterDecl? Lookup(string name, int instructionIndex)
+    private RegisterDecl? Lookup(string name, int instructionIndex) => Lookup(name, instructionIndex, out _);
+
+    /// <summary><paramref name="scoped"/>: some declaration of the name's single or range form is inside a { } block (the answer depends on where).</summary>
+    private RegisterDecl? Lookup(string name, int instructionIndex, out bool scoped)
     {
         RegisterDecl? best = null;
+        scoped = false;
         if (_singles.TryGetValue(name, out var singles))
+        {
             best = Innermost(singles, instructionIndex, best);
+            if (!_allFlat) foreach (var d in singles) scoped |= d.Scope is not null;
+        }
         int end = name.Length;
         while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
         if (end < name.Length && end > 0 && _ranges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var ranges))
         {
             // %r<8> declares %r0 .. %r7; "%r01" is not "%r1"
             var digits = name.AsSpan(end);
+            if (!_allFlat) foreach (var d in ranges) scoped |= d.Scope is not null;
             if (digits.Length == 1 || digits[0] != '0')
             {
                 int n = digits.Length > 9 ? int.MaxValue : int.Parse(digits);

@@ -148,6 +148,7 @@ public sealed class Instruction
     // An instruction is kept small: the opcode, its modifiers and its table row are one shared object, and the
     // lazily computed defs/uses/memory accesses live in per-function side tables (see PtxFunction).
     private readonly OpcodeForm _form;
+    internal OpcodeForm Form => _form;
 
     public PtxFunction Function { get; }
     public int Index { get; }
@@ -245,6 +246,8 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
     public readonly string Opcode = opcode;
     public readonly string[] Modifiers = modifiers;
     public readonly OpcodeInfo Info = info;
+    /// <summary>What the ISA validator found for this opcode text (the forms its modifiers fit): set on first use, immutable.</summary>
+    public object? IsaMatch;
 }
 
 /// <summary>

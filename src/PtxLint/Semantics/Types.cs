@@ -21,7 +21,16 @@ public static class Types
     public static bool IsType(string modifier) => Bits.ContainsKey(modifier);
 
     /// <summary>Width in bits, 0 when not a type.</summary>
-    public static int BitWidth(string? modifier) => modifier is not null && Bits.TryGetValue(modifier, out var b) ? b : 0;
+    public static int BitWidth(string? modifier) => modifier switch
+    {
+        // the common types without hashing (every operand check asks)
+        ".b32" or ".u32" or ".s32" or ".f32" => 32,
+        ".b64" or ".u64" or ".s64" or ".f64" => 64,
+        ".b16" or ".u16" or ".s16" or ".f16" => 16,
+        ".pred" => 1,
+        null => 0,
+        _ => Bits.TryGetValue(modifier, out var b) ? b : 0,
+    };
 
     /// <summary>Size in bytes (at least 1 for sub-byte types), 0 when not a type.</summary>
     public static int ByteSize(string? modifier)
