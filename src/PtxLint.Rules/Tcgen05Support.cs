@@ -57,8 +57,7 @@ internal static class Tcgen05
     public static long AddressOffset(Operand op) => op is AddressOperand a ? a.Offset : 0;
 
     /// <summary>The constant value of an operand at an instruction (<see cref="ConstantValues.Constant"/>); null otherwise.</summary>
-    public static long? Constant(Instruction at, Operand op) =>
-        op is ImmediateOperand imm ? imm.Value : op is RegisterOperand { IsSpecial: false } ? at.Function.Analyses.Constants.Constant(at, op) : null;
+    public static long? Constant(Instruction at, Operand op) => at.Function.Analyses.Constants.Constant(at, op);
 
     // ---- shared-memory slots (where tcgen05.alloc writes the TMEM base)
 

@@ -31,8 +31,6 @@ public sealed class ConstantValues
     public const int MaxValues = 16;
     private const int MaxDepth = 200;
 
-    private static readonly SymbolOffset[] None = Array.Empty<SymbolOffset>();
-
     private readonly PtxFunction _fn;
     private readonly FunctionAnalyses _fa;
     private readonly Dictionary<int, SymbolOffset[]?> _memo = new();
@@ -150,14 +148,11 @@ public sealed class ConstantValues
         return null;
     }
 
+    private static bool IsSigned(string? type) => type is not null && type.Length > 1 && type[1] == 's';
+
     /// <summary>A plain constant as the type holds it: sign extended for .s, zero extended otherwise, from its width.</summary>
-    private static long Wrap(long v, string? type, int width)
-    {
-        if (width is <= 0 or >= 64) return v;
-        long mask = (1L << width) - 1;
-        long u = v & mask;
-        return type is not null && type.Length > 1 && type[1] == 's' && (u >> (width - 1)) != 0 ? u | ~mask : u;
-    }
+    private static long Wrap(long v, string? type, int width) =>
+        width is <= 0 or >= 64 ? v : IsSigned(type) ? SymbolicValues.SignExtend(v, width) : SymbolicValues.Mask(v, width);
 
     private SymbolOffset[]? Compute(Instruction d)
     {
@@ -192,25 +187,23 @@ public sealed class ConstantValues
             case "sub" when IsIntType(type) && !d.HasPrefix(".cc") && !d.Has(".sat"):
                 return Combine(d, type, width, (a, b) => b.Symbol is not null ? null : new SymbolOffset(a.Symbol, a.Offset - b.Offset));
             case "mul" when IsIntType(type) && (d.Has(".lo") || d.Has(".wide")):
-                return Combine(d, type, d.Has(".wide") ? 2 * width : width, (a, b) => Plain(a.Offset * b.Offset, a, b));
+                return Combine(d, type, d.Has(".wide") ? 2 * width : width, (a, b) => Plain("mul", width, a, b));
             case "shl" when IsIntType(type):
-                return Combine(d, type, width, (a, b) => b.Offset < 0 ? null : Plain(b.Offset >= 64 ? 0 : a.Offset << (int)b.Offset, a, b));
+                return Combine(d, type, width, (a, b) => b.Offset < 0 ? null : Plain("shl", width, a, b));
             case "shr" when IsIntType(type):
+                // a shift by 64 or more fills with the sign (.s) or zeros (.u, .b)
                 return Combine(d, type, width, (a, b) => b.Offset < 0 ? null
-                    : Plain(type![1] == 's' ? Wrap(a.Offset, ".s", width) >> (int)Math.Min(b.Offset, 63)
-                        : b.Offset >= 64 ? 0 : (long)((ulong)Wrap(a.Offset, ".u", width) >> (int)b.Offset), a, b));
-            case "and" when IsIntType(type):
-                return Combine(d, type, width, (a, b) => Plain(a.Offset & b.Offset, a, b));
-            case "or" when IsIntType(type):
-                return Combine(d, type, width, (a, b) => Plain(a.Offset | b.Offset, a, b));
-            case "xor" when IsIntType(type):
-                return Combine(d, type, width, (a, b) => Plain(a.Offset ^ b.Offset, a, b));
+                    : Plain(IsSigned(type) ? "shr.s" : "shr.u", width, a, b with { Offset = Math.Min(b.Offset, 63) }, b.Offset >= 64 && !IsSigned(type)));
+            case "and" or "or" or "xor" when IsIntType(type):
+                return Combine(d, type, width, (a, b) => Plain(d.Opcode, width, a, b));
             default:
                 return null;
         }
     }
 
-    private static SymbolOffset? Plain(long v, SymbolOffset a, SymbolOffset b) => a.Symbol is null && b.Symbol is null ? new SymbolOffset(null, v) : null;
+    /// <summary>An operation of two plain constants, with the integer semantics the symbolic values use (<see cref="SymbolicValues.Apply"/>); null with a symbol.</summary>
+    private static SymbolOffset? Plain(string op, int width, SymbolOffset a, SymbolOffset b, bool zero = false) =>
+        a.Symbol is null && b.Symbol is null && (zero ? 0 : SymbolicValues.Apply(op, width, a.Offset, b.Offset)) is long v ? new SymbolOffset(null, v) : null;
 
     private static SymbolOffset[]? Wrapped(SymbolOffset[]? v, string? type, int width)
     {

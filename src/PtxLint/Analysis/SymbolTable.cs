@@ -15,7 +15,7 @@ public sealed class SymbolTable
     private readonly Dictionary<string, List<RegisterDecl>> _ranges = new(StringComparer.Ordinal);
     private Dictionary<string, PtxFunction>? _functions;
     /// <summary>Register lookups by name, for the names no block-scoped declaration could declare (all, in most functions).</summary>
-    private readonly Dictionary<string, RegisterDecl?>? _flat;
+    private readonly Dictionary<string, RegisterDecl?> _memo = new(StringComparer.Ordinal);
     /// <summary>No register declaration of the function is block-scoped.</summary>
     private readonly bool _allFlat;
     /// <summary>Every register declaration comes before the first instruction (no "declared after its use" to check).</summary>
@@ -32,7 +32,6 @@ public sealed class SymbolTable
             if (!map.TryGetValue(d.Prefix, out var list)) map[d.Prefix] = list = new List<RegisterDecl>(1);
             list.Add(d);
         }
-        _flat = new Dictionary<string, RegisterDecl?>(StringComparer.Ordinal);
         _allFlat = flat;
         var first = fn.Instructions.Count > 0 ? fn.Instructions[0].Span : default;
         _declaredUpFront = !first.IsEmpty && fn.RegisterDecls.All(d => !Before(first, d.Span));
@@ -46,7 +45,7 @@ public sealed class SymbolTable
     public RegisterDecl? Register(string name, int instructionIndex)
     {
         RegisterDecl? decl;
-        var memo = _flat!;
+        var memo = _memo;
         // a name no block-scoped declaration could declare (every name, when no register of the function is
         // block-scoped) has the same declaration wherever it is asked
         if (!memo.TryGetValue(name, out decl))

@@ -621,9 +621,9 @@ public sealed class SymbolicValues
         }
     }
 
-    private static long Mask(long v, int bits) => bits >= 64 ? v : v & ((1L << bits) - 1);
+    internal static long Mask(long v, int bits) => bits >= 64 ? v : v & ((1L << bits) - 1);
 
-    private static long SignExtend(long v, int bits) => bits >= 64 ? v : (v << (64 - bits)) >> (64 - bits);
+    internal static long SignExtend(long v, int bits) => bits >= 64 ? v : (v << (64 - bits)) >> (64 - bits);
 
     /// <summary>Integer semantics of the operations kept as atoms, at <paramref name="bits"/> bits.</summary>
     internal static long? Apply(string op, int bits, long a, long b, long c = 0)

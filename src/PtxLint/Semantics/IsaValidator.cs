@@ -51,12 +51,7 @@ public sealed record IsaContext(Version? Ptx, string? Target, int AddressSize, b
     }
 
     /// <summary>True when the target is known (so target requirements can be judged).</summary>
-    public bool KnowsTarget => _knowsTarget ??= Target is not null && IsaTable.TargetVersions.ContainsKey(Target);
-    private bool? _knowsTarget;
-
-    public bool Equals(IsaContext? other) => other is not null && Ptx == other.Ptx && Target == other.Target
-        && AddressSize == other.AddressSize && ExplicitAddressSize == other.ExplicitAddressSize;
-    public override int GetHashCode() => HashCode.Combine(Ptx, Target, AddressSize, ExplicitAddressSize);
+    public bool KnowsTarget { get; } = Target is not null && IsaTable.TargetVersions.ContainsKey(Target);
 }
 
 /// <summary>
@@ -83,7 +78,6 @@ public static class IsaValidator
         if (fits.Length == 0) return ModifierProblem(insn, matched.Best!);
 
         // every register an operand names must be declared (whatever the form, also unchecked ones)
-        t_seenAt = null;
         if (UndeclaredRegister(insn, symbols) is { } undeclared) return undeclared;
 
         // 2. their operands, and 3. .version and .target: the first form (in table order) whose operands and
@@ -611,36 +605,6 @@ public static class IsaValidator
 
     [ThreadStatic] private static List<RegisterOperand>? RegisterBuffer;
 
-    // The declarations the undeclared-register check found for the instruction being validated, by operand (the
-    // operand checks ask for the same registers again; operands are shared objects, so a reference match is the same
-    // register at the same instruction).
-    [ThreadStatic] private static RegisterOperand?[]? t_seenRegs;
-    [ThreadStatic] private static RegisterDecl?[]? t_seenDecls;
-    [ThreadStatic] private static int t_seenCount;
-    [ThreadStatic] private static Instruction? t_seenAt;
-
-    private static void Remember(Instruction insn, RegisterOperand r, RegisterDecl decl)
-    {
-        var regs = t_seenRegs ??= new RegisterOperand?[8];
-        var decls = t_seenDecls ??= new RegisterDecl?[8];
-        if (!ReferenceEquals(t_seenAt, insn)) { t_seenAt = insn; t_seenCount = 0; }
-        if (t_seenCount == regs.Length) return;
-        regs[t_seenCount] = r;
-        decls[t_seenCount++] = decl;
-    }
-
-    /// <summary>The declaration of a register at the instruction (<see cref="SymbolTable.Register"/>), remembered from the undeclared check when it looked.</summary>
-    private static RegisterDecl? DeclOf(Instruction insn, RegisterOperand r, SymbolTable symbols)
-    {
-        if (ReferenceEquals(t_seenAt, insn))
-        {
-            var regs = t_seenRegs!;
-            for (int i = 0; i < t_seenCount; i++)
-                if (ReferenceEquals(regs[i], r)) return t_seenDecls![i];
-        }
-        return symbols.Register(r.Name, insn.Index);
-    }
-
     private static IsaProblem? UndeclaredRegister(Instruction insn, SymbolTable symbols)
     {
         // the common operands are walked without an iterator (this runs for every instruction)
@@ -673,7 +637,7 @@ public static class IsaValidator
     private static IsaProblem? Undeclared(Instruction insn, RegisterOperand r, SymbolTable symbols)
     {
         if (r.IsSpecial) return null;
-        if (symbols.Register(r.Name, insn.Index) is { } decl) { Remember(insn, r, decl); return null; }
+        if (symbols.Register(r.Name, insn.Index) is not null) return null;
         if (symbols.Variable(r.Name) is not null) return null; // a variable named like a register (.local .u32 %L1)
         if (symbols.Parameter(r.Name) is { Space: StateSpace.Reg }) return null;
         var any = symbols.AnyRegister(r.Name);
@@ -741,7 +705,7 @@ public static class IsaValidator
             if (width > 1)
             {
                 // a vector register (.reg .v4 .u16 v) stands for the whole vector; one component (v.x) is a scalar (mutant m3-02137)
-                if (op is RegisterOperand { IsSpecial: false, Component: null } vr && DeclOf(insn, vr, symbols) is { } vd
+                if (op is RegisterOperand { IsSpecial: false, Component: null } vr && symbols.Register(vr.Name, insn.Index) is { } vd
                     && vd.Bits == width * Types.BitWidth(vd.TypeName) && vd.Bits > 0)
                     return type is null || Types.Compatible(type, vd.TypeName, relaxed) ? null
                         : CheckRegister(insn, vr, type, relaxed, spec.IsDestination, index);
@@ -842,7 +806,7 @@ public static class IsaValidator
             return CheckSpecial(insn, r, type, index, mov: false);
         }
         if (type is null) return null;
-        var decl = DeclOf(insn, r, insn.Function.Analyses.Symbols);
+        var decl = insn.Function.Analyses.Symbols.Register(r.Name, insn.Index);
         string? regType = decl?.TypeName;
         if (decl is null && insn.Function.Parameters.FirstOrDefault(p => p.Name == r.Name && p.Space == StateSpace.Reg) is { } rp) regType = rp.TypeName;
         if (regType is null || regType.Length == 0) return null;
@@ -943,7 +907,7 @@ public static class IsaValidator
         var space = insn.Space;
         if (a.BaseRegister is { IsSpecial: false } reg)
         {
-            var decl = DeclOf(insn, reg, symbols);
+            var decl = symbols.Register(reg.Name, insn.Index);
             var t = decl?.TypeName ?? insn.Function.Parameters.FirstOrDefault(p => p.Name == reg.Name && p.Space == StateSpace.Reg)?.TypeName;
             if (t is not null && t.Length > 0 && (Types.Kind(t) is 'f' or 'p' || Types.Width(t) is not (32 or 64)))
                 return Mismatch(insn, op, index, IsaProblemKind.OperandType, $"the address of `{insn.FullOpcode}` is the {t} register {reg.Name}; addresses are 32- or 64-bit integers",
