@@ -30,7 +30,7 @@ public static class Program
             return 0;
         }
         if (args.Length > 1 && args[0] == "alloc")
-            return AllocProfile.Run(args[1]);
+            return AllocProfile.Run(args[1], analyze: args.Length > 2 && args[2] == "--analyze");
         if (args.Length > 1 && args[0] == "throughput")
             return Throughput.Run(args.Skip(1).ToArray());
         if (args.Length > 1 && args[0] == "requirements")
@@ -269,21 +269,27 @@ public sealed class AllocProfile : System.Diagnostics.Tracing.EventListener
         lock (_bytes) _bytes[type] = _bytes.GetValueOrDefault(type) + amount;
     }
 
-    public static int Run(string file)
+    /// <summary>
+    /// `alloc FILE [--analyze]`: bytes allocated per type (sampled) while parsing the file three times, or, with
+    /// --analyze, while running the whole engine (parse and every default rule) over it three times.
+    /// </summary>
+    public static int Run(string file, bool analyze)
     {
         var text = File.ReadAllText(file);
-        PtxParserDriver.Parse(file, text);
+        var engine = new PtxLint.Engine.AnalysisEngine(PtxLint.Rules.RuleRegistry.All);
+        void Once() { if (analyze) engine.AnalyzeText(file, text); else PtxParserDriver.Parse(file, text); }
+        Once();
         using var l = new AllocProfile();
         Thread.Sleep(500);
         l._on = true;
         long a0 = GC.GetTotalAllocatedBytes(true);
-        for (int i = 0; i < 3; i++) PtxParserDriver.Parse(file, text);
+        for (int i = 0; i < 3; i++) Once();
         long total = GC.GetTotalAllocatedBytes(true) - a0;
         l._on = false;
         Thread.Sleep(500);
         long sampled = l._bytes.Values.Sum();
-        Console.WriteLine($"allocated {total / 3 / 1e6:F1} MB per parse of {text.Length / 1e6:F1} MB; sampled {sampled / 3 / 1e6:F1} MB");
-        foreach (var (t, b) in l._bytes.OrderByDescending(kv => kv.Value).Take(30))
+        Console.WriteLine($"allocated {total / 3 / 1e6:F1} MB per {(analyze ? "analysis" : "parse")} of {text.Length / 1e6:F1} MB; sampled {sampled / 3 / 1e6:F1} MB");
+        foreach (var (t, b) in l._bytes.OrderByDescending(kv => kv.Value).Take(40))
             Console.WriteLine($"{100.0 * b / sampled,5:F1}%  {b / 3 / 1e6,7:F1} MB  {t}");
         return 0;
     }
@@ -331,6 +337,7 @@ public static class RuleLoop
     {
         var files = Directory.GetFiles(dir, "*.ptx", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         var texts = files.Select(File.ReadAllText).ToList();
+        if (id.StartsWith('@')) return AnalysisLoop(id[1..], files, texts, reps);
         var rule = PtxLint.Rules.RuleRegistry.All.Single(r => r.Descriptor.Id == id);
         var noOptions = new Dictionary<string, string>();
         for (int rep = 0; rep < reps; rep++)
@@ -348,6 +355,57 @@ public static class RuleLoop
                 findings += sink.Count;
             }
             Console.WriteLine($"{id}: {files.Count} modules, {findings} findings, {sw.Elapsed.TotalMilliseconds:F0} ms");
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// `rule @NAME DIR [REPS]`: the time one shared analysis takes over every function (what it asks for is computed
+    /// first, untimed): defs, uniformity, provenance, values, intervals, races.
+    /// </summary>
+    private static int AnalysisLoop(string name, List<string> files, List<string> texts, int reps)
+    {
+        Func<PtxLint.Analysis.FunctionAnalyses, object> prepare = name switch
+        {
+            "defs" => fa => fa.Dominators,
+            "uniformity" => fa => (fa.Defs, fa.ControlDependence, fa.Loops, fa.LocalSlots),
+            "provenance" => fa => fa.Defs,
+            "values" => fa => (fa.Defs, fa.Loops, fa.ControlDependence, fa.Uniformity),
+            "intervals" => fa => (fa.Defs, fa.Loops, fa.ControlDependence, fa.Uniformity, fa.Values),
+            "races" => fa => (fa.Defs, fa.Loops, fa.ControlDependence, fa.Uniformity, fa.Values, fa.Intervals),
+            _ => throw new ArgumentException($"unknown analysis '{name}'"),
+        };
+        Func<PtxLint.Analysis.FunctionAnalyses, object> compute = name switch
+        {
+            "defs" => fa => fa.Defs,
+            "uniformity" => fa => fa.Uniformity,
+            "provenance" => fa => fa.Provenance,
+            "values" => fa => fa.Values,
+            "intervals" => fa => fa.Intervals,
+            _ => fa => fa.SharedRaces.Races,
+        };
+        for (int rep = 0; rep < reps; rep++)
+        {
+            var sw = new Stopwatch();
+            long allocated = 0;
+            int functions = 0;
+            for (int i = 0; i < files.Count; i++)
+            {
+                var m = PtxParserDriver.Parse(files[i], texts[i], new ParseOptions(Parallel: false));
+                foreach (var fn in m.Functions)
+                {
+                    if (name == "races" && !fn.Analyses.Facts.TouchesShared) continue;
+                    prepare(fn.Analyses);
+                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    sw.Start();
+                    compute(fn.Analyses);
+                    sw.Stop();
+                    allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
+                    functions++;
+                    fn.ReleaseAnalyses();
+                }
+            }
+            Console.WriteLine($"@{name}: {files.Count} modules, {functions} functions, {sw.Elapsed.TotalMilliseconds:F0} ms, {allocated / 1e6:F0} MB allocated");
         }
         return 0;
     }

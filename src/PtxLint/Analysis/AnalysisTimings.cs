@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace PtxLint.Analysis;
 
 /// <summary>
-/// Time spent per analysis and per rule, summed over threads, exclusive of what it asked for (a rule's time does not
+/// Time spent per analysis and per rule, summed over threads, exclusive of what it asked for (and likewise the bytes it allocated: a rule's time does not
 /// include the analyses it triggered; uniformity's does not include reaching definitions). Collected only while an
 /// engine run asks for it (<c>--stats</c>): <see cref="Current"/> is set on each worker thread for the file it analyzes.
 /// </summary>
@@ -16,10 +16,12 @@ public sealed class AnalysisTimings
     {
         public long Ticks;
         public long Count;
+        public long Bytes;
     }
 
     [ThreadStatic] private static AnalysisTimings? _current;
     [ThreadStatic] private static long _childTicks;
+    [ThreadStatic] private static long _childBytes;
 
     /// <summary>The collector of the run on this thread; null when nobody asked for timings.</summary>
     public static AnalysisTimings? Current { get => _current; set => _current = value; }
@@ -46,8 +48,10 @@ public sealed class AnalysisTimings
         if (count) _computed?.Add(name);
         var t = _current;
         if (t is null) return compute();
-        long saved = _childTicks;
+        long saved = _childTicks, savedBytes = _childBytes;
         _childTicks = 0;
+        _childBytes = 0;
+        long b0 = GC.GetAllocatedBytesForCurrentThread();
         long t0 = Stopwatch.GetTimestamp();
         try
         {
@@ -56,22 +60,28 @@ public sealed class AnalysisTimings
         finally
         {
             long elapsed = Stopwatch.GetTimestamp() - t0;
-            t.Add(name, elapsed - _childTicks, count);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - b0;
+            t.Add(name, elapsed - _childTicks, allocated - _childBytes, count);
             _childTicks = saved + elapsed;
+            _childBytes = savedBytes + allocated;
         }
     }
 
     public static void Measure(string name, Action compute) => Measure<bool>(name, () => { compute(); return true; });
 
-    private void Add(string name, long ticks, bool count)
+    private void Add(string name, long ticks, long bytes, bool count)
     {
         var e = _entries.GetOrAdd(name, _ => new Entry());
         Interlocked.Add(ref e.Ticks, ticks);
+        Interlocked.Add(ref e.Bytes, bytes);
         if (count) Interlocked.Increment(ref e.Count);
     }
 
-    /// <summary>(name, exclusive time, how many times it was computed or run), largest first.</summary>
-    public IReadOnlyList<(string Name, TimeSpan Time, long Count)> Snapshot() =>
-        _entries.Select(kv => (kv.Key, Stopwatch.GetElapsedTime(0, kv.Value.Ticks), kv.Value.Count))
+    /// <summary>
+    /// (name, exclusive time, how many times it was computed or run, exclusive bytes allocated on the heap), largest
+    /// time first.
+    /// </summary>
+    public IReadOnlyList<(string Name, TimeSpan Time, long Count, long Allocated)> Snapshot() =>
+        _entries.Select(kv => (kv.Key, Stopwatch.GetElapsedTime(0, kv.Value.Ticks), kv.Value.Count, kv.Value.Bytes))
             .OrderByDescending(e => e.Item2).ToList();
 }
