@@ -35,6 +35,13 @@ public sealed class ReachingDefinitions
     private readonly int[][] _liveIn;    // per block: sorted register ids live into the block
     private readonly int[][][] _in;      // per block, aligned with _liveIn: reaching def sets at block entry
     private List<Instruction>[]? _defsOfReg;
+    // Registers in SSA form (see the constructor's summary) are not in _liveIn/_in: _ssaDef[r] is the one definition
+    // (-1 for the others), _ssaSet[r] the set { that definition }, and _ssaLive[r], computed on first ask, the sorted
+    // ids of the blocks the register is live into.
+    private readonly DominatorTree? _dom;
+    private readonly int[] _ssaDef;
+    private readonly int[]?[] _ssaSet;
+    private int[]?[]? _ssaLive;
 
     public ReachingDefinitions(ControlFlowGraph cfg) : this(cfg, null) { }
 
@@ -46,6 +53,7 @@ public sealed class ReachingDefinitions
     public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators)
     {
         _cfg = cfg;
+        _dom = dominators;
         _fn = cfg.Function;
         var insns = _fn.Instructions;
         int n = insns.Count;
@@ -84,6 +92,8 @@ public sealed class ReachingDefinitions
         var ssaDef = new int[R];
         Array.Fill(ssaDef, -1);
         if (dominators is not null) ClassifySsa(dominators, ssaDef);
+        _ssaDef = ssaDef;
+        _ssaSet = new int[R][];
         var dense = new int[R];     // register id -> index among the registers that take the dataflow, or -1
         var denseRegs = new List<int>();
         for (int r = 0; r < R; r++)
@@ -174,11 +184,11 @@ public sealed class ReachingDefinitions
             for (int i = b.Start; i < b.End; i++)
             {
                 if (_defStart[i] == _defStart[i + 1]) continue;
-                d ??= new Dictionary<int, (int[], bool)>();
                 bool guarded = insns[i].Guard is not null;
                 foreach (var r in DefsAt(i))
                 {
                     if (dense[r] < 0) continue;
+                    d ??= new Dictionary<int, (int[], bool)>();
                     if (!guarded) d[r] = (new[] { i }, true);
                     else if (d.TryGetValue(r, out var prev)) d[r] = (Union(prev.Gen, new[] { i }), prev.Killed);
                     else d[r] = (new[] { i }, false);
@@ -223,9 +233,8 @@ public sealed class ReachingDefinitions
             }
         }
 
-        if (denseRegs.Count < R) AddSsaLiveIns(ssaDef, dominators!);
-
-        // ---- resolve every use once; invert into def-use chains
+        // ---- resolve every use once; invert into def-use chains. A use of a register in SSA form sees its one
+        // definition (which comes before every use, so the use is reachable).
         var cur = new Dictionary<int, int[]>();
         foreach (var b in blocks)
         {
@@ -235,7 +244,7 @@ public sealed class ReachingDefinitions
                 for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
                 {
                     int r = _useFlat[j];
-                    var set = cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r);
+                    var set = ssaDef[r] >= 0 ? SsaSet(r) : cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r);
                     _useSets[j] = set;
                     foreach (var d in set)
                     {
@@ -248,6 +257,7 @@ public sealed class ReachingDefinitions
                 bool guarded = insns[i].Guard is not null;
                 foreach (var r in DefsAt(i))
                 {
+                    if (ssaDef[r] >= 0) continue;
                     if (!guarded) cur[r] = new[] { i };
                     else cur[r] = Union(cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r), new[] { i });
                 }
@@ -290,71 +300,40 @@ public sealed class ReachingDefinitions
         }
     }
 
+    private int[] SsaSet(int r) => _ssaSet[r] ??= new[] { _ssaDef[r] };
+
     /// <summary>
-    /// Adds the registers in SSA form to the blocks they are live into (walking back from each use's block to the
-    /// definition's), each with its one definition as the reaching set; in a block unreachable from the entry, with
-    /// none (as the dataflow finds: nothing flows into such a block).
+    /// The sorted ids of the blocks a register in SSA form is live into: those on the way back from each block that uses
+    /// it (other than its definition's) to its definition's block, which the walk does not enter.
     /// </summary>
-    private void AddSsaLiveIns(int[] ssaDef, DominatorTree dom)
+    private int[] SsaLive(int r)
     {
-        var insns = _fn.Instructions;
+        _ssaLive ??= new int[_ssaDef.Length][];
+        if (_ssaLive[r] is { } known) return known;
+        int d = _ssaDef[r];
+        int defBlock = _cfg.BlockOf(d).Id;
+        var uses = _defUses[DefSlot(d, r)];
+        if (uses is null) return _ssaLive[r] = Empty;
         var blocks = _cfg.Blocks;
-        int nb = blocks.Count;
-        var extra = new List<int>?[nb];
-        var mark = new int[nb];     // register id + 1 of the last walk that reached the block
+        var seen = new HashSet<int>();
         var stack = new Stack<BasicBlock>();
-        var sets = new int[ssaDef.Length][];
-        // one walk per register, from all its use blocks: collect the uses per register first
-        var useBlocks = new List<int>?[ssaDef.Length];
-        for (int i = 0; i < insns.Count; i++)
-            foreach (var r in UsesAt(i))
-            {
-                int d = ssaDef[r];
-                if (d < 0) continue;
-                int ub = _cfg.BlockOf(i).Id;
-                if (ub == _cfg.BlockOf(d).Id) continue;
-                (useBlocks[r] ??= new List<int>()).Add(ub);
-            }
-        for (int r = 0; r < ssaDef.Length; r++)
+        var live = new List<int>();
+        foreach (var u in uses)
         {
-            if (useBlocks[r] is not { } ubs) continue;
-            int defBlock = _cfg.BlockOf(ssaDef[r]).Id;
-            int stamp = r + 1;
-            foreach (var ub in ubs)
+            int ub = _cfg.BlockOf(u).Id;
+            if (ub == defBlock || !seen.Add(ub)) continue;
+            stack.Push(blocks[ub]);
+            while (stack.Count > 0)
             {
-                if (mark[ub] == stamp) continue;
-                mark[ub] = stamp;
-                stack.Push(blocks[ub]);
-                while (stack.Count > 0)
-                {
-                    var b = stack.Pop();
-                    (extra[b.Id] ??= new List<int>()).Add(r);
-                    foreach (var p in b.Predecessors)
-                    {
-                        if (p.Id == defBlock || mark[p.Id] == stamp) continue;
-                        mark[p.Id] = stamp;
-                        stack.Push(p);
-                    }
-                }
+                var b = stack.Pop();
+                live.Add(b.Id);
+                foreach (var p in b.Predecessors)
+                    if (p.Id != defBlock && seen.Add(p.Id)) stack.Push(p);
             }
-            sets[r] = new[] { ssaDef[r] };
         }
-        for (int bi = 0; bi < nb; bi++)
-        {
-            if (extra[bi] is not { } add) continue;
-            var regs = _liveIn[bi];
-            var ins = _in[bi];
-            var merged = new (int Reg, int[] Set)[regs.Length + add.Count];
-            for (int j = 0; j < regs.Length; j++) merged[j] = (regs[j], ins[j]);
-            bool reachable = dom.IsReachable(blocks[bi]);
-            for (int j = 0; j < add.Count; j++) merged[regs.Length + j] = (add[j], reachable ? sets[add[j]] : Empty);
-            Array.Sort(merged, (x, y) => x.Reg.CompareTo(y.Reg));
-            var nr = new int[merged.Length];
-            var ns = new int[merged.Length][];
-            for (int j = 0; j < merged.Length; j++) { nr[j] = merged[j].Reg; ns[j] = merged[j].Set; }
-            _liveIn[bi] = nr;
-            _in[bi] = ns;
-        }
+        var result = live.Count == 0 ? Empty : live.ToArray();
+        Array.Sort(result);
+        return _ssaLive[r] = result;
     }
 
     private ReadOnlySpan<int> UsesAt(int i) => _useFlat.AsSpan(_useStart[i], _useStart[i + 1] - _useStart[i]);
@@ -387,6 +366,8 @@ public sealed class ReachingDefinitions
 
     private int[] InSet(int block, int reg)
     {
+        if (_ssaDef[reg] >= 0)
+            return Array.BinarySearch(SsaLive(reg), block) >= 0 && _dom!.IsReachable(_cfg.Blocks[block]) ? SsaSet(reg) : Empty;
         int j = Array.BinarySearch(_liveIn[block], reg);
         return j >= 0 ? _in[block][j] : Empty;
     }
@@ -552,6 +533,13 @@ public sealed class ReachingDefinitions
     }
 
     /// <summary>Registers live into the block (their names), sorted by id.</summary>
-    public IEnumerable<string> LiveIn(BasicBlock b) => _liveIn[b.Id].Select(RegisterName);
+    public IEnumerable<string> LiveIn(BasicBlock b)
+    {
+        var regs = new List<int>(_liveIn[b.Id]);
+        for (int r = 0; r < _ssaDef.Length; r++)
+            if (_ssaDef[r] >= 0 && Array.BinarySearch(SsaLive(r), b.Id) >= 0) regs.Add(r);
+        regs.Sort();
+        return regs.Select(RegisterName);
+    }
 
 }
