@@ -42,6 +42,8 @@ public sealed class ReachingDefinitions
     private readonly int[] _ssaDef;
     private readonly int[]?[] _ssaSet;
     private int[]?[]? _ssaLive;
+    private int[]? _walkMark;
+    private Stack<BasicBlock>? _walkStack;
 
     public ReachingDefinitions(ControlFlowGraph cfg) : this(cfg, null) { }
 
@@ -315,20 +317,26 @@ public sealed class ReachingDefinitions
         var uses = _defUses[DefSlot(d, r)];
         if (uses is null) return _ssaLive[r] = Empty;
         var blocks = _cfg.Blocks;
-        var seen = new HashSet<int>();
-        var stack = new Stack<BasicBlock>();
+        var mark = _walkMark ??= new int[blocks.Count]; // register id + 1 of the last walk that reached the block
+        int stamp = r + 1;
+        var stack = _walkStack ??= new Stack<BasicBlock>();
         var live = new List<int>();
         foreach (var u in uses)
         {
             int ub = _cfg.BlockOf(u).Id;
-            if (ub == defBlock || !seen.Add(ub)) continue;
+            if (ub == defBlock || mark[ub] == stamp) continue;
+            mark[ub] = stamp;
             stack.Push(blocks[ub]);
             while (stack.Count > 0)
             {
                 var b = stack.Pop();
                 live.Add(b.Id);
                 foreach (var p in b.Predecessors)
-                    if (p.Id != defBlock && seen.Add(p.Id)) stack.Push(p);
+                {
+                    if (p.Id == defBlock || mark[p.Id] == stamp) continue;
+                    mark[p.Id] = stamp;
+                    stack.Push(p);
+                }
             }
         }
         var result = live.Count == 0 ? Empty : live.ToArray();
