@@ -94,7 +94,7 @@ public static class IsaValidator
             }
             operandsFit = true;
             if (CheckRequirement(insn, form, req, ctx) is { } r) requirementProblem ??= r;
-            else return CheckRules(insn, form, bind, ctx);
+            else return CheckRules(insn, form, bind.Map, ctx);
         }
         return operandsFit ? requirementProblem : operandProblem;
     }
@@ -109,7 +109,7 @@ public static class IsaValidator
         foreach (var f in IsaTable.FormsOf(insn.Opcode))
         {
             var r = MatchModifiers(f, insn.Modifiers);
-            if (r.Fail is not null || UndeclaredRegister(insn, symbols) is not null || CheckFormOperands(insn, f, r.Bind!, ctx, symbols) is not null) continue;
+            if (r.Fail is not null || UndeclaredRegister(insn, symbols) is not null || CheckFormOperands(insn, f, new Bound(f, r.Bind!), ctx, symbols) is not null) continue;
             // the least demanding accepting form
             if (best is null || (r.Req!.Ptx ?? new Version(1, 0)) < (best.Ptx ?? new Version(1, 0))) best = r.Req;
         }
@@ -118,7 +118,35 @@ public static class IsaValidator
 
     // ------------------------------------------------------------------ modifiers
 
-    private readonly record struct Fit(IsaForm Form, Dictionary<string, string> Bind, IsaRequirement Req);
+    private readonly record struct Fit(IsaForm Form, Bound Bind, IsaRequirement Req);
+
+    /// <summary>
+    /// A form's modifier groups bound to an instruction's modifiers (<c>.type</c> → <c>.u32</c>), with what the operand
+    /// checks derive from them worked out once: each operand's type, and the vector width.
+    /// </summary>
+    private sealed class Bound
+    {
+        public readonly Dictionary<string, string> Map;
+        /// <summary>Per operand of the form: its type expression evaluated (null: any), and its second type (dual results).</summary>
+        public readonly string?[] Types, SecondTypes;
+        /// <summary>The width a .num (.x4) or a .vN modifier gives; 0 or 1 when none.</summary>
+        public readonly int VectorWidth;
+
+        public Bound(IsaForm form, Dictionary<string, string> map)
+        {
+            Map = map;
+            var specs = form.Operands;
+            Types = new string?[specs.Count];
+            SecondTypes = new string?[specs.Count];
+            for (int i = 0; i < specs.Count; i++)
+            {
+                Types[i] = ResolveType(specs[i].Type, map);
+                SecondTypes[i] = ResolveType(specs[i].SecondType, map);
+            }
+            VectorWidth = map.TryGetValue(".num", out var num) && num.StartsWith(".x", StringComparison.Ordinal) && int.TryParse(num.AsSpan(2), out var xn)
+                ? xn : map.Values.Select(VectorWidthOf).FirstOrDefault(w => w > 1);
+        }
+    }
 
     /// <summary>The forms an opcode with its modifiers fits (their bindings are shared: read only), or why none does.</summary>
     private sealed class Matched
@@ -170,7 +198,7 @@ public static class IsaValidator
             foreach (var f in forms)
             {
                 var r = MatchModifiers(f, mods);
-                if (r.Fail is null) fits.Add(new Fit(f, r.Bind!, r.Req!));
+                if (r.Fail is null) fits.Add(new Fit(f, new Bound(f, r.Bind!), r.Req!));
                 else if (best is null || r.Fail.Score > best.Score) best = r.Fail;
             }
             result = new Matched { Fits = fits.ToArray(), Best = best };
@@ -498,7 +526,7 @@ public static class IsaValidator
     // ------------------------------------------------------------------ operands
 
     /// <summary>The operands against one form (the registers they name are already known to be declared).</summary>
-    private static IsaProblem? CheckFormOperands(Instruction insn, IsaForm form, Dictionary<string, string> bind, IsaContext ctx, SymbolTable symbols)
+    private static IsaProblem? CheckFormOperands(Instruction insn, IsaForm form, Bound bind, IsaContext ctx, SymbolTable symbols)
     {
         var ops = insn.Operands;
         if ((form.Flags & IsaFormFlags.Call) != 0) return CheckCall(insn, symbols);
@@ -542,7 +570,7 @@ public static class IsaValidator
                 Ptxas = $".L2::cache_hint modifier required for instruction '{PtxasName(insn)}' with {ops.Count} arguments",
                 Help = $"add .L2::cache_hint (`{insn.Opcode}{string.Concat(insn.Modifiers.Take(1))}.L2::cache_hint...`) or drop the last operand",
             };
-        if ((form.Flags & IsaFormFlags.Cvt) != 0 && CvtRounding(insn, bind) is { } rounding) return rounding;
+        if ((form.Flags & IsaFormFlags.Cvt) != 0 && CvtRounding(insn, bind.Map) is { } rounding) return rounding;
         int k = 0;
         for (int j = 0; j < specs.Count && k < ops.Count; j++)
         {
@@ -553,7 +581,7 @@ public static class IsaValidator
                 if (extra <= 0) continue;
                 extra--;
             }
-            var p = CheckOperand(insn, form, spec, bind, ops[k], k, ctx, symbols);
+            var p = CheckOperand(insn, form, spec, bind.Types[j], bind.SecondTypes[j], bind.VectorWidth, ops[k], k, ctx, symbols);
             if (p is not null) return p;
             k++;
         }
@@ -667,11 +695,10 @@ public static class IsaValidator
         return decl is null ? null : $"`.reg {decl.TypeName} {prefix}<{decl.Count}>` declares {prefix}0 to {prefix}{decl.Count - 1}";
     }
 
-    private static IsaProblem? CheckOperand(Instruction insn, IsaForm form, IsaOperand spec, Dictionary<string, string> bind, Operand op, int index,
-        IsaContext ctx, SymbolTable symbols)
+    private static IsaProblem? CheckOperand(Instruction insn, IsaForm form, IsaOperand spec, string? type, string? secondType, int vectorWidth,
+        Operand op, int index, IsaContext ctx, SymbolTable symbols)
     {
         bool relaxed = (form.Flags & IsaFormFlags.Relaxed) != 0 && (spec.IsVectorData || (form.Flags & IsaFormFlags.Cvt) != 0 || spec.Name is "d" or "b");
-        string? type = ResolveType(spec.Type, bind, form);
         switch (spec.Kind)
         {
             case IsaOperandKind.Address:
@@ -682,7 +709,7 @@ public static class IsaValidator
                     $"Label expected for argument {index} of instruction '{PtxasName(insn)}'");
             case IsaOperandKind.Dual:
                 if (op is DualPredicateOperand dp)
-                    return CheckRegister(insn, dp.First, type, false, true, index) ?? CheckRegister(insn, dp.Second, ResolveType(spec.SecondType, bind, form), false, true, index);
+                    return CheckRegister(insn, dp.First, type, false, true, index) ?? CheckRegister(insn, dp.Second, secondType, false, true, index);
                 if (spec.SecondOptional) return CheckValue(insn, form, op, type, false, true, index, symbols);
                 if (!spec.SecondOptional && op is not SinkOperand)
                     return Mismatch(insn, op, index, IsaProblemKind.OperandKind, $"`{insn.FullOpcode}` writes two results (`{spec.Name}|{spec.Second}`), not {Describe(op)}",
@@ -700,8 +727,7 @@ public static class IsaValidator
         if (op is VectorOperand { Elements.Count: 1 } one) op = one.Elements[0]; // `{ %rs1 }` is %rs1 (Triton writes it)
         if (spec.IsVectorData)
         {
-            int width = bind.TryGetValue(".num", out var num) && num.StartsWith(".x", StringComparison.Ordinal) && int.TryParse(num.AsSpan(2), out var xn)
-                ? xn : bind.Values.Select(VectorWidthOf).FirstOrDefault(w => w > 1);
+            int width = vectorWidth;
             if (width > 1)
             {
                 // a vector register (.reg .v4 .u16 v) stands for the whole vector; one component (v.x) is a scalar (mutant m3-02137)
@@ -736,7 +762,7 @@ public static class IsaValidator
         modifier.Length >= 3 && modifier[1] == 'v' && int.TryParse(modifier.AsSpan(2), out var n) ? n : 0;
 
     /// <summary>Evaluates a type expression: <c>.u32</c>, <c>.type</c>, <c>.type*2</c>, <c>any</c>, <c>int</c>.</summary>
-    private static string? ResolveType(string expr, Dictionary<string, string> bind, IsaForm form)
+    private static string? ResolveType(string expr, Dictionary<string, string> bind)
     {
         if (expr is "any" or "label") return null;
         if (expr == "int") return "int";
