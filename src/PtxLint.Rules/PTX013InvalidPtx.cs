@@ -42,34 +42,36 @@ public sealed class PTX013InvalidPtx : IRule
         CheckModuleDeclarations(ctx, m);
         var isa = IsaContext.Of(m);
         var syntaxLines = m.Errors.Select(e => e.Span.StartLine).ToHashSet();
-        foreach (var fn in m.Functions)
+        ctx.ForEachFunction(m.Functions, (ctx, fn) => CheckFunction(ctx, fn, isa, syntaxLines));
+    }
+
+    private static void CheckFunction(RuleContext ctx, PtxFunction fn, IsaContext isa, HashSet<int> syntaxLines)
+    {
+        CheckFunctionDeclarations(ctx, fn);
+        if (!fn.HasBody) return;
+        var symbols = fn.Analyses.Symbols;
+        var reportedUndeclared = new Dictionary<string, (Finding Finding, int More)>(StringComparer.Ordinal);
+        foreach (var insn in fn.Instructions)
         {
-            CheckFunctionDeclarations(ctx, fn);
-            if (!fn.HasBody) continue;
-            var symbols = fn.Analyses.Symbols;
-            var reportedUndeclared = new Dictionary<string, (Finding Finding, int More)>(StringComparer.Ordinal);
-            foreach (var insn in fn.Instructions)
+            // a line with a syntax error (PTX000) is what error recovery made of it: nothing more to say about it
+            if (syntaxLines.Contains(insn.Span.StartLine)) continue;
+            var p = IsaValidator.Validate(insn, isa, symbols);
+            if (p is null) continue;
+            if (p.Kind == IsaProblemKind.Undeclared && UndeclaredName(p) is { } name)
             {
-                // a line with a syntax error (PTX000) is what error recovery made of it: nothing more to say about it
-                if (syntaxLines.Contains(insn.Span.StartLine)) continue;
-                var p = IsaValidator.Validate(insn, isa, symbols);
-                if (p is null) continue;
-                if (p.Kind == IsaProblemKind.Undeclared && UndeclaredName(p) is { } name)
+                // one finding per undeclared register and function, with the number of further uses
+                if (reportedUndeclared.TryGetValue(name, out var seen))
                 {
-                    // one finding per undeclared register and function, with the number of further uses
-                    if (reportedUndeclared.TryGetValue(name, out var seen))
-                    {
-                        reportedUndeclared[name] = (seen.Finding, seen.More + 1);
-                        continue;
-                    }
-                    reportedUndeclared[name] = (Report(ctx, insn, p), 0);
+                    reportedUndeclared[name] = (seen.Finding, seen.More + 1);
                     continue;
                 }
-                Report(ctx, insn, p);
+                reportedUndeclared[name] = (Report(ctx, insn, p), 0);
+                continue;
             }
-            foreach (var (finding, more) in reportedUndeclared.Values)
-                if (more > 0) finding.Notes.Add($"{more} more instruction{(more == 1 ? "" : "s")} of {fn.Name} use it (reported once).");
+            Report(ctx, insn, p);
         }
+        foreach (var (finding, more) in reportedUndeclared.Values)
+            if (more > 0) finding.Notes.Add($"{more} more instruction{(more == 1 ? "" : "s")} of {fn.Name} use it (reported once).");
     }
 
     private static string? UndeclaredName(IsaProblem p)

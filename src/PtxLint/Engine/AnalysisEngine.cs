@@ -151,15 +151,17 @@ public sealed class AnalysisEngine
                 }
                 Interlocked.Add(ref bytes, length);
                 var local = new List<ToolNotification>();
+                int workers = Math.Max(1, _options.MaxDegreeOfParallelism);
+                Interlocked.Increment(ref _activeFiles);
                 try
                 {
                     var cfg = configs[i];
                     (AnalyzedFile File, long Parse, long Rules) r;
-                    if (timeout is null) r = AnalyzeCore(path, text, length, cfg, local, encoding);
+                    if (timeout is null) r = AnalyzeCore(path, text, length, cfg, local, encoding, workers);
                     else
                     {
                         // A dedicated background thread: an abandoned (timed-out) analysis never blocks the process exit.
-                        var task = Task.Factory.StartNew(() => AnalyzeCore(path, text, length, cfg, local, encoding),
+                        var task = Task.Factory.StartNew(() => AnalyzeCore(path, text, length, cfg, local, encoding, workers),
                             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                         if (!task.Wait(timeout.Value))
                         {
@@ -181,6 +183,7 @@ public sealed class AnalysisEngine
                     notes.Add(new ToolNotification(Level.Error,
                         $"internal error: the analysis of '{path}' failed: {inner.GetType().Name}: {inner.Message}", path) { Exception = inner });
                 }
+                finally { Interlocked.Decrement(ref _activeFiles); }
             }
             finally
             {
@@ -232,20 +235,79 @@ public sealed class AnalysisEngine
         : (InputReader.DefaultMaxFileSize, "--max-file-size", "");
 
     private (AnalyzedFile File, long ParseTicks, long RuleTicks) AnalyzeCore(string path, string text, long length,
-        PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding)
+        PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding, int functionWorkers = 1)
     {
         long t0 = Stopwatch.GetTimestamp();
         var previousTimings = AnalysisTimings.Current;
         AnalysisTimings.Current = _options.Timings;
         try
         {
-            return AnalyzeCoreTimed(path, text, length, config, notes, encoding, t0);
+            return AnalyzeCoreTimed(path, text, length, config, notes, encoding, t0, functionWorkers);
         }
         finally { AnalysisTimings.Current = previousTimings; }
     }
 
+    /// <summary>Files whose analysis is under way (<see cref="Analyze"/>): the cores they leave idle may check functions.</summary>
+    private int _activeFiles;
+
+    /// <summary>How many modules had their functions checked on several threads (for the test that compares the two ways).</summary>
+    internal static int ModulesCheckedInParallel;
+
+    /// <summary>This file's core and the ones no other file is using now, at most <paramref name="functionWorkers"/>.</summary>
+    private int IdleWorkers(int functionWorkers) =>
+        functionWorkers <= 1 ? 1 : Math.Min(functionWorkers, Math.Max(1, _options.MaxDegreeOfParallelism - Volatile.Read(ref _activeFiles) + 1));
+
+    /// <summary>
+    /// The per-function rules over the functions of one module on <paramref name="workers"/> threads. Every function
+    /// gets every admitted rule, then its analyses are released, as in the one-thread loop; each (function, rule) reports
+    /// into its own list, and the lists are appended to the rules' sinks in function order afterwards, so the findings
+    /// and their order are the same as with one thread.
+    /// </summary>
+    private void RunPerFunctionInParallel(PtxModule module, List<(IRule Rule, RuleContext Ctx, List<Finding> Sink)> perFunction, int workers,
+        HashSet<IRule> failed, Action<IRule, Exception> onFailure)
+    {
+        Interlocked.Increment(ref ModulesCheckedInParallel);
+        var fns = module.Functions.Where(f => f.HasBody).ToList();
+        int nr = perFunction.Count;
+        var sinks = new List<Finding>?[fns.Count * nr];
+        var timings = AnalysisTimings.Current;
+        bool IsFailed(IRule r) { lock (failed) return failed.Contains(r); }
+        Parallel.For(0, fns.Count, new ParallelOptions { MaxDegreeOfParallelism = workers },
+            () => (Still: new HashSet<string>(StringComparer.Ordinal), Admitted: new bool[nr], Saved: AnalysisTimings.Current),
+            (fi, _, local) =>
+            {
+                AnalysisTimings.Current = timings;
+                var fn = fns[fi];
+                var (still, admitted, _) = local;
+                for (int k = 0; k < nr; k++)
+                    admitted[k] = perFunction[k].Ctx.Admits(fn) && !IsFailed(perFunction[k].Rule);
+                for (int k = 0; k < nr; k++)
+                {
+                    if (!admitted[k]) continue;
+                    var rule = perFunction[k].Rule;
+                    var sink = new List<Finding>();
+                    var ctx = perFunction[k].Ctx.ForFunction(fn, sink);
+                    try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
+                    catch (Exception e) { lock (failed) if (!failed.Contains(rule)) onFailure(rule, e); }
+                    if (sink.Count > 0) sinks[fi * nr + k] = sink;
+                    if (_options.KeepModules) continue;
+                    still.Clear();
+                    for (int j = k + 1; j < nr; j++)
+                        if (admitted[j]) still.UnionWith(perFunction[j].Rule.Descriptor.Analyses);
+                    foreach (var name in rule.Descriptor.Analyses)
+                        if (!still.Contains(name) && name != "facts") fn.Analyses.Drop(name);
+                }
+                if (!_options.KeepModules) fn.ReleaseAnalyses();
+                return local;
+            },
+            local => AnalysisTimings.Current = local.Saved);
+        for (int k = 0; k < nr; k++)
+            for (int fi = 0; fi < fns.Count; fi++)
+                if (sinks[fi * nr + k] is { } s) perFunction[k].Sink.AddRange(s);
+    }
+
     private (AnalyzedFile File, long ParseTicks, long RuleTicks) AnalyzeCoreTimed(string path, string text, long length,
-        PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding, long t0)
+        PtxLintConfig? config, List<ToolNotification> notes, InputReader.EncodingProblem? encoding, long t0, int functionWorkers)
     {
         PtxModule module;
         try
@@ -301,11 +363,16 @@ public sealed class AnalysisEngine
         foreach (var (rule, ctx, _) in runs)
         {
             if (rule.Descriptor.PerFunction) continue;
+            ctx.Workers = IdleWorkers(functionWorkers);
             try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
             catch (Exception e) { Failed(rule, e); }
         }
         var perFunction = runs.Where(r => r.Rule.Descriptor.PerFunction).ToList();
-        if (perFunction.Count > 0)
+        // A core no other file is using checks functions of this one too (the last large file of a run, or a run of one).
+        int workers = IdleWorkers(functionWorkers);
+        if (perFunction.Count > 0 && workers > 1 && module.Functions.Count(f => f.HasBody) > 1)
+            RunPerFunctionInParallel(module, perFunction, workers, failed, Failed);
+        else if (perFunction.Count > 0)
         {
             var still = new HashSet<string>(StringComparer.Ordinal);
             var admitted = new bool[perFunction.Count];

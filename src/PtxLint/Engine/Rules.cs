@@ -61,19 +61,73 @@ public sealed class RuleContext
     /// <summary>Set by the engine while it runs a per-function rule on one function.</summary>
     internal PtxFunction? OnlyFunction { get; set; }
 
-    private Dictionary<string, object>? _moduleFacts;
+    // shared by the contexts of one rule on one module (ForFunction), which may run on several threads
+    private readonly Dictionary<string, object> _moduleFacts = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A fact about the whole module that a per-function check needs (computed on the first call, then kept for the
-    /// module's other functions): <c>ctx.ModuleFact("module32", () => ...)</c>.
+    /// module's other functions): <c>ctx.ModuleFact("module32", () => ...)</c>. Safe to call from the threads that
+    /// check different functions of one module.
     /// </summary>
     public T ModuleFact<T>(string key, Func<T> compute) where T : notnull
     {
-        _moduleFacts ??= new Dictionary<string, object>(StringComparer.Ordinal);
-        if (_moduleFacts.TryGetValue(key, out var v)) return (T)v;
-        var value = compute();
-        _moduleFacts[key] = value;
-        return value;
+        lock (_moduleFacts)
+        {
+            if (_moduleFacts.TryGetValue(key, out var v)) return (T)v;
+            var value = compute();
+            _moduleFacts[key] = value;
+            return value;
+        }
+    }
+
+    private RuleContext(RuleContext of, PtxFunction function, List<Finding> sink)
+    {
+        Module = of.Module;
+        Rule = of.Rule;
+        Level = of.Level;
+        Options = of.Options;
+        IgnorePrefilter = of.IgnorePrefilter;
+        _moduleFacts = of._moduleFacts;
+        _findings = sink;
+        OnlyFunction = function;
+    }
+
+    /// <summary>
+    /// A context for this rule on one function of the module, reporting into <paramref name="sink"/> and sharing the
+    /// module facts (the engine checks the functions of a large module on several threads).
+    /// </summary>
+    internal RuleContext ForFunction(PtxFunction function, List<Finding> sink) => new(this, function, sink);
+
+    /// <summary>How many threads a module-wide check may use for its functions (set by the engine: the idle cores).</summary>
+    internal int Workers { get; set; } = 1;
+
+    /// <summary>
+    /// Runs <paramref name="check"/> on each function (a module-wide rule's per-function part), on several threads
+    /// when the engine has idle cores. Each call reports through the context it is handed; the findings come out in
+    /// the order of <paramref name="functions"/>, as with one thread. The check may read the module and compute the
+    /// analyses of the function it is handed, not those of other functions.
+    /// </summary>
+    public void ForEachFunction(IReadOnlyList<PtxFunction> functions, Action<RuleContext, PtxFunction> check)
+    {
+        if (Workers <= 1 || functions.Count < 2)
+        {
+            foreach (var fn in functions) check(this, fn);
+            return;
+        }
+        var sinks = new List<Finding>[functions.Count];
+        var timings = Analysis.AnalysisTimings.Current;
+        Parallel.For(0, functions.Count, new ParallelOptions { MaxDegreeOfParallelism = Workers },
+            () => Analysis.AnalysisTimings.Current,
+            (i, _, saved) =>
+            {
+                Analysis.AnalysisTimings.Current = timings;
+                var sink = sinks[i] = new List<Finding>();
+                var ctx = new RuleContext(this, functions[i], sink) { OnlyFunction = null };
+                check(ctx, functions[i]);
+                return saved;
+            },
+            saved => Analysis.AnalysisTimings.Current = saved);
+        foreach (var sink in sinks) _findings.AddRange(sink);
     }
 
     /// <summary>Hands the rule every function with a body (the test that shows a prefilter hides no finding).</summary>
