@@ -450,9 +450,12 @@ public sealed class ReachingDefinitions
     /// </summary>
     public int[] ReachingIndices(Instruction at, string regName)
     {
+        int i = at.Index;
+        // most asks are about a register the instruction reads, by the name string its operand holds: no hashing
+        for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
+            if (ReferenceEquals(_regNames[_useFlat[j]], regName)) return _useSets[j];
         int r = RegisterId(regName);
         if (r < 0) return EntryOnly;
-        int i = at.Index;
         for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
             if (_useFlat[j] == r) return _useSets[j];
         // Not a use of this instruction: scan the block up to it.

@@ -480,6 +480,7 @@ internal sealed class WitnessSearch
     public Result? Search(SharedAccess a, SharedAccess b, IReadOnlyList<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> conditionSets,
                           bool sameIteration, bool bLater, bool aLater, bool warpConcurrent)
     {
+        _iterationKeys.Clear(); // the combinations of the last search are gone
         var cfg = _fa.Cfg;
         var loopsA = LoopsOf(a.Instruction);
         var loopsB = LoopsOf(b.Instruction);
@@ -941,15 +942,32 @@ internal sealed class WitnessSearch
 
     private readonly Dictionary<EvalKey, (Entry[] Entries, long[] Keys)> _evalCache = new();
 
+    // the iteration numbers of one search's combinations, as cache-key text (made once per combination, not per lookup)
+    private readonly Dictionary<Dictionary<Loop, long>, string> _iterationKeys = new(ReferenceEqualityComparer.Instance);
+
+    private string IterationKey(Dictionary<Loop, long> iterations)
+    {
+        if (iterations.Count == 0) return "";
+        if (!_iterationKeys.TryGetValue(iterations, out var k))
+            _iterationKeys[iterations] = k = string.Join(",", iterations.OrderBy(kv => kv.Key.Header.Id).Select(kv => $"{kv.Key.Header.Id}:{kv.Value}"));
+        return k;
+    }
+
     /// <summary>The threads of a box that make the access (meeting its conditions), with their offsets, sorted by offset; cached per access.</summary>
     private (Entry[] Entries, long[] Keys) Cached(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations,
         (int X, int Y, int Z) box, long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size)
     {
-        var key = new EvalKey(acc, conditions, string.Join(",", iterations.OrderBy(kv => kv.Key.Header.Id).Select(kv => $"{kv.Key.Header.Id}:{kv.Value}")), box, allowUnknown);
+        var key = new EvalKey(acc, conditions, IterationKey(iterations), box, allowUnknown);
         if (_evalCache.TryGetValue(key, out var r)) return r;
         var list = Evaluate(acc, conditions, perThread, iterations, box, bx, by, allowUnknown, invConst, hasOtherInv, size);
-        var entries = list.OrderBy(e => e.Value).ToArray();
-        r = (entries, entries.Select(e => e.Value).ToArray());
+        // sorted by offset, threads of one offset in the order they were made (a stable sort)
+        var entries = list.ToArray();
+        var order = new (long Value, int Index)[entries.Length];
+        for (int i = 0; i < entries.Length; i++) order[i] = (entries[i].Value, i);
+        Array.Sort(order, entries);
+        var keys = new long[entries.Length];
+        for (int i = 0; i < entries.Length; i++) keys[i] = order[i].Value;
+        r = (entries, keys);
         if (_evalCache.Count > 20000) _evalCache.Clear();
         _evalCache[key] = r;
         return r;
