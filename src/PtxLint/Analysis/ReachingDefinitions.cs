@@ -515,6 +515,19 @@ public sealed class ReachingDefinitions
         return l;
     }
 
+    /// <summary>
+    /// For an instruction that writes one register: true, with the instructions that read it in source order (null
+    /// when none), without an enumerator; false for the others (ask <see cref="UsersOf"/>).
+    /// </summary>
+    internal bool TryUsersOfOne(Instruction def, out List<Instruction>? users)
+    {
+        int start = _defStart[def.Index];
+        users = null;
+        if (_defStart[def.Index + 1] - start != 1) return false;
+        users = _defUses[start];
+        return true;
+    }
+
     /// <summary>Every instruction that reads any register <paramref name="def"/> writes.</summary>
     public IEnumerable<Instruction> UsersOf(Instruction def)
     {

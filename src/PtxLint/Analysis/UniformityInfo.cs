@@ -638,6 +638,17 @@ public sealed class UniformityInfo
         {
             if (!queued[x.Index]) { queued[x.Index] = true; queue.Enqueue(x.Index); }
         }
+        // the readers of what an instruction writes, in the order UsersOf gives them
+        void PushUsers(Instruction d)
+        {
+            if (_defs.TryUsersOfOne(d, out var users))
+            {
+                if (users is null) return;
+                for (int j = 0; j < users.Count; j++) Push(users[j]);
+                return;
+            }
+            foreach (var u in _defs.UsersOf(d)) Push(u);
+        }
         while (queue.Count > 0)
         {
             int i = queue.Dequeue();
@@ -647,7 +658,7 @@ public sealed class UniformityInfo
             var nv = Evaluate(insn).Meet(_val[i]);
             if (nv == _val[i]) continue;
             _val[i] = nv;
-            foreach (var u in _defs.UsersOf(insn)) Push(u);
+            PushUsers(insn);
             if (_forwardedLoads.TryGetValue(i, out var fl))
                 foreach (var l in fl) Push(insns[l]);
             if (IsConditionalTerminator(insn))
@@ -656,14 +667,14 @@ public sealed class UniformityInfo
                 foreach (var b in _cd.TransitiveDependentBlocksUnordered(insn))
                     for (int k = b.Start; k < b.End; k++)
                         if (insns[k].Defs.Length > 0)
-                            foreach (var u in _defs.UsersOf(insns[k])) Push(u);
+                            PushUsers(insns[k]);
                 for (var l = _loops.LoopOf(_cfg.BlockOf(insn)); l is not null; l = l.Parent)
                 {
                     if (!l.ExitBranches.Contains(insn)) continue;
                     foreach (var b in l.Blocks)
                         for (int k = b.Start; k < b.End; k++)
                             if (insns[k].Defs.Length > 0)
-                                foreach (var u in _defs.UsersOf(insns[k])) Push(u);
+                                PushUsers(insns[k]);
                 }
             }
         }

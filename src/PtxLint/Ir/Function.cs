@@ -178,15 +178,7 @@ public sealed class Instruction
     }
 
     /// <summary>The data type: the last type modifier (<c>.f32</c> in <c>ld.global.v4.f32</c>), or null.</summary>
-    public string? Type
-    {
-        get
-        {
-            for (int i = Modifiers.Length - 1; i >= 0; i--)
-                if (Types.IsType(Modifiers[i])) return Modifiers[i];
-            return null;
-        }
-    }
+    public string? Type => _form.Type;
 
     /// <summary>The first state-space modifier; None when absent (generic addressing for memory ops).</summary>
     public StateSpace Space
@@ -248,6 +240,26 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
     public readonly OpcodeInfo Info = info;
     /// <summary>What the ISA validator found for this opcode text (the forms its modifiers fit): set on first use, immutable.</summary>
     public object? IsaMatch;
+
+    private static readonly object NoType = new();
+    private object? _type; // the last type modifier, NoType when none; set on first use (one reference: no torn read)
+
+    /// <summary>The last type modifier (<c>.u32</c> of <c>ld.global.u32</c>); null when none.</summary>
+    public string? Type
+    {
+        get
+        {
+            var t = _type;
+            if (t is null)
+            {
+                t = NoType;
+                for (int i = Modifiers.Length - 1; i >= 0; i--)
+                    if (Types.IsType(Modifiers[i])) { t = Modifiers[i]; break; }
+                _type = t;
+            }
+            return t as string;
+        }
+    }
 }
 
 /// <summary>
