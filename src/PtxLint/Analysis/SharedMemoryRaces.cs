@@ -903,6 +903,9 @@ internal sealed class WitnessSearch
         if (sorted.Length == 0) return null;
         // Quick range test, then a merge sweep over the two sorted lists (b's bytes [vb, vb + wb) overlap a's [va, va + wa)).
         if (listA[^1].Value + a.Bytes <= keys[0] || keys[^1] + b.Bytes <= listA[0].Value) return null;
+        // a thread of an entry as a binding, for evaluating what it stores (reused: nothing keeps it)
+        var ta = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = ka };
+        var tb = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = kb };
         int start = 0;
         foreach (var ea in listA)
         {
@@ -912,14 +915,17 @@ internal sealed class WitnessSearch
             for (int k = start, n = 0; k < sorted.Length && sorted[k].Value <= hi && n < 64; k++, n++)
             {
                 var eb = sorted[k];
-                if (eb.T.X == ea.T.X && eb.T.Y == ea.T.Y && eb.T.Z == ea.T.Z) continue;
-                bool sameWarp = ea.T.Warp is long w1 && eb.T.Warp is long w2 && w1 == w2;
-                bool sameWarpUnknown = ea.T.Warp is null || eb.T.Warp is null;
+                if (eb.X == ea.X && eb.Y == ea.Y && eb.Z == ea.Z) continue;
+                bool sameWarp = ea.Warp >= 0 && eb.Warp >= 0 && ea.Warp == eb.Warp;
+                bool sameWarpUnknown = ea.Warp < 0 || eb.Warp < 0;
                 if (!warpConcurrent && (sameWarp || sameWarpUnknown)) continue; // a __syncwarp/shuffle orders two lanes of one warp
                 if (crossWarpOnly && (sameWarp || sameWarpUnknown)) continue;
-                if (!DifferentData(a, b, ea.T, eb.T)) continue; // the same bytes either way (or not shown to differ)
+                (ta.X, ta.Y, ta.Z) = (ea.X, ea.Y, ea.Z);
+                (tb.X, tb.Y, tb.Z) = (eb.X, eb.Y, eb.Z);
+                if (!DifferentData(a, b, ta, tb)) continue; // the same bytes either way (or not shown to differ)
                 var assumed = ea.Assumed.Concat(eb.Assumed).ToList();
-                return (ea.T, eb.T, ea.Value, eb.Value, assumed);
+                return (new ThreadBinding { X = ea.X, Y = ea.Y, Z = ea.Z, BlockX = bx, BlockY = by, Iterations = ka },
+                    new ThreadBinding { X = eb.X, Y = eb.Y, Z = eb.Z, BlockX = bx, BlockY = by, Iterations = kb }, ea.Value, eb.Value, assumed);
             }
         }
         return null;
@@ -936,7 +942,8 @@ internal sealed class WitnessSearch
         return lo;
     }
 
-    private readonly record struct Entry(ThreadBinding T, long Value, IReadOnlyList<ThreadCondition> Assumed);
+    /// <summary>A thread of a box that makes the access (its warp, -1 when the block shape leaves it unknown), and its offset.</summary>
+    private readonly record struct Entry(int X, int Y, int Z, long Warp, long Value, IReadOnlyList<ThreadCondition> Assumed);
 
     private readonly record struct EvalKey(SharedAccess Access, IReadOnlyList<ThreadCondition> Conditions, string Iterations, (int, int, int) Box, bool AllowUnknown);
 
@@ -1010,7 +1017,7 @@ internal sealed class WitnessSearch
                     if (SymbolicValues.Evaluate(perThread, t) is not long v) continue;
                     // A witness outside the variable is an out-of-bounds access (PTX006), not evidence of a race.
                     if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
-                    list.Add(new Entry(new ThreadBinding { X = x, Y = y, Z = z, BlockX = bx, BlockY = by, Iterations = iterations }, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
+                    list.Add(new Entry(x, y, z, t.Warp ?? -1, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
                 }
         return list;
     }

@@ -609,13 +609,15 @@ public sealed class SymbolicValues
             case AtomKind.Operation:
             {
                 if (!a.ThreadEvaluable) return null;
-                long?[] x = new long?[a.Args.Count];
-                for (int i = 0; i < x.Length; i++)
+                var args = a.Args;
+                if (args.Count == 0) return null;
+                long x0 = 0, x1 = 0, x2 = 0;
+                for (int i = 0; i < args.Count; i++)
                 {
-                    x[i] = Evaluate(a.Args[i], t);
-                    if (x[i] is null) return null;
+                    if (Evaluate(args[i], t) is not long v) return null;
+                    if (i == 0) x0 = v; else if (i == 1) x1 = v; else if (i == 2) x2 = v;
                 }
-                return Apply(a.Name, a.Bits, x[0]!.Value, x.Length > 1 ? x[1]!.Value : 0, x.Length > 2 ? x[2]!.Value : 0);
+                return Apply(a.Name, a.Bits, x0, x1, x2);
             }
             default: return null;
         }
