@@ -88,7 +88,7 @@ internal static class Tcgen05
     public static List<Instruction> AllocsReadBy(Instruction load, IReadOnlyList<Instruction> allocs)
     {
         var result = new List<Instruction>();
-        if (load.MemoryAccesses.Count == 0) return result;
+        if (load.MemoryAccesses.Length == 0) return result;
         var access = load.MemoryAccesses[0];
         if (!access.Space.IsShared() && access.Space != StateSpace.Generic) return result;
         var slot = Slot(load, access.Address);

@@ -253,7 +253,7 @@ public sealed class BarrierIntervals
                         continue;
                     }
                     _segOf[i] = seg;
-                    if (insn.MemoryAccesses.Count > 0) hasTarget[seg] = true;
+                    if (insn.MemoryAccesses.Length > 0) hasTarget[seg] = true;
                 }
                 lastSeg[b.Id] = seg;
             }

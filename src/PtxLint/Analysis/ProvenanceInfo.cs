@@ -171,7 +171,7 @@ public sealed class ProvenanceInfo
         expand = false;
         if (info.Mem == MemKind.Load && d.Opcode != "mbarrier")
         {
-            var access = d.MemoryAccesses.Count > 0 ? d.MemoryAccesses[0] : null;
+            var access = d.MemoryAccesses.Length > 0 ? d.MemoryAccesses[0] : null;
             if (access is not null && access.Space == StateSpace.Param && access.Address.BaseSymbol is { } sym)
             {
                 var p = _fn.FindParameter(sym);

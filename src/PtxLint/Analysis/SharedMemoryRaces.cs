@@ -120,7 +120,7 @@ public sealed class SharedMemoryRaces
         SymbolicValues? values = null;
         foreach (var insn in _fn.Instructions)
         {
-            if (insn.MemoryAccesses.Count == 0) continue;
+            if (insn.MemoryAccesses.Length == 0) continue;
             string m = insn.Mnemonic;
             bool plain = insn.Opcode is "ld" or "ldu" or "st" or "atom" or "red";
             if (!plain && m is not ("ldmatrix" or "stmatrix")) continue;
@@ -802,7 +802,7 @@ internal sealed class WitnessSearch
                 continue;
             }
             if (atom.IsThreadInvariant && atom.Origins.Count == 0) { rest.Add($"{coef}*a{atom.Id}"); continue; }
-            if (atom.Kind == AtomKind.Opaque && atom.Origin is { } ld && ld.Opcode is "ld" or "ldu" && ld.MemoryAccesses.Count == 1
+            if (atom.Kind == AtomKind.Opaque && atom.Origin is { } ld && ld.Opcode is "ld" or "ldu" && ld.MemoryAccesses.Length == 1
                 && !ld.Has(".volatile") && !ld.HasPrefix(".relaxed") && !ld.HasPrefix(".acquire"))
             {
                 if (Value(_fa.Values.AddressOf(ld, ld.MemoryAccesses[0].Address), t, depth + 1) is not { } addr) return null;

@@ -53,7 +53,7 @@ public sealed class Atom
     public int Bits { get; init; } = 64;
     public Loop? Loop { get; init; }
     public Instruction? Origin { get; init; }
-    public IReadOnlyList<Expr> Args { get; init; } = Array.Empty<Expr>();
+    public Expr[] Args { get; init; } = Array.Empty<Expr>();
     private Uniformity? _uniformity;
     private Func<Uniformity>? _resolve;
 
@@ -77,8 +77,9 @@ public sealed class Atom
     /// <summary>True when the value may change from one iteration of <paramref name="loop"/> to the next.</summary>
     public bool IsVariantIn(Loop loop)
     {
-        foreach (var b in Origins)
-            if (loop.Contains(b)) return true;
+        var origins = Origins;
+        for (int i = 0; i < origins.Count; i++)
+            if (loop.Contains(origins[i])) return true;
         return false;
     }
 
@@ -610,9 +611,9 @@ public sealed class SymbolicValues
             {
                 if (!a.ThreadEvaluable) return null;
                 var args = a.Args;
-                if (args.Count == 0) return null;
+                if (args.Length == 0) return null;
                 long x0 = 0, x1 = 0, x2 = 0;
-                for (int i = 0; i < args.Count; i++)
+                for (int i = 0; i < args.Length; i++)
                 {
                     if (Evaluate(args[i], t) is not long v) return null;
                     if (i == 0) x0 = v; else if (i == 1) x1 = v; else if (i == 2) x2 = v;
@@ -721,7 +722,7 @@ public sealed class SymbolicValues
             }
             case "ld" or "ldu":
             {
-                if (d.MemoryAccesses.Count == 1 && d.MemoryAccesses[0] is { Space: StateSpace.Param } m && m.Address.BaseSymbol is { } sym
+                if (d.MemoryAccesses.Length == 1 && d.MemoryAccesses[0] is { Space: StateSpace.Param } m && m.Address.BaseSymbol is { } sym
                     && _fn.IsEntry && _fn.FindParameter(sym) is not null)
                     return Expr.Of(Named(AtomKind.Parameter, sym, m.Address.Offset));
                 return null;

@@ -221,7 +221,7 @@ public sealed class Instruction
     public RegisterOperand[] Uses => Function.Caches.Uses(this);
 
     /// <summary>The memory address operands with their resolved state space and access direction.</summary>
-    public IReadOnlyList<MemoryAccess> MemoryAccesses => Function.Caches.MemoryAccesses(this);
+    public MemoryAccess[] MemoryAccesses => Function.Caches.MemoryAccesses(this);
 
     public Location Location => Function.LocationOf(Span);
 
@@ -270,7 +270,7 @@ internal sealed class InstructionCaches(PtxFunction function)
 {
     private RegisterOperand[]?[]? _defs;
     private RegisterOperand[]?[]? _uses;
-    private IReadOnlyList<MemoryAccess>?[]? _mem;
+    private MemoryAccess[]?[]? _mem;
 
     private T Get<T>(ref T?[]? table, Instruction insn, Func<Instruction, T> compute) where T : class
     {
@@ -288,7 +288,7 @@ internal sealed class InstructionCaches(PtxFunction function)
 
     public RegisterOperand[] Defs(Instruction insn) => Get(ref _defs, insn, OperandRoles.ComputeDefs);
     public RegisterOperand[] Uses(Instruction insn) => Get(ref _uses, insn, OperandRoles.ComputeUses);
-    public IReadOnlyList<MemoryAccess> MemoryAccesses(Instruction insn) => Get(ref _mem, insn, OperandRoles.ComputeMemoryAccesses);
+    public MemoryAccess[] MemoryAccesses(Instruction insn) => Get(ref _mem, insn, OperandRoles.ComputeMemoryAccesses);
 }
 
 public enum AccessKind { Read, Write, ReadWrite, None }

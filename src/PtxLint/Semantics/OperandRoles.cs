@@ -53,7 +53,7 @@ internal static class OperandRoles
         return list.Count == 0 ? Array.Empty<RegisterOperand>() : list.ToArray();
     }
 
-    internal static IReadOnlyList<MemoryAccess> ComputeMemoryAccesses(Instruction insn)
+    internal static MemoryAccess[] ComputeMemoryAccesses(Instruction insn)
     {
         var info = insn.Info;
         List<MemoryAccess>? result = null;
@@ -86,6 +86,6 @@ internal static class OperandRoles
             (result ??= new List<MemoryAccess>(2)).Add(new MemoryAccess(addr, i, space, access, bytes));
             addrOrdinal++;
         }
-        return result ?? (IReadOnlyList<MemoryAccess>)Array.Empty<MemoryAccess>();
+        return result is null ? Array.Empty<MemoryAccess>() : result.ToArray();
     }
 }
