@@ -16,6 +16,9 @@ public sealed class SymbolTable
     private Dictionary<string, PtxFunction>? _functions;
     /// <summary>Register lookups by name, for the names no block-scoped declaration could declare (all, in most functions).</summary>
     private readonly Dictionary<string, RegisterDecl?> _memo = new(StringComparer.Ordinal);
+    private const int RecentSize = 256;
+    private readonly string?[] _recentNames = new string?[RecentSize];
+    private readonly RegisterDecl?[] _recentDecls = new RegisterDecl?[RecentSize];
     /// <summary>No register declaration of the function is block-scoped.</summary>
     private readonly bool _allFlat;
     /// <summary>Every register declaration comes before the first instruction (no "declared after its use" to check).</summary>
@@ -45,13 +48,26 @@ public sealed class SymbolTable
     public RegisterDecl? Register(string name, int instructionIndex)
     {
         RegisterDecl? decl;
-        var memo = _memo;
-        // a name no block-scoped declaration could declare (every name, when no register of the function is
-        // block-scoped) has the same declaration wherever it is asked
-        if (!memo.TryGetValue(name, out decl))
+        // the operands of a function share their name strings: the last answer for this very string object, first
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
+        if (ReferenceEquals(_recentNames[slot], name)) decl = _recentDecls[slot];
+        else
         {
-            decl = Lookup(name, instructionIndex, out bool scoped);
-            if (!scoped) memo[name] = decl;
+            var memo = _memo;
+            // a name no block-scoped declaration could declare (every name, when no register of the function is
+            // block-scoped) has the same declaration wherever it is asked
+            bool anywhere = true;
+            if (!memo.TryGetValue(name, out decl))
+            {
+                decl = Lookup(name, instructionIndex, out bool scoped);
+                if (!scoped) memo[name] = decl;
+                anywhere = !scoped;
+            }
+            if (anywhere)
+            {
+                _recentNames[slot] = name;
+                _recentDecls[slot] = decl;
+            }
         }
         // ptxas reads a function once: a register declared after the instruction is not yet declared there
         if (decl is not null && !_declaredUpFront && instructionIndex >= 0 && instructionIndex < _fn.Instructions.Count && Before(_fn.Instructions[instructionIndex].Span, decl.Span))
