@@ -365,12 +365,23 @@ public sealed class ReachingDefinitions
 
     private int Id(string name)
     {
-        if (_regIds.TryGetValue(name, out var id)) return id;
-        id = _regNames.Count;
-        _regIds[name] = id;
-        _regNames.Add(name);
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
+        if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
+        if (!_regIds.TryGetValue(name, out var id))
+        {
+            id = _regNames.Count;
+            _regIds[name] = id;
+            _regNames.Add(name);
+        }
+        _recentNames[slot] = name;
+        _recentIds[slot] = id;
         return id;
     }
+
+    // the operands of a function share their name strings: the id last found for this very string object, by identity
+    private const int RecentSize = 256;
+    private readonly string?[] _recentNames = new string?[RecentSize];
+    private readonly int[] _recentIds = new int[RecentSize];
 
     private int[] InSet(int block, int reg)
     {
@@ -440,7 +451,12 @@ public sealed class ReachingDefinitions
     public int RegisterCount => _regNames.Count;
 
     /// <summary>The dense id of a register, or -1 when the function never names it.</summary>
-    public int RegisterId(string regName) => _regIds.TryGetValue(regName, out var id) ? id : -1;
+    public int RegisterId(string regName)
+    {
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(regName) & (RecentSize - 1);
+        if (ReferenceEquals(_recentNames[slot], regName)) return _recentIds[slot];
+        return _regIds.TryGetValue(regName, out var id) ? id : -1;
+    }
 
     public string RegisterName(int id) => _regNames[id];
 
