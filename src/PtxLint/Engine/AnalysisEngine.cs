@@ -258,49 +258,64 @@ public sealed class AnalysisEngine
         functionWorkers <= 1 ? 1 : Math.Min(functionWorkers, Math.Max(1, _options.MaxDegreeOfParallelism - Volatile.Read(ref _activeFiles) + 1));
 
     /// <summary>
-    /// The per-function rules over the functions of one module on <paramref name="workers"/> threads. Every function
-    /// gets every admitted rule, then its analyses are released, as in the one-thread loop; each (function, rule) reports
-    /// into its own list, and the lists are appended to the rules' sinks in function order afterwards, so the findings
-    /// and their order are the same as with one thread.
+    /// The per-function rules over the functions of one module, function by function: every admitted rule on a
+    /// function, each analysis dropped after the last rule still to run on the function that declares it, then the
+    /// function's analyses released. With more than one worker, functions run on several threads. Each (function,
+    /// rule) reports into its own list; the lists are appended to the rules' sinks in function order, so the findings
+    /// and their order do not depend on the number of threads.
     /// </summary>
-    private void RunPerFunctionInParallel(PtxModule module, List<(IRule Rule, RuleContext Ctx, List<Finding> Sink)> perFunction, int workers,
+    private void RunPerFunction(PtxModule module, List<(IRule Rule, RuleContext Ctx, List<Finding> Sink)> perFunction, int workers,
         HashSet<IRule> failed, Action<IRule, Exception> onFailure)
     {
-        Interlocked.Increment(ref ModulesCheckedInParallel);
         var fns = module.Functions.Where(f => f.HasBody).ToList();
         int nr = perFunction.Count;
         var sinks = new List<Finding>?[fns.Count * nr];
-        var timings = AnalysisTimings.Current;
         bool IsFailed(IRule r) { lock (failed) return failed.Contains(r); }
-        Parallel.For(0, fns.Count, new ParallelOptions { MaxDegreeOfParallelism = workers },
-            () => (Still: new HashSet<string>(StringComparer.Ordinal), Admitted: new bool[nr], Saved: AnalysisTimings.Current),
-            (fi, _, local) =>
+        void Check(int fi, HashSet<string> still, bool[] admitted)
+        {
+            var fn = fns[fi];
+            for (int k = 0; k < nr; k++)
+                admitted[k] = perFunction[k].Ctx.Admits(fn) && !IsFailed(perFunction[k].Rule);
+            for (int k = 0; k < nr; k++)
             {
-                AnalysisTimings.Current = timings;
-                var fn = fns[fi];
-                var (still, admitted, _) = local;
-                for (int k = 0; k < nr; k++)
-                    admitted[k] = perFunction[k].Ctx.Admits(fn) && !IsFailed(perFunction[k].Rule);
-                for (int k = 0; k < nr; k++)
+                if (!admitted[k]) continue;
+                var rule = perFunction[k].Rule;
+                var sink = new List<Finding>();
+                var ctx = perFunction[k].Ctx.ForFunction(fn, sink);
+                try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
+                catch (Exception e) { lock (failed) if (!failed.Contains(rule)) onFailure(rule, e); }
+                if (sink.Count > 0) sinks[fi * nr + k] = sink;
+                if (_options.KeepModules) continue;
+                // what this rule computed and no rule still to run on the function declares goes now (the
+                // declarations are transitive: a rule that needs an analysis also lists what that one needs)
+                still.Clear();
+                for (int j = k + 1; j < nr; j++)
+                    if (admitted[j]) still.UnionWith(perFunction[j].Rule.Descriptor.Analyses);
+                foreach (var name in rule.Descriptor.Analyses)
+                    if (!still.Contains(name) && name != "facts") fn.Analyses.Drop(name);
+            }
+            if (!_options.KeepModules) fn.ReleaseAnalyses();
+        }
+        if (workers <= 1 || fns.Count < 2)
+        {
+            var still = new HashSet<string>(StringComparer.Ordinal);
+            var admitted = new bool[nr];
+            for (int fi = 0; fi < fns.Count; fi++) Check(fi, still, admitted);
+        }
+        else
+        {
+            Interlocked.Increment(ref ModulesCheckedInParallel);
+            var timings = AnalysisTimings.Current;
+            Parallel.For(0, fns.Count, new ParallelOptions { MaxDegreeOfParallelism = workers },
+                () => (Still: new HashSet<string>(StringComparer.Ordinal), Admitted: new bool[nr], Saved: AnalysisTimings.Current),
+                (fi, _, local) =>
                 {
-                    if (!admitted[k]) continue;
-                    var rule = perFunction[k].Rule;
-                    var sink = new List<Finding>();
-                    var ctx = perFunction[k].Ctx.ForFunction(fn, sink);
-                    try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
-                    catch (Exception e) { lock (failed) if (!failed.Contains(rule)) onFailure(rule, e); }
-                    if (sink.Count > 0) sinks[fi * nr + k] = sink;
-                    if (_options.KeepModules) continue;
-                    still.Clear();
-                    for (int j = k + 1; j < nr; j++)
-                        if (admitted[j]) still.UnionWith(perFunction[j].Rule.Descriptor.Analyses);
-                    foreach (var name in rule.Descriptor.Analyses)
-                        if (!still.Contains(name) && name != "facts") fn.Analyses.Drop(name);
-                }
-                if (!_options.KeepModules) fn.ReleaseAnalyses();
-                return local;
-            },
-            local => AnalysisTimings.Current = local.Saved);
+                    AnalysisTimings.Current = timings;
+                    Check(fi, local.Still, local.Admitted);
+                    return local;
+                },
+                local => AnalysisTimings.Current = local.Saved);
+        }
         for (int k = 0; k < nr; k++)
             for (int fi = 0; fi < fns.Count; fi++)
                 if (sinks[fi * nr + k] is { } s) perFunction[k].Sink.AddRange(s);
@@ -370,37 +385,7 @@ public sealed class AnalysisEngine
         var perFunction = runs.Where(r => r.Rule.Descriptor.PerFunction).ToList();
         // A core no other file is using checks functions of this one too (the last large file of a run, or a run of one).
         int workers = IdleWorkers(functionWorkers);
-        if (perFunction.Count > 0 && workers > 1 && module.Functions.Count(f => f.HasBody) > 1)
-            RunPerFunctionInParallel(module, perFunction, workers, failed, Failed);
-        else if (perFunction.Count > 0)
-        {
-            var still = new HashSet<string>(StringComparer.Ordinal);
-            var admitted = new bool[perFunction.Count];
-            foreach (var fn in module.Functions)
-            {
-                if (!fn.HasBody) continue;
-                for (int k = 0; k < perFunction.Count; k++)
-                    admitted[k] = perFunction[k].Ctx.Admits(fn) && !failed.Contains(perFunction[k].Rule);
-                for (int k = 0; k < perFunction.Count; k++)
-                {
-                    if (!admitted[k]) continue;
-                    var (rule, ctx, _) = perFunction[k];
-                    ctx.OnlyFunction = fn;
-                    try { AnalysisTimings.Measure("rule " + rule.Descriptor.Id, () => rule.Check(ctx)); }
-                    catch (Exception e) { Failed(rule, e); }
-                    finally { ctx.OnlyFunction = null; }
-                    if (_options.KeepModules) continue;
-                    // what this rule computed and no rule still to run on the function declares goes now (the
-                    // declarations are transitive: a rule that needs an analysis also lists what that one needs)
-                    still.Clear();
-                    for (int j = k + 1; j < perFunction.Count; j++)
-                        if (admitted[j]) still.UnionWith(perFunction[j].Rule.Descriptor.Analyses);
-                    foreach (var name in rule.Descriptor.Analyses)
-                        if (!still.Contains(name) && name != "facts") fn.Analyses.Drop(name);
-                }
-                if (!_options.KeepModules) fn.ReleaseAnalyses();
-            }
-        }
+        if (perFunction.Count > 0) RunPerFunction(module, perFunction, workers, failed, Failed);
         foreach (var (rule, _, sink) in runs)
             if (!failed.Contains(rule)) findings.AddRange(sink);
 
