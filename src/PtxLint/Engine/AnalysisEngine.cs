@@ -114,8 +114,10 @@ public sealed class AnalysisEngine
         var timedOut = new ConcurrentBag<string>();
         var timeout = _options.FileTimeout is { } ft && ft > TimeSpan.Zero ? ft : (TimeSpan?)null;
 
-        Parallel.For(0, kept.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism) }, i =>
+        var admission = new InputAdmission(kept);
+        RunFiles(admission.Order, Math.Max(1, _options.MaxDegreeOfParallelism), i =>
         {
+            admission.Enter(i);
             try
             {
                 var path = kept[i];
@@ -187,6 +189,7 @@ public sealed class AnalysisEngine
             }
             finally
             {
+                admission.Leave(i);
                 progress?.Invoke(Interlocked.Increment(ref done), kept.Count);
             }
         });
@@ -216,6 +219,36 @@ public sealed class AnalysisEngine
             Rules = AllRules.Where(d => configs.Count == 0 ? EffectiveLevel(d, null) != Level.None
                     : configs.Any(c => EffectiveLevel(d, c) != Level.None)).ToList(),
         };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for each index of <paramref name="order"/>, in that order, on <paramref name="threads"/>
+    /// dedicated threads (the calling one included). Not pool threads: a file waiting for <see cref="InputAdmission"/>
+    /// blocks its thread, and the pool's threads are left to the functions of the file in flight.
+    /// </summary>
+    private static void RunFiles(int[] order, int threads, Action<int> body)
+    {
+        int next = -1;
+        Exception? failure = null;
+        void Work()
+        {
+            int k;
+            while (Volatile.Read(ref failure) is null && (k = Interlocked.Increment(ref next)) < order.Length)
+            {
+                try { body(order[k]); }
+                catch (Exception e) { Interlocked.CompareExchange(ref failure, e, null); }
+            }
+        }
+        threads = Math.Min(threads, order.Length);
+        var others = new Thread[Math.Max(0, threads - 1)];
+        for (int t = 0; t < others.Length; t++)
+        {
+            others[t] = new Thread(Work) { IsBackground = true, Name = $"ptxlint file worker {t + 1}" };
+            others[t].Start();
+        }
+        Work();
+        foreach (var t in others) t.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>Analyzes text already in memory (tests, editors); <paramref name="notifications"/> collects rule crashes.</summary>
