@@ -949,6 +949,10 @@ internal sealed class WitnessSearch
 
     private readonly Dictionary<EvalKey, (Entry[] Entries, long[] Keys)> _evalCache = new();
 
+    // scratch of one evaluation (a search runs on one thread): the entries as found, and their sort keys
+    private readonly List<Entry> _entries = new();
+    private (long Value, int Index)[] _order = Array.Empty<(long, int)>();
+
     // the iteration numbers of one search's combinations, as cache-key text (made once per combination, not per lookup)
     private readonly Dictionary<Dictionary<Loop, long>, string> _iterationKeys = new(ReferenceEqualityComparer.Instance);
 
@@ -966,12 +970,14 @@ internal sealed class WitnessSearch
     {
         var key = new EvalKey(acc, conditions, IterationKey(iterations), box, allowUnknown);
         if (_evalCache.TryGetValue(key, out var r)) return r;
-        var list = Evaluate(acc, conditions, perThread, iterations, box, bx, by, allowUnknown, invConst, hasOtherInv, size);
+        _entries.Clear();
+        Evaluate(acc, conditions, perThread, iterations, box, bx, by, allowUnknown, invConst, hasOtherInv, size, _entries);
         // sorted by offset, threads of one offset in the order they were made (a stable sort)
-        var entries = list.ToArray();
-        var order = new (long Value, int Index)[entries.Length];
+        var entries = _entries.ToArray();
+        if (_order.Length < entries.Length) _order = new (long Value, int Index)[Math.Max(entries.Length, 2 * _order.Length)];
+        var order = _order;
         for (int i = 0; i < entries.Length; i++) order[i] = (entries[i].Value, i);
-        Array.Sort(order, entries);
+        Array.Sort(order, entries, 0, entries.Length);
         var keys = new long[entries.Length];
         for (int i = 0; i < entries.Length; i++) keys[i] = order[i].Value;
         r = (entries, keys);
@@ -982,10 +988,10 @@ internal sealed class WitnessSearch
 
     private static bool ThreadDependent(Pred p) => p.Atoms().Any(a => (Components(a) & 15) != 0);
 
-    private static List<Entry> Evaluate(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations, (int X, int Y, int Z) box,
-                                        long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size)
+    /// <summary>Adds to <paramref name="list"/> the threads of a box that make the access, in thread order.</summary>
+    private static void Evaluate(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations, (int X, int Y, int Z) box,
+                                 long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size, List<Entry> list)
     {
-        var list = new List<Entry>();
         var t = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = iterations };
         // Conditions that do not depend on the thread are decided once.
         List<ThreadCondition>? common = null;
@@ -995,7 +1001,7 @@ internal sealed class WitnessSearch
             if (ThreadDependent(c.Predicate)) { perThreadConditions.Add(c); continue; }
             var h = c.Holds(t);
             if (h == true) continue;
-            if (h == false || !allowUnknown || !Assumable(c, t)) return list;
+            if (h == false || !allowUnknown || !Assumable(c, t)) return;
             (common ??= new()).Add(c);
         }
         IReadOnlyList<ThreadCondition> none = (IReadOnlyList<ThreadCondition>?)common ?? Array.Empty<ThreadCondition>();
@@ -1019,6 +1025,5 @@ internal sealed class WitnessSearch
                     if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
                     list.Add(new Entry(x, y, z, t.Warp ?? -1, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
                 }
-        return list;
     }
 }
