@@ -71,6 +71,14 @@ public sealed class PTX003IndirectPositionRead : IRule
 
     private sealed record Hit(Instruction Load, ValueSource Pointer, Instruction Store, ValueSource Loaded);
 
+    // a loop, not a lambda in the loop over stores (its closure would be allocated for every instruction)
+    private static bool HasStore(List<Hit> hits, Instruction store)
+    {
+        foreach (var h in hits)
+            if (h.Store == store) return true;
+        return false;
+    }
+
     private static void CheckKernel(RuleContext ctx, PtxFunction fn, Regex pattern)
     {
         var fa = fn.Analyses;
@@ -95,7 +103,7 @@ public sealed class PTX003IndirectPositionRead : IRule
                     var name = SourceName(fn, ptr.Parameter!);
                     if (name is not null && !pattern.IsMatch(name)) continue; // a named size/stride/scale pointer, not a position
                     if (!byLoad.TryGetValue(load, out var list)) { byLoad[load] = list = new List<Hit>(); order.Add(load); }
-                    if (!list.Any(h => h.Store == store)) list.Add(new Hit(load, ptr, store, s));
+                    if (!HasStore(list, store)) list.Add(new Hit(load, ptr, store, s));
                 }
                 break;
             }

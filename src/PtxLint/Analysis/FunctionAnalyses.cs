@@ -103,8 +103,8 @@ public sealed class FunctionAnalyses
         if (!any) foreach (var v in _fn.Module.Globals.Values) if (v.Space.IsShared()) { any = true; break; }
         if (!any) return false;
         foreach (var insn in _fn.Instructions)
-            foreach (var o in insn.Operands)
-                if (NamesShared(o)) return true;
+            for (int k = 0; k < insn.Operands.Count; k++) // by index: a foreach would box the operand array's enumerator
+                if (NamesShared(insn.Operands[k])) return true;
         return false;
     }
 

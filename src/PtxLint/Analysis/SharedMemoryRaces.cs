@@ -145,14 +145,24 @@ public sealed class SharedMemoryRaces
                 if (insn.Opcode == "st" && insn.Operands.Count == 2)
                 {
                     if (insn.Operands[1] is RegisterOperand or ImmediateOperand) stored = values.OfOperand(insn, insn.Operands[1]);
-                    else if (insn.Operands[1] is VectorOperand vec && vec.Elements.All(e => e is RegisterOperand or ImmediateOperand))
-                        storedElements = vec.Elements.Select(e => values.OfOperand(insn, e)!).ToArray();
+                    else if (insn.Operands[1] is VectorOperand vec) storedElements = StoredElements(values, insn, vec);
                 }
                 if (stored is not null) storedElements = new[] { stored };
                 list.Add(new SharedAccess(insn, a, addr, bytes, values.ConditionsOf(insn)) { StoredValue = stored, StoredElements = storedElements });
             }
         }
         return list;
+    }
+
+    /// <summary>The values a vector store writes, element by element; null unless every element is a register or an immediate.
+    /// (Not a lambda in the loop over instructions: its closure would be allocated for every instruction.)</summary>
+    private static Expr[]? StoredElements(SymbolicValues values, Instruction insn, VectorOperand vec)
+    {
+        for (int i = 0; i < vec.Elements.Count; i++)
+            if (vec.Elements[i] is not (RegisterOperand or ImmediateOperand)) return null;
+        var elements = new Expr[vec.Elements.Count];
+        for (int i = 0; i < elements.Length; i++) elements[i] = values.OfOperand(insn, vec.Elements[i])!;
+        return elements;
     }
 
     /// <summary>Every race found, one per pair of instructions, in the order of the second access.</summary>

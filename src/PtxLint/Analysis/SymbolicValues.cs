@@ -427,7 +427,7 @@ public sealed class SymbolicValues
         if (reg.Name == "%laneid") return Expr.Of(Named(AtomKind.LaneId, "lane", u: Uniformity.Varying, evaluable: true));
         if (SpecialRegisters.UniformityOf(reg.Name) == SpecialRegisters.Uniformity.CtaUniform && reg.Name is not ("%smid" or "%nsmid" or "%gridid"))
             return Expr.Of(Named(AtomKind.Special, full));
-        return Expr.Of(Opaque(at, full, () => _fa.Uniformity.OfUse(at, reg), new[] { _cfg.BlockOf(at) }));
+        return Expr.Of(Opaque(at, full, UniformityOfUse(at, reg), new[] { _cfg.BlockOf(at) }));
     }
 
     private Atom Opaque(Instruction origin, string salt, Func<Uniformity> u, IReadOnlyList<BasicBlock> origins)
@@ -492,7 +492,17 @@ public sealed class SymbolicValues
     }
 
     /// <summary>The symbolic value of register <paramref name="reg"/> read at <paramref name="at"/>.</summary>
-    public Expr OfUse(Instruction at, RegisterOperand reg) => Timed ? Time(() => OfUseCore(at, reg)) : OfUseCore(at, reg);
+    public Expr OfUse(Instruction at, RegisterOperand reg) => Timed ? TimedOfUse(at, reg) : OfUseCore(at, reg);
+
+    // The lambdas live in methods of their own: a lambda capturing a parameter allocates its closure on every call of
+    // the method that holds it, whether or not the lambda is made.
+    private Expr TimedOfUse(Instruction at, RegisterOperand reg) => Time(() => OfUseCore(at, reg));
+
+    /// <summary>The uniformity of a use, asked only when an opaque atom's uniformity is wanted.</summary>
+    private Func<Uniformity> UniformityOfUse(Instruction at, RegisterOperand reg) => () => _fa.Uniformity.OfUse(at, reg);
+
+    /// <summary>The uniformity of a definition, asked only when an opaque atom's uniformity is wanted.</summary>
+    private Func<Uniformity> UniformityOfDef(Instruction def) => () => _fa.Uniformity.OfDef(def);
 
     private Expr OfUseCore(Instruction at, RegisterOperand reg)
     {
@@ -501,7 +511,7 @@ public sealed class SymbolicValues
         if (set.Length == 1)
         {
             int d = set[0];
-            if (d < 0) return Expr.Of(Opaque(at, "live-in " + reg.Name, () => _fa.Uniformity.OfUse(at, reg), Array.Empty<BasicBlock>()));
+            if (d < 0) return Expr.Of(Opaque(at, "live-in " + reg.Name, UniformityOfUse(at, reg), Array.Empty<BasicBlock>()));
             var def = _fn.Instructions[d];
             var e = OfDefinition(def, reg.Name);
             // The last value of a loop's definition, read after the loop, is not the per-iteration value.
@@ -511,7 +521,7 @@ public sealed class SymbolicValues
             {
                 if (l.Contains(useBlock)) break;
                 if (VariantIn(e, l))
-                    return Expr.Of(Opaque(at, reg.Name, () => _fa.Uniformity.OfUse(at, reg), new[] { _cfg.BlockOf(def), useBlock }));
+                    return Expr.Of(Opaque(at, reg.Name, UniformityOfUse(at, reg), new[] { _cfg.BlockOf(def), useBlock }));
             }
             return e;
         }
@@ -527,7 +537,7 @@ public sealed class SymbolicValues
         }
         if (same is not null) return same;
         var blocks = set.Where(d => d >= 0).Select(d => _cfg.BlockOf(d)).Append(_cfg.BlockOf(at)).Distinct().ToArray();
-        return Expr.Of(Opaque(at, "merge " + reg.Name, () => _fa.Uniformity.OfUse(at, reg), blocks));
+        return Expr.Of(Opaque(at, "merge " + reg.Name, UniformityOfUse(at, reg), blocks));
     }
 
     /// <summary>The symbolic value of an operand (register, immediate, symbol); null for other operand kinds.</summary>
@@ -671,18 +681,20 @@ public sealed class SymbolicValues
     private static int BitsOf(string? t) => Math.Max(Types.BitWidth(t), 1);
 
     /// <summary>The value definition <paramref name="def"/> writes into register <paramref name="reg"/>.</summary>
-    public Expr OfDefinition(Instruction def, string reg) => Timed ? Time(() => OfDefinitionCore(def, reg)) : OfDefinitionCore(def, reg);
+    public Expr OfDefinition(Instruction def, string reg) => Timed ? TimedOfDefinition(def, reg) : OfDefinitionCore(def, reg);
+
+    private Expr TimedOfDefinition(Instruction def, string reg) => Time(() => OfDefinitionCore(def, reg));
 
     private Expr OfDefinitionCore(Instruction def, string reg)
     {
         long key = Key(def, reg);
         if (_defMemo.TryGetValue(key, out var e)) return e;
         if (_depth > MaxDepth || !_active.Add(key))
-            return Expr.Of(Opaque(def, reg, () => _fa.Uniformity.OfDef(def), new[] { _cfg.BlockOf(def) }));
+            return Expr.Of(Opaque(def, reg, UniformityOfDef(def), new[] { _cfg.BlockOf(def) }));
         _depth++;
         try
         {
-            e = Compute(def, reg) ?? Expr.Of(Opaque(def, reg, () => _fa.Uniformity.OfDef(def), new[] { _cfg.BlockOf(def) }));
+            e = Compute(def, reg) ?? Expr.Of(Opaque(def, reg, UniformityOfDef(def), new[] { _cfg.BlockOf(def) }));
         }
         finally
         {
@@ -877,16 +889,16 @@ public sealed class SymbolicValues
     private Pred PredicateValue(Instruction at, RegisterOperand reg)
     {
         var set = _defs.ReachingIndices(at, reg.Name);
-        if (set.Length != 1 || set[0] < 0) return new UnknownPred(at, () => _fa.Uniformity.OfUse(at, reg));
+        if (set.Length != 1 || set[0] < 0) return new UnknownPred(at, UniformityOfUse(at, reg));
         var def = _fn.Instructions[set[0]];
         long key = Key(def, reg.Name);
         if (_predMemo.TryGetValue(key, out var memo)) return memo;
-        if (_depth > MaxDepth || !_active.Add(key ^ 0x5555)) return new UnknownPred(def, () => _fa.Uniformity.OfDef(def));
+        if (_depth > MaxDepth || !_active.Add(key ^ 0x5555)) return new UnknownPred(def, UniformityOfDef(def));
         _depth++;
         Pred result;
         try
         {
-            result = ComputePred(def, reg.Name) ?? new UnknownPred(def, () => _fa.Uniformity.OfDef(def));
+            result = ComputePred(def, reg.Name) ?? new UnknownPred(def, UniformityOfDef(def));
         }
         finally
         {

@@ -384,10 +384,18 @@ public sealed class UniformityInfo
         else
         {
             // Only when some input is thread-dependent: otherwise the ordinary meet already says uniform.
-            r = forms.OfDef(insn) is { IsUniform: true } && insn.Uses.Any(u => !u.IsSpecial && forms.OfUse(insn, u) is { IsUniform: false });
+            r = forms.OfDef(insn) is { IsUniform: true } && ReadsNonUniformForm(forms, insn);
         }
         _sameBase[insn.Index] = r;
         return r;
+    }
+
+    // a loop, not a lambda: a lambda capturing the instruction would allocate its closure on every call of the caller
+    private static bool ReadsNonUniformForm(LinearForms forms, Instruction insn)
+    {
+        foreach (var u in insn.Uses)
+            if (!u.IsSpecial && forms.OfUse(insn, u) is { IsUniform: false }) return true;
+        return false;
     }
 
     /// <summary>

@@ -637,8 +637,10 @@ public static class IsaValidator
     {
         // the common operands are walked without an iterator (this runs for every instruction)
         if (insn.Guard is { } g && Undeclared(insn, g, symbols) is { } pg) return pg;
-        foreach (var o in insn.Operands)
+        var operands = insn.Operands;
+        for (int k = 0; k < operands.Count; k++)
         {
+            var o = operands[k];
             switch (o)
             {
                 case RegisterOperand r:
@@ -822,6 +824,14 @@ public static class IsaValidator
         return null;
     }
 
+    /// <summary>The function's <c>.reg</c> parameter of this name (a loop: a lambda capturing the name would be allocated on every register checked).</summary>
+    private static Parameter? RegisterParameter(PtxFunction fn, string name)
+    {
+        foreach (var p in fn.Parameters)
+            if (p.Name == name && p.Space == StateSpace.Reg) return p;
+        return null;
+    }
+
     private static IsaProblem? CheckRegister(Instruction insn, RegisterOperand r, string? type, bool relaxed, bool dest, int index)
     {
         if (r.IsSpecial)
@@ -834,7 +844,7 @@ public static class IsaValidator
         if (type is null) return null;
         var decl = insn.Function.Analyses.Symbols.Register(r.Name, insn.Index);
         string? regType = decl?.TypeName;
-        if (decl is null && insn.Function.Parameters.FirstOrDefault(p => p.Name == r.Name && p.Space == StateSpace.Reg) is { } rp) regType = rp.TypeName;
+        if (decl is null && RegisterParameter(insn.Function, r.Name) is { } rp) regType = rp.TypeName;
         if (regType is null || regType.Length == 0) return null;
         // a vector register (.reg .v2 .b32 v): its components (v.x) are elements; the whole register is not checked here
         if (decl is not null && decl.Bits != Types.BitWidth(regType) && r.Component is null) return null;
