@@ -126,10 +126,8 @@ public sealed class AnalysisEngine
                 InputReader.EncodingProblem? encoding;
                 try
                 {
-                    var info = new FileInfo(path);
                     // a symbolic link counts (and is limited) by the file it points to, not by its own few bytes
-                    if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
-                    length = info.Length;
+                    length = InputReader.TargetInfo(path).Length;
                     var (limit, limitName, where) = MaxFileSizeFor(configs[i]);
                     if (limit > 0 && length > limit)
                     {

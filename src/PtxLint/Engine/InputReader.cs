@@ -19,6 +19,13 @@ public static class InputReader
     /// <summary>The first invalid UTF-8 byte of a file: where it is and a message for the PTX000 finding.</summary>
     public sealed record EncodingProblem(SourceSpan Span, long ByteOffset, string Message);
 
+    /// <summary>The file <paramref name="path"/> reads: a symbolic link by its final target (so it counts, and is limited, by that file's size).</summary>
+    internal static FileInfo TargetInfo(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : info;
+    }
+
     public static string Read(string path, out EncodingProblem? problem)
     {
         var bytes = File.ReadAllBytes(path);
