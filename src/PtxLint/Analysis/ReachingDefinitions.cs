@@ -31,16 +31,19 @@ public sealed class ReachingDefinitions
     private readonly int[] _defStart, _defFlat;
     private readonly int[] _useStart, _useFlat;
     private readonly int[][] _useSets;             // per use slot: sorted reaching def indices
-    private readonly List<Instruction>?[] _defUses; // per def slot
+    // Def-use chains, flat: the instruction indices that read def slot k are _duFlat[_duStart[k] .. _duStart[k+1]),
+    // in source order (one array for the function, not a list per definition).
+    private readonly int[] _duStart, _duFlat;
+    // { i } for each instruction i that defines a register, made once (every set that holds only that definition shares it)
+    private readonly int[]?[] _single;
     private readonly int[][] _liveIn;    // per block: sorted register ids live into the block
     private readonly int[][][] _in;      // per block, aligned with _liveIn: reaching def sets at block entry
     private List<Instruction>[]? _defsOfReg;
     // Registers in SSA form (see the constructor's summary) are not in _liveIn/_in: _ssaDef[r] is the one definition
-    // (-1 for the others), _ssaSet[r] the set { that definition }, and _ssaLive[r], computed on first ask, the sorted
-    // ids of the blocks the register is live into.
+    // (-1 for the others), whose set is Single(_ssaDef[r]), and _ssaLive[r], computed on first ask, the sorted ids of
+    // the blocks the register is live into.
     private readonly DominatorTree? _dom;
     private readonly int[] _ssaDef;
-    private readonly int[]?[] _ssaSet;
     private int[]?[]? _ssaLive;
     private int[]? _walkMark;
     private Stack<BasicBlock>? _walkStack;
@@ -66,8 +69,15 @@ public sealed class ReachingDefinitions
         _regNames = new List<string>(expect);
         _useStart = new int[n + 1];
         _defStart = new int[n + 1];
-        var useFlat = new int[Math.Max(16, 2 * n)];
-        var defFlat = new int[Math.Max(16, n)];
+        // sized by the operands (an upper bound: a register read twice by one instruction is one use), never resized
+        long maxUses = 0, maxDefs = 0;
+        for (int i = 0; i < n; i++)
+        {
+            maxUses += insns[i].Uses.Length;
+            maxDefs += insns[i].Defs.Length;
+        }
+        var useFlat = maxUses == 0 ? Empty : new int[maxUses];
+        var defFlat = maxDefs == 0 ? Empty : new int[maxDefs];
         int nu = 0, nd = 0;
         for (int i = 0; i < n; i++)
         {
@@ -81,10 +91,10 @@ public sealed class ReachingDefinitions
         }
         _useStart[n] = nu;
         _defStart[n] = nd;
-        _useFlat = useFlat.Length == nu ? useFlat : useFlat[..nu];
-        _defFlat = defFlat.Length == nd ? defFlat : defFlat[..nd];
+        _useFlat = useFlat;
+        _defFlat = defFlat;
         _useSets = new int[nu][];
-        _defUses = new List<Instruction>?[nd];
+        _single = new int[n][];
 
         var blocks = cfg.Blocks;
         int nb = blocks.Count;
@@ -95,7 +105,6 @@ public sealed class ReachingDefinitions
         Array.Fill(ssaDef, -1);
         if (dominators is not null) ClassifySsa(dominators, ssaDef);
         _ssaDef = ssaDef;
-        _ssaSet = new int[R][];
         var dense = new int[R];     // register id -> index among the registers that take the dataflow, or -1
         var denseRegs = new List<int>();
         for (int r = 0; r < R; r++)
@@ -159,10 +168,11 @@ public sealed class ReachingDefinitions
             }
         }
         _liveIn = new int[nb][];
+        var list = new List<int>();
         for (int bi = 0; bi < nb; bi++)
         {
             var bits = liveIn[bi];
-            var list = new List<int>();
+            list.Clear();
             for (int w = 0; w < W; w++)
             {
                 var v = bits[w];
@@ -191,9 +201,9 @@ public sealed class ReachingDefinitions
                 {
                     if (dense[r] < 0) continue;
                     d ??= new Dictionary<int, (int[], bool)>();
-                    if (!guarded) d[r] = (new[] { i }, true);
-                    else if (d.TryGetValue(r, out var prev)) d[r] = (Union(prev.Gen, new[] { i }), prev.Killed);
-                    else d[r] = (new[] { i }, false);
+                    if (!guarded) d[r] = (Single(i), true);
+                    else if (d.TryGetValue(r, out var prev)) d[r] = (Union(prev.Gen, Single(i)), prev.Killed);
+                    else d[r] = (Single(i), false);
                 }
             }
             gen[bi] = d;
@@ -246,26 +256,54 @@ public sealed class ReachingDefinitions
                 for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
                 {
                     int r = _useFlat[j];
-                    var set = ssaDef[r] >= 0 ? SsaSet(r) : cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r);
+                    var set = ssaDef[r] >= 0 ? Single(ssaDef[r]) : cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r);
                     _useSets[j] = set;
-                    foreach (var d in set)
-                    {
-                        if (d < 0) continue;
-                        int k3 = DefSlot(d, r);
-                        if (k3 < 0) continue;
-                        (_defUses[k3] ??= new List<Instruction>()).Add(insns[i]);
-                    }
                 }
                 bool guarded = insns[i].Guard is not null;
                 foreach (var r in DefsAt(i))
                 {
                     if (ssaDef[r] >= 0) continue;
-                    if (!guarded) cur[r] = new[] { i };
-                    else cur[r] = Union(cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r), new[] { i });
+                    if (!guarded) cur[r] = Single(i);
+                    else cur[r] = Union(cur.TryGetValue(r, out var s) ? s : InSet(b.Id, r), Single(i));
                 }
             }
         }
+        // invert into def-use chains: count the readers of each def slot, then fill in the same (source) order
+        _duStart = new int[nd + 1];
+        InvertUses(blocks, null);
+        for (int k = 0; k < nd; k++) _duStart[k + 1] += _duStart[k];
+        _duFlat = _duStart[nd] == 0 ? Empty : new int[_duStart[nd]];
+        var fill = _duStart[nd] == 0 ? Empty : _duStart[..nd];
+        InvertUses(blocks, fill);
     }
+
+    /// <summary>
+    /// Walks every (def slot, reading instruction) pair in source order: counts the readers of each slot into
+    /// _duStart[slot + 1] (<paramref name="fill"/> null), or writes each reader at fill[slot]++ of _duFlat.
+    /// </summary>
+    private void InvertUses(IReadOnlyList<BasicBlock> blocks, int[]? fill)
+    {
+        foreach (var b in blocks)
+            for (int i = b.Start; i < b.End; i++)
+                for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
+                {
+                    int r = _useFlat[j];
+                    foreach (var d in _useSets[j])
+                    {
+                        if (d < 0) continue;
+                        int k = DefSlot(d, r);
+                        if (k < 0) continue;
+                        if (fill is null) _duStart[k + 1]++;
+                        else _duFlat[fill[k]++] = i;
+                    }
+                }
+    }
+
+    /// <summary>The set { <paramref name="i"/> } of one definition, shared by every set that holds only it.</summary>
+    private int[] Single(int i) => _single[i] ??= new[] { i };
+
+    /// <summary>The indices of the instructions that read def slot <paramref name="k"/>, in source order.</summary>
+    private ReadOnlySpan<int> UsersOfSlot(int k) => _duFlat.AsSpan(_duStart[k], _duStart[k + 1] - _duStart[k]);
 
     /// <summary>
     /// Sets <paramref name="ssaDef"/>[r] to the definition of each register with one unguarded definition, in a
@@ -302,8 +340,6 @@ public sealed class ReachingDefinitions
         }
     }
 
-    private int[] SsaSet(int r) => _ssaSet[r] ??= new[] { _ssaDef[r] };
-
     /// <summary>
     /// The sorted ids of the blocks a register in SSA form is live into: those on the way back from each block that uses
     /// it (other than its definition's) to its definition's block, which the walk does not enter.
@@ -314,8 +350,8 @@ public sealed class ReachingDefinitions
         if (_ssaLive[r] is { } known) return known;
         int d = _ssaDef[r];
         int defBlock = _cfg.BlockOf(d).Id;
-        var uses = _defUses[DefSlot(d, r)];
-        if (uses is null) return _ssaLive[r] = Empty;
+        var uses = UsersOfSlot(DefSlot(d, r));
+        if (uses.IsEmpty) return _ssaLive[r] = Empty;
         var blocks = _cfg.Blocks;
         var mark = _walkMark ??= new int[blocks.Count]; // register id + 1 of the last walk that reached the block
         int stamp = r + 1;
@@ -386,7 +422,7 @@ public sealed class ReachingDefinitions
     private int[] InSet(int block, int reg)
     {
         if (_ssaDef[reg] >= 0)
-            return Array.BinarySearch(SsaLive(reg), block) >= 0 && _dom!.IsReachable(_cfg.Blocks[block]) ? SsaSet(reg) : Empty;
+            return Array.BinarySearch(SsaLive(reg), block) >= 0 && _dom!.IsReachable(_cfg.Blocks[block]) ? Single(_ssaDef[reg]) : Empty;
         int j = Array.BinarySearch(_liveIn[block], reg);
         return j >= 0 ? _in[block][j] : Empty;
     }
@@ -480,7 +516,7 @@ public sealed class ReachingDefinitions
         var insns = _fn.Instructions;
         for (int k = b.Start; k < i; k++)
             if (DefSlot(k, r) >= 0)
-                set = insns[k].Guard is null ? new[] { k } : Union(set, new[] { k });
+                set = insns[k].Guard is null ? Single(k) : Union(set, Single(k));
         return set;
     }
 
@@ -496,7 +532,7 @@ public sealed class ReachingDefinitions
         var insns = _fn.Instructions;
         for (int k = b.Start; k < b.End; k++)
             if (DefSlot(k, r) >= 0)
-                set = insns[k].Guard is null ? new[] { k } : Union(set, new[] { k });
+                set = insns[k].Guard is null ? Single(k) : Union(set, Single(k));
         _outCache[(b.Id, r)] = set;
         return set;
     }
@@ -526,21 +562,28 @@ public sealed class ReachingDefinitions
         if (r < 0) return Array.Empty<Instruction>();
         int k = DefSlot(def.Index, r);
         if (k < 0) return Array.Empty<Instruction>();
-        var l = _defUses[k];
-        if (l is null) return Array.Empty<Instruction>();
-        return l;
+        return Instructions(UsersOfSlot(k));
+    }
+
+    private Instruction[] Instructions(ReadOnlySpan<int> indices)
+    {
+        if (indices.IsEmpty) return Array.Empty<Instruction>();
+        var insns = _fn.Instructions;
+        var result = new Instruction[indices.Length];
+        for (int j = 0; j < indices.Length; j++) result[j] = insns[indices[j]];
+        return result;
     }
 
     /// <summary>
-    /// For an instruction that writes one register: true, with the instructions that read it in source order (null
-    /// when none), without an enumerator; false for the others (ask <see cref="UsersOf"/>).
+    /// For an instruction that writes one register: true, with the indices of the instructions that read it in source
+    /// order, without an allocation; false for the others (ask <see cref="UsersOf"/>).
     /// </summary>
-    internal bool TryUsersOfOne(Instruction def, out List<Instruction>? users)
+    internal bool TryUsersOfOne(Instruction def, out ReadOnlySpan<int> users)
     {
         int start = _defStart[def.Index];
-        users = null;
+        users = default;
         if (_defStart[def.Index + 1] - start != 1) return false;
-        users = _defUses[start];
+        users = UsersOfSlot(start);
         return true;
     }
 
@@ -549,10 +592,10 @@ public sealed class ReachingDefinitions
     {
         int start = _defStart[def.Index], end = _defStart[def.Index + 1];
         if (end - start == 0) return Array.Empty<Instruction>();
-        if (end - start == 1) return _defUses[start] ?? (IEnumerable<Instruction>)Array.Empty<Instruction>();
+        if (end - start == 1) return Instructions(UsersOfSlot(start));
         var set = new SortedSet<int>();
         for (int k = start; k < end; k++)
-            if (_defUses[k] is { } l) foreach (var u in l) set.Add(u.Index);
+            foreach (var u in UsersOfSlot(k)) set.Add(u);
         return set.Select(i => _fn.Instructions[i]);
     }
 

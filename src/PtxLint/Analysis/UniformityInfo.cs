@@ -651,8 +651,11 @@ public sealed class UniformityInfo
         {
             if (_defs.TryUsersOfOne(d, out var users))
             {
-                if (users is null) return;
-                for (int j = 0; j < users.Count; j++) Push(users[j]);
+                for (int j = 0; j < users.Length; j++)
+                {
+                    int x = users[j];
+                    if (!queued[x]) { queued[x] = true; queue.Enqueue(x); }
+                }
                 return;
             }
             foreach (var u in _defs.UsersOf(d)) Push(u);

@@ -51,6 +51,13 @@ public sealed class RegisterOperand : Operand
     public string FullName => Component is null ? Name : Name + "." + Component;
     internal override void CollectRegisters(List<RegisterOperand> into) => into.Add(this);
     public override string ToString() => (Negated ? "!" : "") + FullName;
+
+    private RegisterOperand[]? _alone;
+    /// <summary>
+    /// The array { this }, made once: the defs or uses of every instruction that names only this register share it (the
+    /// operand is shared by its function's mentions; a benign race between threads makes two equal arrays at worst).
+    /// </summary>
+    internal RegisterOperand[] Alone => _alone ??= new[] { this };
 }
 
 public sealed class ImmediateOperand : Operand

@@ -34,7 +34,7 @@ internal static class OperandRoles
         list.Clear();
         for (int i = 0; i < n; i++) insn.Operands[i].CollectRegisters(list);
         list.RemoveAll(static r => r.IsSpecial);
-        return list.Count == 0 ? Array.Empty<RegisterOperand>() : list.ToArray();
+        return list.Count switch { 0 => Array.Empty<RegisterOperand>(), 1 => list[0].Alone, _ => list.ToArray() };
     }
 
     internal static RegisterOperand[] ComputeUses(Instruction insn)
@@ -50,7 +50,7 @@ internal static class OperandRoles
             if (i < n && !dstRead) continue;
             ops[i].CollectRegisters(list);
         }
-        return list.Count == 0 ? Array.Empty<RegisterOperand>() : list.ToArray();
+        return list.Count switch { 0 => Array.Empty<RegisterOperand>(), 1 => list[0].Alone, _ => list.ToArray() };
     }
 
     internal static MemoryAccess[] ComputeMemoryAccesses(Instruction insn)
