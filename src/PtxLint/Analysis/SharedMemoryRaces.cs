@@ -324,14 +324,14 @@ public sealed class SharedMemoryRaces
             // A loop's exit test, for an access after the loop: it held at some iteration, its loop-variant part says nothing.
             bool exitTest = false;
             for (var l = _fa.Loops.LoopOf(_fa.Cfg.BlockOf(br)); l is not null && !exitTest; l = l.Parent)
-                exitTest = !l.Contains(_fa.Cfg.BlockOf(acc.Instruction)) && pred.Atoms().Any(x => x.IsVariantIn(l));
+                exitTest = !l.Contains(_fa.Cfg.BlockOf(acc.Instruction)) && Pred.AnyVariantIn(pred, l);
             if (exitTest) continue;
             if (!same)
             {
                 // Evaluated in an earlier iteration: only its loop-invariant part still holds.
                 bool variant = false;
                 for (var l = _fa.Loops.LoopOf(_fa.Cfg.BlockOf(br)); l is not null && !variant; l = l.Parent)
-                    variant = pred.Atoms().Any(x => x.IsVariantIn(l));
+                    variant = Pred.AnyVariantIn(pred, l);
                 if (variant) continue;
             }
             list.Add(new ThreadCondition(pred, taken, br));
@@ -532,8 +532,10 @@ internal sealed class WitnessSearch
             foreach (var (atom, _) in e.Terms)
                 CollectLoops(atom, loops);
         foreach (var (ca, cb) in conditionSets)
-            foreach (var c in ca.Concat(cb))
-                CollectLoops(c.Predicate, loops);
+        {
+            for (int k = 0; k < ca.Count; k++) CollectLoops(ca[k].Predicate, loops);
+            for (int k = 0; k < cb.Count; k++) CollectLoops(cb[k].Predicate, loops);
+        }
         // A pair one iteration apart needs the loop to run twice: enumerate its iteration number even when no address uses it.
         if (innermostSync is not null && relation[innermostSync] is 1 or -1 && !loops.Contains(innermostSync)) loops.Add(innermostSync);
         var combos = IterationCombos(loops, relation, loopsA, loopsB);
@@ -546,8 +548,12 @@ internal sealed class WitnessSearch
         foreach (var e in new[] { varA, varB })
             foreach (var (atom, _) in e.Terms) mask |= Components(atom);
         foreach (var (ca, cb) in usable)
-            foreach (var c in ca.Concat(cb))
-                foreach (var atom in c.Predicate.Atoms()) mask |= Components(atom);
+        {
+            for (int k = 0; k < ca.Count; k++)
+                foreach (var atom in ca[k].Predicate.Atoms()) mask |= Components(atom);
+            for (int k = 0; k < cb.Count; k++)
+                foreach (var atom in cb[k].Predicate.Atoms()) mask |= Components(atom);
+        }
         if ((mask & 8) != 0) mask = (mask & 7) | 1; // %laneid: the linear index, x first
         if (mask == 0) mask = 1;
         int dims = (mask & 4) != 0 ? 3 : (mask & 2) != 0 ? 2 : 1;

@@ -264,8 +264,21 @@ public abstract class Pred
     /// <summary>The uniformity of the value over the CTA (Uniform for comparisons of thread-invariant values).</summary>
     public abstract Uniformity Uniformity { get; }
 
-    /// <summary>The atoms the predicate compares (none for unknown and constant predicates).</summary>
-    public virtual IEnumerable<Atom> Atoms() => Array.Empty<Atom>();
+    private Atom[]? _atoms;
+
+    /// <summary>The atoms the predicate compares (none for unknown and constant predicates), in operand order; one
+    /// array per predicate (predicates are immutable), not to be changed.</summary>
+    public Atom[] Atoms() => _atoms ??= CollectAtoms();
+
+    protected virtual Atom[] CollectAtoms() => Array.Empty<Atom>();
+
+    /// <summary>True when an atom of <paramref name="p"/> changes between iterations of <paramref name="loop"/>.</summary>
+    internal static bool AnyVariantIn(Pred p, Loop loop)
+    {
+        foreach (var a in p.Atoms())
+            if (a.IsVariantIn(loop)) return true;
+        return false;
+    }
 
     private sealed class ConstPred(bool value) : Pred
     {
@@ -283,7 +296,7 @@ public sealed class NotPred(Pred operand) : Pred
     public Pred Operand { get; } = operand;
     public override bool? Evaluate(ThreadBinding t) => Operand.Evaluate(t) is bool b ? !b : null;
     public override Uniformity Uniformity => Operand.Uniformity;
-    public override IEnumerable<Atom> Atoms() => Operand.Atoms();
+    protected override Atom[] CollectAtoms() => Operand.Atoms();
     public override string ToString() => $"!({Operand})";
 }
 
@@ -312,7 +325,14 @@ public sealed class ComparePred(string op, bool signed, Expr a, Expr b) : Pred
         };
     }
 
-    public override IEnumerable<Atom> Atoms() => A.Terms.Concat(B.Terms).Select(t => t.Atom);
+    protected override Atom[] CollectAtoms()
+    {
+        if (A.Terms.Length + B.Terms.Length == 0) return Array.Empty<Atom>();
+        var atoms = new Atom[A.Terms.Length + B.Terms.Length];
+        for (int i = 0; i < A.Terms.Length; i++) atoms[i] = A.Terms[i].Atom;
+        for (int i = 0; i < B.Terms.Length; i++) atoms[A.Terms.Length + i] = B.Terms[i].Atom;
+        return atoms;
+    }
 
     public override string ToString() => $"{A} {Op switch { "eq" => "==", "ne" => "!=", "lt" or "lo" => "<", "le" or "ls" => "<=", "gt" or "hi" => ">", "ge" or "hs" => ">=", _ => Op }} {B}";
 }
@@ -337,7 +357,17 @@ public sealed class BinaryPred(string op, Pred a, Pred b) : Pred
         };
     }
 
-    public override IEnumerable<Atom> Atoms() => A.Atoms().Concat(B.Atoms());
+    protected override Atom[] CollectAtoms()
+    {
+        var a = A.Atoms();
+        var b = B.Atoms();
+        if (b.Length == 0) return a;
+        if (a.Length == 0) return b;
+        var atoms = new Atom[a.Length + b.Length];
+        a.CopyTo(atoms, 0);
+        b.CopyTo(atoms, a.Length);
+        return atoms;
+    }
 
     public override string ToString() => $"({A}) {Op} ({B})";
 }
@@ -983,7 +1013,7 @@ public sealed class SymbolicValues
             // Leaving a loop: the exit test held at some iteration; its loop-variant part says nothing about the thread.
             if (own is not null)
                 for (var l = _fa.Loops.LoopOf(idom!); l is not null; l = l.Parent)
-                    if (!l.Contains(x) && own.Predicate.Atoms().Any(a => a.IsVariantIn(l))) { own = null; break; }
+                    if (!l.Contains(x) && Pred.AnyVariantIn(own.Predicate, l)) { own = null; break; }
             if (own is null) _blockConditions[x.Id] = parent;
             else
             {
