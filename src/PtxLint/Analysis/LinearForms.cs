@@ -78,11 +78,13 @@ public sealed class LinearForms
     private readonly FunctionAnalyses _fa;
     private readonly PtxFunction _fn;
     private readonly ReachingDefinitions _defs;
-    private readonly Dictionary<int, LinearForm?> _memo = new();
+    // per instruction index, made on first use (dense: most instructions of a function get asked about)
+    private LinearForm?[]? _memo;
+    private bool[]? _memoKnown;
     private readonly Dictionary<string, LinearForm> _assume = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _vnIntern = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, int> _vnOfDef = new();
-    private readonly Dictionary<int, bool> _uniformMemo = new();
+    private int[]? _vnOfDef;        // value number + 1; 0 = not numbered yet
+    private sbyte[]? _uniformMemo;  // 0 = not asked, 1 = no, 2 = yes
     // merged values by their reaching-definition set (the analysis shares one array per set) and register
     private readonly Dictionary<int[], Dictionary<string, LinearForm>> _phiMemo = new(ReferenceEqualityComparer.Instance);
 
@@ -170,9 +172,16 @@ public sealed class LinearForms
 
     private LinearForm? OfDef(Instruction def, int depth)
     {
-        if (_assume.Count == 0 && _memo.TryGetValue(def.Index, out var m)) return m;
+        int n = _fn.Instructions.Count;
+        var memo = _memo ??= new LinearForm?[n];
+        var known = _memoKnown ??= new bool[n];
+        if (_assume.Count == 0 && known[def.Index]) return memo[def.Index];
         var f = OfDefUncached(def, depth);
-        if (_assume.Count == 0) _memo[def.Index] = f;
+        if (_assume.Count == 0)
+        {
+            memo[def.Index] = f;
+            known[def.Index] = true;
+        }
         return f;
     }
 
@@ -231,7 +240,8 @@ public sealed class LinearForms
     private bool IsSyntacticallyUniformDef(Instruction def, int depth = 0)
     {
         if (!_fn.IsEntry) return false;
-        if (_uniformMemo.TryGetValue(def.Index, out var m)) return m;
+        var uniformMemo = _uniformMemo ??= new sbyte[_fn.Instructions.Count];
+        if (uniformMemo[def.Index] != 0) return uniformMemo[def.Index] == 2;
         if (depth > 32) return false;
         var info = def.Info;
         bool ok = def.Guard is null && info.Known && info.Flow == FlowKind.None && info.Sync == SyncKind.None
@@ -252,7 +262,7 @@ public sealed class LinearForms
                 if (set.Length != 1 || set[0] < 0 || !IsSyntacticallyUniformDef(_fn.Instructions[set[0]], depth + 1)) { ok = false; break; }
             }
         }
-        _uniformMemo[def.Index] = ok;
+        uniformMemo[def.Index] = ok ? (sbyte)2 : (sbyte)1;
         return ok;
     }
 
@@ -268,7 +278,8 @@ public sealed class LinearForms
 
     private int ValueNumber(Instruction def, int depth)
     {
-        if (_vnOfDef.TryGetValue(def.Index, out var memo)) return memo;
+        var vnOfDef = _vnOfDef ??= new int[_fn.Instructions.Count];
+        if (vnOfDef[def.Index] != 0) return vnOfDef[def.Index] - 1;
         string key;
         var info = def.Info;
         if (depth > 24 || def.Guard is not null || def.Defs.Length != 1)
@@ -278,7 +289,7 @@ public sealed class LinearForms
                     && !Types.IsFloat(def.Modifiers[0]) && !Types.IsFloat(def.Modifiers[1]))
         {
             var k = OperandNumber(def, def.Operands[1], depth);
-            if (k.StartsWith('n') && int.TryParse(k.AsSpan(1), out var same)) { _vnOfDef[def.Index] = same; return same; }
+            if (k.StartsWith('n') && int.TryParse(k.AsSpan(1), out var same)) { vnOfDef[def.Index] = same + 1; return same; }
             key = k;
         }
         else if (info.Mem == MemKind.Load && def.Opcode == "ld" && def.MemoryAccesses is [{ Space: StateSpace.Param, Address: { BaseSymbol: { } ps, BaseRegister: null } a }]
@@ -293,7 +304,7 @@ public sealed class LinearForms
         }
         else key = "d:" + def.Index;
         int id = Intern(key);
-        _vnOfDef[def.Index] = id;
+        vnOfDef[def.Index] = id + 1;
         return id;
     }
 

@@ -294,9 +294,13 @@ public sealed class SharedMemoryRaces
     {
         var result = new List<(IReadOnlyList<ThreadCondition>, IReadOnlyList<ThreadCondition>)>();
         var sb = StartsOf(b.Instruction);
-        foreach (var st in StartsOf(a.Instruction))
+        var sa = StartsOf(a.Instruction);
+        for (int i = 0; i < sa.Count; i++)
         {
-            if (!sb.Any(x => x.Start == st.Start)) continue;
+            var st = sa[i];
+            bool both = false;
+            for (int j = 0; j < sb.Count && !both; j++) both = sb[j].Start == st.Start;
+            if (!both) continue;
             result.Add((Conditions(a, st.Start), Conditions(b, st.Start)));
             if (result.Count >= 4) break;
         }

@@ -189,7 +189,7 @@ public sealed class UniformityInfo
         return Types.BitWidth(a) == Types.BitWidth(b) && !Types.IsFloat(a) && !Types.IsFloat(b);
     }
 
-    private readonly Dictionary<int, int> _butterflyMemo = new();
+    private int[]? _butterflyMemo; // per instruction index: the offsets + 1; 0 = not computed
 
     /// <summary>
     /// For <c>d = op(x, s)</c> with a commutative op (a table column), or <c>d = selp(x, s, setp.cmp(x, s))</c> (a max or
@@ -200,9 +200,10 @@ public sealed class UniformityInfo
     /// </summary>
     private int ButterflyOffsets(Instruction d, int depth)
     {
-        if (_butterflyMemo.TryGetValue(d.Index, out var memo)) return memo;
+        var memo = _butterflyMemo ??= new int[_fn.Instructions.Count];
+        if (memo[d.Index] != 0) return memo[d.Index] - 1;
         int r = ButterflyOffsetsUncached(d, depth);
-        _butterflyMemo[d.Index] = r;
+        memo[d.Index] = r + 1;
         return r;
     }
 
@@ -350,7 +351,7 @@ public sealed class UniformityInfo
         return form is not null && form.IsWarpAlignedThreadIndex(AssumesWarpRows);
     }
 
-    private Dictionary<int, bool>? _sameBase;
+    private sbyte[]? _sameBase; // per instruction index: 0 = not computed, 1 = no, 2 = yes
 
     /// <summary>
     /// <c>setp.cmp p, a, b</c> where a and b differ by a CTA-uniform amount (<see cref="LinearForms"/>): the same
@@ -371,8 +372,8 @@ public sealed class UniformityInfo
         for (int i = 1; i < insn.Operands.Count; i++)
             if (insn.Operands[i] is RegisterOperand ri && !ri.IsSpecial && UseValue(insn, ri, null, ref dummy) != Uniformity.Uniform) varyingInputs++;
         if (varyingInputs < 2) return false;
-        _sameBase ??= new Dictionary<int, bool>();
-        if (_sameBase.TryGetValue(insn.Index, out var memo)) return memo;
+        var sameBase = _sameBase ??= new sbyte[_fn.Instructions.Count];
+        if (sameBase[insn.Index] != 0) return sameBase[insn.Index] == 2;
         bool r = false;
         var forms = _fa.LinearForms;
         if (setp)
@@ -386,7 +387,7 @@ public sealed class UniformityInfo
             // Only when some input is thread-dependent: otherwise the ordinary meet already says uniform.
             r = forms.OfDef(insn) is { IsUniform: true } && ReadsNonUniformForm(forms, insn);
         }
-        _sameBase[insn.Index] = r;
+        sameBase[insn.Index] = r ? (sbyte)2 : (sbyte)1;
         return r;
     }
 
