@@ -537,8 +537,8 @@ internal sealed class WitnessSearch
                 CollectLoops(atom, loops);
         foreach (var (ca, cb) in conditionSets)
         {
-            for (int k = 0; k < ca.Count; k++) CollectLoops(ca[k].Predicate, loops);
-            for (int k = 0; k < cb.Count; k++) CollectLoops(cb[k].Predicate, loops);
+            CollectLoops(ca, loops);
+            CollectLoops(cb, loops);
         }
         // A pair one iteration apart needs the loop to run twice: enumerate its iteration number even when no address uses it.
         if (innermostSync is not null && relation[innermostSync] is 1 or -1 && !loops.Contains(innermostSync)) loops.Add(innermostSync);
@@ -551,13 +551,7 @@ internal sealed class WitnessSearch
         int mask = 0;
         foreach (var e in new[] { varA, varB })
             foreach (var (atom, _) in e.Terms) mask |= Components(atom);
-        foreach (var (ca, cb) in usable)
-        {
-            for (int k = 0; k < ca.Count; k++)
-                foreach (var atom in ca[k].Predicate.Atoms()) mask |= Components(atom);
-            for (int k = 0; k < cb.Count; k++)
-                foreach (var atom in cb[k].Predicate.Atoms()) mask |= Components(atom);
-        }
+        foreach (var (ca, cb) in usable) mask |= Components(ca) | Components(cb);
         if ((mask & 8) != 0) mask = (mask & 7) | 1; // %laneid: the linear index, x first
         if (mask == 0) mask = 1;
         int dims = (mask & 4) != 0 ? 3 : (mask & 2) != 0 ? 2 : 1;
@@ -680,6 +674,11 @@ internal sealed class WitnessSearch
         foreach (var a in p.Atoms()) CollectLoops(a, loops);
     }
 
+    private static void CollectLoops(IReadOnlyList<ThreadCondition> conditions, List<Loop> loops)
+    {
+        for (int k = 0; k < conditions.Count; k++) CollectLoops(conditions[k].Predicate, loops);
+    }
+
     /// <summary>Iteration numbers for the two accesses, per loop that matters, consistent with how their iterations relate.</summary>
     private static List<(Dictionary<Loop, long>, Dictionary<Loop, long>)> IterationCombos(List<Loop> loops, Dictionary<Loop, int?> relation, List<Loop> loopsA, List<Loop> loopsB)
     {
@@ -757,6 +756,15 @@ internal sealed class WitnessSearch
         };
         foreach (var e in atom.Args)
             foreach (var (t, _) in e.Terms) m |= Components(t);
+        return m;
+    }
+
+    /// <summary>The thread-index components the predicates of <paramref name="conditions"/> read (see <see cref="Components(Atom)"/>).</summary>
+    private static int Components(IReadOnlyList<ThreadCondition> conditions)
+    {
+        int m = 0;
+        for (int k = 0; k < conditions.Count; k++)
+            foreach (var atom in conditions[k].Predicate.Atoms()) m |= Components(atom);
         return m;
     }
 

@@ -643,23 +643,19 @@ public sealed class UniformityInfo
         var queue = new Queue<int>(n);
         foreach (var b in ReachingDefinitions.ReversePostorder(_cfg))
             for (int i = b.Start; i < b.End; i++) { queue.Enqueue(i); queued[i] = true; }
-        void Push(Instruction x)
+        void Push(int x)
         {
-            if (!queued[x.Index]) { queued[x.Index] = true; queue.Enqueue(x.Index); }
+            if (!queued[x]) { queued[x] = true; queue.Enqueue(x); }
         }
         // the readers of what an instruction writes, in the order UsersOf gives them
         void PushUsers(Instruction d)
         {
             if (_defs.TryUsersOfOne(d, out var users))
             {
-                for (int j = 0; j < users.Length; j++)
-                {
-                    int x = users[j];
-                    if (!queued[x]) { queued[x] = true; queue.Enqueue(x); }
-                }
+                for (int j = 0; j < users.Length; j++) Push(users[j]);
                 return;
             }
-            foreach (var u in _defs.UsersOf(d)) Push(u);
+            foreach (var u in _defs.UsersOf(d)) Push(u.Index);
         }
         while (queue.Count > 0)
         {
@@ -672,7 +668,7 @@ public sealed class UniformityInfo
             _val[i] = nv;
             PushUsers(insn);
             if (_forwardedLoads.TryGetValue(i, out var fl))
-                foreach (var l in fl) Push(insns[l]);
+                foreach (var l in fl) Push(l);
             if (IsConditionalTerminator(insn))
             {
                 // Merges below this branch and values leaving loops it exits may have changed.

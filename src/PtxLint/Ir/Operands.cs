@@ -54,8 +54,8 @@ public sealed class RegisterOperand : Operand
 
     private RegisterOperand[]? _alone;
     /// <summary>
-    /// The array { this }, made once: the defs or uses of every instruction that names only this register share it (the
-    /// operand is shared by its function's mentions; a benign race between threads makes two equal arrays at worst).
+    /// The array { this }, made once: the defs or uses of every instruction that names only this register share it (one
+    /// operand stands for every plain mention of a register; a benign race between threads makes two equal arrays at worst).
     /// </summary>
     internal RegisterOperand[] Alone => _alone ??= new[] { this };
 }
