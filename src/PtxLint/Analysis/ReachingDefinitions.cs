@@ -422,9 +422,23 @@ public sealed class ReachingDefinitions
     private int[] InSet(int block, int reg)
     {
         if (_ssaDef[reg] >= 0)
-            return Array.BinarySearch(SsaLive(reg), block) >= 0 && _dom!.IsReachable(_cfg.Blocks[block]) ? Single(_ssaDef[reg]) : Empty;
-        int j = Array.BinarySearch(_liveIn[block], reg);
+            return IndexOf(SsaLive(reg), block) >= 0 && _dom!.IsReachable(_cfg.Blocks[block]) ? Single(_ssaDef[reg]) : Empty;
+        int j = IndexOf(_liveIn[block], reg);
         return j >= 0 ? _in[block][j] : Empty;
+    }
+
+    /// <summary>The index of <paramref name="v"/> in the sorted array, or -1 (a plain loop: no comparer to call per step).</summary>
+    private static int IndexOf(int[] sorted, int v)
+    {
+        int lo = 0, hi = sorted.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            int x = sorted[mid];
+            if (x == v) return mid;
+            if (x < v) lo = mid + 1; else hi = mid - 1;
+        }
+        return -1;
     }
 
     internal static BasicBlock[] ReversePostorder(ControlFlowGraph cfg)
@@ -620,7 +634,7 @@ public sealed class ReachingDefinitions
     {
         var regs = new List<int>(_liveIn[b.Id]);
         for (int r = 0; r < _ssaDef.Length; r++)
-            if (_ssaDef[r] >= 0 && Array.BinarySearch(SsaLive(r), b.Id) >= 0) regs.Add(r);
+            if (_ssaDef[r] >= 0 && IndexOf(SsaLive(r), b.Id) >= 0) regs.Add(r);
         regs.Sort();
         return regs.Select(RegisterName);
     }

@@ -13,6 +13,10 @@ public sealed class SymbolTable
     private readonly PtxFunction _fn;
     private readonly Dictionary<string, List<RegisterDecl>> _singles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<RegisterDecl>> _ranges = new(StringComparer.Ordinal);
+    // the same ranges as arrays, for the lookup in functions without block-scoped registers: a function has a handful
+    // of prefixes (%r, %rd, %f, %p), which a linear match finds without hashing
+    private readonly string[] _rangePrefixes;
+    private readonly List<RegisterDecl>[] _rangeLists;
     private Dictionary<string, PtxFunction>? _functions;
     /// <summary>Register lookups by name, for the names no block-scoped declaration could declare (all, in most functions).</summary>
     private readonly Dictionary<string, RegisterDecl?> _memo = new(StringComparer.Ordinal);
@@ -36,6 +40,14 @@ public sealed class SymbolTable
             list.Add(d);
         }
         _allFlat = flat;
+        _rangePrefixes = new string[_ranges.Count];
+        _rangeLists = new List<RegisterDecl>[_ranges.Count];
+        int k = 0;
+        foreach (var (prefix, list) in _ranges)
+        {
+            _rangePrefixes[k] = prefix;
+            _rangeLists[k++] = list;
+        }
         var first = fn.Instructions.Count > 0 ? fn.Instructions[0].Span : default;
         _declaredUpFront = !first.IsEmpty && fn.RegisterDecls.All(d => !Before(first, d.Span));
     }
@@ -51,6 +63,13 @@ public sealed class SymbolTable
         // the operands of a function share their name strings: the last answer for this very string object, first
         int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) decl = _recentDecls[slot];
+        else if (_allFlat)
+        {
+            // no declaration is block-scoped: the answer is the same wherever it is asked
+            decl = LookupFlat(name);
+            _recentNames[slot] = name;
+            _recentDecls[slot] = decl;
+        }
         else
         {
             var memo = _memo;
@@ -79,6 +98,32 @@ public sealed class SymbolTable
         !a.IsEmpty && !b.IsEmpty && (a.StartLine < b.StartLine || (a.StartLine == b.StartLine && a.StartColumn < b.StartColumn));
 
     private RegisterDecl? Lookup(string name, int instructionIndex) => Lookup(name, instructionIndex, out _);
+
+    /// <summary>
+    /// <see cref="Lookup(string, int, out bool)"/> for a function without block-scoped registers: a single register's
+    /// first declaration, else the first range of the name's prefix that covers its number.
+    /// </summary>
+    private RegisterDecl? LookupFlat(string name)
+    {
+        if (_singles.Count > 0 && _singles.TryGetValue(name, out var singles)) return singles[0];
+        if (_rangePrefixes.Length == 0) return null;
+        int end = name.Length;
+        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
+        if (end == name.Length || end == 0) return null;
+        // %r<8> declares %r0 .. %r7; "%r01" is not "%r1"
+        var digits = name.AsSpan(end);
+        if (digits.Length > 1 && digits[0] == '0') return null;
+        var prefix = name.AsSpan(0, end);
+        for (int k = 0; k < _rangePrefixes.Length; k++)
+        {
+            if (!prefix.SequenceEqual(_rangePrefixes[k])) continue;
+            int n = digits.Length > 9 ? int.MaxValue : int.Parse(digits);
+            foreach (var d in _rangeLists[k])
+                if (n < d.Count) return d;
+            return null;
+        }
+        return null;
+    }
 
     /// <summary><paramref name="scoped"/>: some declaration of the name's single or range form is inside a { } block (the answer depends on where).</summary>
     private RegisterDecl? Lookup(string name, int instructionIndex, out bool scoped)
