@@ -81,8 +81,9 @@ public sealed class LinearForms
     // per instruction index, made on first use (dense: most instructions of a function get asked about)
     private LinearForm?[]? _memo;
     private bool[]? _memoKnown;
-    private readonly Dictionary<string, LinearForm> _assume = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _vnIntern = new(StringComparer.Ordinal);
+    // merged values assumed to have a form while a loop counter is checked, by their VnKey.Merged key
+    private readonly Dictionary<VnKey, LinearForm> _assume = new();
+    private readonly Dictionary<VnKey, int> _vnIntern = new();
     private int[]? _vnOfDef;        // value number + 1; 0 = not numbered yet
     private sbyte[]? _uniformMemo;  // 0 = not asked, 1 = no, 2 = yes
     // merged values by their reaching-definition set (the analysis shares one array per set) and register
@@ -111,7 +112,7 @@ public sealed class LinearForms
     private LinearForm? OfUse(Instruction at, RegisterOperand reg, int depth)
     {
         if (reg.IsSpecial)
-            return SpecialRegisters.UniformityOf(reg.Name) == SpecialRegisters.Uniformity.CtaUniform ? LinearForm.Uniform : LinearForm.Atom(Intern("s:" + reg.FullName));
+            return SpecialRegisters.UniformityOf(reg.Name) == SpecialRegisters.Uniformity.CtaUniform ? LinearForm.Uniform : LinearForm.Atom(Intern(VnKey.Special(reg.FullName)));
         if (depth > 24) return null;
         var set = _defs.ReachingIndices(at, reg.Name);
         if (set.Length == 1 && set[0] >= 0) return OfDef(_fn.Instructions[set[0]], depth + 1);
@@ -119,9 +120,9 @@ public sealed class LinearForms
         if (set[0] < 0)
             return _fn.IsEntry && set.Length == 1 && _fn.FindParameter(reg.Name) is not null ? LinearForm.Uniform : null;
         if (_phiMemo.TryGetValue(set, out var done) && done.TryGetValue(reg.Name, out var known)) return known;
-        var phiKey = reg.Name + ":" + string.Join(',', set);
-        if (_assume.TryGetValue(phiKey, out var assumed)) return assumed;
-        var result = LoopCounter(at, reg, set, phiKey, depth) ?? LinearForm.Atom(Intern("r:" + phiKey));
+        var phiKey = VnKey.Merged(reg.Name, set);
+        if (_assume.Count > 0 && _assume.TryGetValue(phiKey, out var assumed)) return assumed;
+        var result = LoopCounter(at, reg, set, phiKey, depth) ?? LinearForm.Atom(Intern(phiKey));
         if (_assume.Count == 0)
         {
             if (!_phiMemo.TryGetValue(set, out var map)) _phiMemo[set] = map = new Dictionary<string, LinearForm>(StringComparer.Ordinal);
@@ -134,7 +135,7 @@ public sealed class LinearForms
     /// A merge at a loop header: the definitions from outside the loop have one form F, and each definition inside the
     /// loop, computed with the merged value taken as F, has form F again (a uniform step) and runs on every trip.
     /// </summary>
-    private LinearForm? LoopCounter(Instruction at, RegisterOperand reg, int[] set, string phiKey, int depth)
+    private LinearForm? LoopCounter(Instruction at, RegisterOperand reg, int[] set, VnKey phiKey, int depth)
     {
         var cfg = _fa.Cfg;
         var loop = _fa.Loops.LoopOf(cfg.BlockOf(at));
@@ -280,72 +281,148 @@ public sealed class LinearForms
     {
         var vnOfDef = _vnOfDef ??= new int[_fn.Instructions.Count];
         if (vnOfDef[def.Index] != 0) return vnOfDef[def.Index] - 1;
-        string key;
+        VnKey key;
         var info = def.Info;
         if (depth > 24 || def.Guard is not null || def.Defs.Length != 1)
-            key = "d:" + def.Index;
+            key = VnKey.Definition(def.Index);
         else if (def.Opcode == "mov" && def.Operands.Count == 2 && def.Operands[1] is RegisterOperand or ImmediateOperand
                  || def.Opcode == "cvt" && def.Operands.Count == 2 && def.Modifiers.Length == 2 && Types.BitWidth(def.Modifiers[0]) == Types.BitWidth(def.Modifiers[1])
                     && !Types.IsFloat(def.Modifiers[0]) && !Types.IsFloat(def.Modifiers[1]))
         {
             var k = OperandNumber(def, def.Operands[1], depth);
-            if (k.StartsWith('n') && int.TryParse(k.AsSpan(1), out var same)) { vnOfDef[def.Index] = same + 1; return same; }
+            if (k.Kind == VnKey.Number) { int same = (int)k.Num; vnOfDef[def.Index] = same + 1; return same; }
             key = k;
         }
         else if (info.Mem == MemKind.Load && def.Opcode == "ld" && def.MemoryAccesses is [{ Space: StateSpace.Param, Address: { BaseSymbol: { } ps, BaseRegister: null } a }]
                  && _fn.FindParameter(ps) is not null)
-            key = $"p:{ps}+{a.Offset}:{def.Type}";
+            key = VnKey.ParameterLoad(ps, a.Offset, def.Type);
         else if (info.Known && info.Mem == MemKind.None && info.Flow == FlowKind.None && info.Sync == SyncKind.None && !info.VaryingResult
                  && info.Collective == Collective.None && def.Operands.Count >= 2)
         {
-            var ops = new List<string>(def.Operands.Count - 1);
-            for (int i = 1; i < def.Operands.Count; i++) ops.Add(OperandNumber(def, def.Operands[i], depth));
+            var ops = new VnKey[def.Operands.Count - 1];
+            for (int i = 1; i < def.Operands.Count; i++) ops[i - 1] = OperandNumber(def, def.Operands[i], depth);
             key = NormalizedKey(def, ops);
         }
-        else key = "d:" + def.Index;
+        else key = VnKey.Definition(def.Index);
         int id = Intern(key);
         vnOfDef[def.Index] = id + 1;
         return id;
     }
 
-    private string NormalizedKey(Instruction def, List<string> ops)
+    private VnKey NormalizedKey(Instruction def, VnKey[] ops)
     {
         var type = def.Type;
         bool integer = type is not null && !Types.IsFloat(type) && !def.Has(".sat") && !def.Has(".cc");
         int w = Types.BitWidth(type);
-        string Comm(string op, string a, string b) => string.CompareOrdinal(a, b) <= 0 ? $"{op}({a},{b})" : $"{op}({b},{a})";
+        static VnKey Comm(string op, VnKey a, VnKey b) => VnKey.Compare(a, b) <= 0 ? VnKey.Operation(op, a, b) : VnKey.Operation(op, b, a);
         if (integer)
         {
             switch (def.Opcode)
             {
-                case "add" when ops.Count == 2: return Comm("add" + w, ops[0], ops[1]);
-                case "mul" when ops.Count == 2 && def.Has(".lo"): return Comm("mul" + w, ops[0], ops[1]);
-                case "mad" when ops.Count == 3 && def.Has(".lo"): return Comm("add" + w, "n" + Intern(Comm("mul" + w, ops[0], ops[1])), ops[2]);
-                case "shl" when ops.Count == 2 && def.Operands[2] is ImmediateOperand k && k.Value is >= 0 and < 63:
-                    return Comm("mul" + w, ops[0], "#" + (1L << (int)k.Value));
+                case "add" when ops.Length == 2: return Comm(AddName(w), ops[0], ops[1]);
+                case "mul" when ops.Length == 2 && def.Has(".lo"): return Comm(MulName(w), ops[0], ops[1]);
+                case "mad" when ops.Length == 3 && def.Has(".lo"): return Comm(AddName(w), VnKey.OfNumber(Intern(Comm(MulName(w), ops[0], ops[1]))), ops[2]);
+                case "shl" when ops.Length == 2 && def.Operands[2] is ImmediateOperand k && k.Value is >= 0 and < 63:
+                    return Comm(MulName(w), ops[0], VnKey.Immediate(1L << (int)k.Value));
             }
         }
-        if (def.Info.Commutative && ops.Count == 2) ops.Sort(StringComparer.Ordinal);
-        return def.FullOpcode + "(" + string.Join(',', ops) + ")";
+        if (def.Info.Commutative && ops.Length == 2 && VnKey.Compare(ops[0], ops[1]) > 0) (ops[0], ops[1]) = (ops[1], ops[0]);
+        return VnKey.Operation(def.FullOpcode, ops);
     }
 
-    private int Intern(string key)
+    // "add32", "mul64": the integer operations by width (the names of an operation key; an opcode never reads like this)
+    private static readonly string[] AddNames = new string[129], MulNames = new string[129];
+    private static string AddName(int w) => w is >= 0 and <= 128 ? AddNames[w] ??= "add" + w : "add" + w;
+    private static string MulName(int w) => w is >= 0 and <= 128 ? MulNames[w] ??= "mul" + w : "mul" + w;
+
+    private int Intern(VnKey key)
     {
-        if (!_vnIntern.TryGetValue(key, out var id)) _vnIntern[key] = id = _vnIntern.Count;
+        ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_vnIntern, key, out bool exists);
+        if (!exists) id = _vnIntern.Count - 1;
         return id;
     }
 
-    private string OperandNumber(Instruction at, Operand op, int depth)
+    private VnKey OperandNumber(Instruction at, Operand op, int depth)
     {
         switch (op)
         {
-            case ImmediateOperand imm: return "#" + imm.Value;
-            case RegisterOperand r when r.IsSpecial: return "s:" + r.FullName;
+            case ImmediateOperand imm: return VnKey.Immediate(imm.Value);
+            case RegisterOperand r when r.IsSpecial: return VnKey.Special(r.FullName);
             case RegisterOperand r:
                 var set = _defs.ReachingIndices(at, r.Name);
-                if (set.Length == 1 && set[0] >= 0) return "n" + ValueNumber(_fn.Instructions[set[0]], depth + 1);
-                return "r:" + r.Name + ":" + string.Join(',', set);
-            default: return "?" + at.Index;
+                if (set.Length == 1 && set[0] >= 0) return VnKey.OfNumber(ValueNumber(_fn.Instructions[set[0]], depth + 1));
+                return VnKey.Merged(r.Name, set);
+            default: return VnKey.Other(at.Index);
+        }
+    }
+
+    /// <summary>
+    /// What a value number stands for, as data: an immediate (<c>#5</c>), a special register, another value number, a
+    /// register whose value merges several definitions (its name and their set), an operand of another kind at an
+    /// instruction, an opaque definition, a load of a kernel parameter, or an operation with its operands' keys. Two
+    /// keys are equal exactly when they spell the same structure; commutative operands are put in one order.
+    /// </summary>
+    private readonly struct VnKey : IEquatable<VnKey>
+    {
+        public const char Number = 'n';
+        public readonly char Kind;
+        public readonly long Num;
+        public readonly string? Text;
+        public readonly string? Type;
+        public readonly int[]? Set;
+        public readonly VnKey[]? Args;
+
+        private VnKey(char kind, long num, string? text = null, string? type = null, int[]? set = null, VnKey[]? args = null)
+        {
+            Kind = kind; Num = num; Text = text; Type = type; Set = set; Args = args;
+        }
+
+        public static VnKey Immediate(long v) => new('#', v);
+        public static VnKey Special(string fullName) => new('s', 0, fullName);
+        public static VnKey OfNumber(int id) => new(Number, id);
+        public static VnKey Merged(string name, int[] set) => new('r', 0, name, set: set);
+        public static VnKey Other(int instruction) => new('?', instruction);
+        public static VnKey Definition(int instruction) => new('d', instruction);
+        public static VnKey ParameterLoad(string param, long offset, string? type) => new('p', offset, param, type ?? "");
+        public static VnKey Operation(string op, VnKey a, VnKey b) => new('f', 0, op, args: new[] { a, b });
+        public static VnKey Operation(string op, VnKey[] args) => new('f', 0, op, args: args);
+
+        public bool Equals(VnKey o)
+        {
+            if (Kind != o.Kind || Num != o.Num || !string.Equals(Text, o.Text, StringComparison.Ordinal) || !string.Equals(Type, o.Type, StringComparison.Ordinal))
+                return false;
+            if (Set is not null && (o.Set is null || !Set.AsSpan().SequenceEqual(o.Set))) return false;
+            if (Args is { } x)
+            {
+                if (o.Args is not { } y || x.Length != y.Length) return false;
+                for (int i = 0; i < x.Length; i++)
+                    if (!x[i].Equals(y[i])) return false;
+            }
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is VnKey k && Equals(k);
+
+        public override int GetHashCode()
+        {
+            var h = new HashCode();
+            h.Add(Kind);
+            h.Add(Num);
+            if (Text is not null) h.Add(string.GetHashCode(Text, StringComparison.Ordinal));
+            if (Set is not null) foreach (var d in Set) h.Add(d);
+            if (Args is not null) foreach (var a in Args) h.Add(a.GetHashCode());
+            return h.ToHashCode();
+        }
+
+        /// <summary>A total order on operand keys (equal keys compare 0): the order commutative operands are put in.</summary>
+        public static int Compare(VnKey a, VnKey b)
+        {
+            int c = a.Kind.CompareTo(b.Kind);
+            if (c == 0) c = a.Num.CompareTo(b.Num);
+            if (c == 0) c = string.CompareOrdinal(a.Text, b.Text);
+            if (c == 0 && (a.Set is not null || b.Set is not null))
+                c = (a.Set ?? Array.Empty<int>()).AsSpan().SequenceCompareTo(b.Set ?? Array.Empty<int>());
+            return c;
         }
     }
 }
