@@ -498,13 +498,18 @@ internal sealed class WitnessSearch
         var cfg = _fa.Cfg;
         var loopsA = LoopsOf(a.Instruction);
         var loopsB = LoopsOf(b.Instruction);
-        var common = loopsA.Where(l => Contains(l, b.Instruction, cfg)).ToList();
         var iv = _fa.Intervals;
         // For each common loop: how the two iterations relate (0: equal, +1: b one later, -1: a one later, null: any).
         var relation = new Dictionary<Loop, int?>();
-        Loop? innermostSync = common.FirstOrDefault(l => !iv.IsBarrierFree(l, SyncScope.Cta));
-        foreach (var l in common)
+        Loop? innermostSync = null;
+        foreach (var l in loopsA)
         {
+            if (!Contains(l, b.Instruction, cfg)) continue;
+            if (innermostSync is null && !iv.IsBarrierFree(l, SyncScope.Cta)) innermostSync = l;
+        }
+        foreach (var l in loopsA)
+        {
+            if (!Contains(l, b.Instruction, cfg)) continue;
             if (iv.IsBarrierFree(l, SyncScope.Cta)) relation[l] = null;
             else if (sameIteration || l != innermostSync) relation[l] = 0;
             else relation[l] = bLater ? 1 : -1;
@@ -516,10 +521,17 @@ internal sealed class WitnessSearch
         var invDiff = invA - invB;
         if (invDiff.Terms.Length > 0) return null;
         // A shared part defined inside a loop is the same value only in the same iteration.
+        List<Loop>? loopsAB = null; // the loops of a, then those of b not already in it
         foreach (var (atom, _) in invA.Terms)
         {
             if (atom.Kind == AtomKind.Symbol) continue;
-            foreach (var l in loopsA.Concat(loopsB).Distinct())
+            if (loopsAB is null)
+            {
+                loopsAB = new List<Loop>(loopsA);
+                foreach (var l in loopsB)
+                    if (!loopsAB.Contains(l)) loopsAB.Add(l);
+            }
+            foreach (var l in loopsAB)
                 if (atom.IsVariantIn(l) && (!relation.TryGetValue(l, out var r) || r != 0)) return null;
         }
         long invConst = invA.Constant; // equal to invB.Constant (the difference is zero)
@@ -532,9 +544,8 @@ internal sealed class WitnessSearch
 
         // Loops whose counters appear in the thread-dependent parts.
         var loops = new List<Loop>();
-        foreach (var e in new[] { varA, varB })
-            foreach (var (atom, _) in e.Terms)
-                CollectLoops(atom, loops);
+        foreach (var (atom, _) in varA.Terms) CollectLoops(atom, loops);
+        foreach (var (atom, _) in varB.Terms) CollectLoops(atom, loops);
         foreach (var (ca, cb) in conditionSets)
         {
             CollectLoops(ca, loops);
@@ -545,12 +556,20 @@ internal sealed class WitnessSearch
         var combos = IterationCombos(loops, relation, loopsA, loopsB);
         if (combos.Count == 0) return null;
 
-        var usable = conditionSets.Where(cs => !Contradicts(cs.A.Concat(cs.B).ToList())).ToList();
+        var usable = new List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)>(conditionSets.Count);
+        var both = new List<ThreadCondition>();
+        foreach (var cs in conditionSets)
+        {
+            both.Clear();
+            both.AddRange(cs.A);
+            both.AddRange(cs.B);
+            if (!Contradicts(both)) usable.Add(cs);
+        }
         // The thread-index components the pair depends on: threads that differ only in a component neither address nor
         // condition reads are not taken as witnesses (a kernel that reads %tid.y for cooperative groups is still 1-D).
         int mask = 0;
-        foreach (var e in new[] { varA, varB })
-            foreach (var (atom, _) in e.Terms) mask |= Components(atom);
+        foreach (var (atom, _) in varA.Terms) mask |= Components(atom);
+        foreach (var (atom, _) in varB.Terms) mask |= Components(atom);
         foreach (var (ca, cb) in usable) mask |= Components(ca) | Components(cb);
         if ((mask & 8) != 0) mask = (mask & 7) | 1; // %laneid: the linear index, x first
         if (mask == 0) mask = 1;
@@ -562,7 +581,8 @@ internal sealed class WitnessSearch
         _rowY = RowLimit(varA, "y", "z", RowLimit(varB, "y", "z", int.MaxValue));
         // Most pairs have no witness: try the largest box with every allowance once, and search the smaller boxes only
         // when that finds one (they give the smallest witness).
-        var largest = Boxes(mask).Last();
+        var boxes = Boxes(mask);
+        var largest = boxes[^1];
         bool any = false;
         foreach (var (condA, condB) in usable)
         {
@@ -574,12 +594,13 @@ internal sealed class WitnessSearch
         // The smallest witness wins, but a pair of lanes of one warp only until a pair of different warps turns up in a
         // larger box of the same pass (a cross-warp race does not hinge on warp-synchronous execution).
         Result? sameWarpWitness = null;
-        foreach (bool allowUnknown in new[] { false, true })
+        for (int pass = 0; pass < 2; pass++)
         {
+            bool allowUnknown = pass == 1;
             if (sameWarpWitness is not null) return sameWarpWitness;
             foreach (var (condA, condB) in usable)
             {
-                foreach (var box in Boxes(mask))
+                foreach (var box in boxes)
                 {
                     foreach (var (ka, kb) in combos)
                     {
@@ -769,29 +790,34 @@ internal sealed class WitnessSearch
     }
 
     /// <summary>Growing boxes of threads (smallest witnesses first), within the bounds, over the components in <paramref name="mask"/>.</summary>
-    private IEnumerable<(int X, int Y, int Z)> Boxes(int mask)
+    private static readonly int[] LinearSteps = { 2, 8, 32, 64, 128, 256, 512, 1024 };
+    private static readonly (int, int, int)[] BoxSteps = { (2, 2, 2), (4, 2, 2), (8, 4, 2), (16, 8, 4), (32, 16, 4), (64, 16, 4) };
+
+    /// <summary>The boxes of threads to search, smallest first (never empty).</summary>
+    private List<(int X, int Y, int Z)> Boxes(int mask)
     {
         var b = _bounds;
+        var boxes = new List<(int X, int Y, int Z)>(8);
         bool useY = (mask & 2) != 0, useZ = (mask & 4) != 0;
         if (!useY && !useZ)
         {
-            foreach (var m in new[] { 2, 8, 32, 64, 128, 256, 512, 1024 })
+            foreach (var m in LinearSteps)
             {
                 int x = Math.Min(m, b.X);
-                yield return (x, 1, 1);
-                if (x >= b.X) yield break;
+                boxes.Add((x, 1, 1));
+                if (x >= b.X) break;
             }
-            yield break;
+            return boxes;
         }
-        var steps = new[] { (2, 2, 2), (4, 2, 2), (8, 4, 2), (16, 8, 4), (32, 16, 4), (64, 16, 4) };
         (int, int, int) last = (0, 0, 0);
-        foreach (var (x0, y0, z0) in steps)
+        foreach (var (x0, y0, z0) in BoxSteps)
         {
             var box = ((mask & 1) != 0 ? Math.Min(Math.Min(x0, b.X), _rowX) : 1, useY ? Math.Min(Math.Min(y0, b.Y), _rowY) : 1, useZ ? Math.Min(z0, b.Z) : 1);
-            if (box == last) yield break;
+            if (box == last) break;
             last = box;
-            yield return box;
+            boxes.Add(box);
         }
+        return boxes;
     }
 
     /// <summary>
@@ -1014,7 +1040,12 @@ internal sealed class WitnessSearch
         return r;
     }
 
-    private static bool ThreadDependent(Pred p) => p.Atoms().Any(a => (Components(a) & 15) != 0);
+    private static bool ThreadDependent(Pred p)
+    {
+        foreach (var a in p.Atoms())
+            if ((Components(a) & 15) != 0) return true;
+        return false;
+    }
 
     /// <summary>Adds to <paramref name="list"/> the threads of a box that make the access, in thread order.</summary>
     private static void Evaluate(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations, (int X, int Y, int Z) box,
