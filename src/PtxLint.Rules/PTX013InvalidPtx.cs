@@ -51,11 +51,12 @@ public sealed class PTX013InvalidPtx : IRule
         if (!fn.HasBody) return;
         var symbols = fn.Analyses.Symbols;
         var reportedUndeclared = new Dictionary<string, (Finding Finding, int More)>(StringComparer.Ordinal);
+        var shapes = new IsaShapeCache();
         foreach (var insn in fn.Instructions)
         {
             // a line with a syntax error (PTX000) is what error recovery made of it: nothing more to say about it
             if (syntaxLines.Contains(insn.Span.StartLine)) continue;
-            var p = IsaValidator.Validate(insn, isa, symbols);
+            var p = IsaValidator.Validate(insn, isa, symbols, shapes);
             if (p is null) continue;
             if (p.Kind == IsaProblemKind.Undeclared && UndeclaredName(p) is { } name)
             {

@@ -62,6 +62,18 @@ public sealed record IsaContext(Version? Ptx, string? Target, int AddressSize, b
 /// </summary>
 public static class IsaValidator
 {
+    /// <summary>
+    /// <see cref="Validate(Instruction, IsaContext, SymbolTable)"/>, skipping an instruction whose shape
+    /// <paramref name="shapes"/> (the function's) has already seen valid; records the shapes it finds valid.
+    /// </summary>
+    public static IsaProblem? Validate(Instruction insn, IsaContext ctx, SymbolTable symbols, IsaShapeCache shapes)
+    {
+        if (shapes.KnownValid(insn, symbols)) return null;
+        var p = Validate(insn, ctx, symbols);
+        if (p is null) shapes.AddValid();
+        return p;
+    }
+
     public static IsaProblem? Validate(Instruction insn, IsaContext ctx, SymbolTable symbols)
     {
         var mods = insn.Modifiers;

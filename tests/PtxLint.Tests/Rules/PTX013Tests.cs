@@ -1,5 +1,6 @@
 using PtxLint.Diagnostics;
 using PtxLint.Rules;
+using PtxLint.Semantics;
 using PtxLint.Tests.Support;
 
 namespace PtxLint.Tests.Rules;
@@ -52,6 +53,29 @@ public sealed class PTX013Tests
         Assert.Equal("`shlx` is not a PTX instruction", f[1].Message);
         Assert.Equal("did you mean `shl`?", f[1].Help);
         Assert.Equal("did you mean `.global`?", f[2].Help);
+        Assert.All(f, x => Assert.Equal(Level.Error, x.Level));
+    }
+
+    [Fact]
+    public void An_instruction_is_checked_even_after_a_valid_one_of_almost_the_same_shape()
+    {
+        // The validator skips an instruction of a shape the function already had valid (IsaShapeCache): each bad line
+        // differs from the valid line before it only in what the check reads (a register's declaration, the class of
+        // a constant, a special register's name, an address register's width).
+        var f = Bad("""
+                add.s32 %r1, %r2, %r3;
+                [|add.s32 %r4, %r5, %f1;|]
+                [|add.s32 %r4, %r5, %r8;|]
+                mov.b32 %r1, 0f3F800000;
+                [|mov.b32 %r2, 1.5;|]
+                [|mov.b32 %r3, 0d3FF0000000000000;|]
+                mov.u32 %r1, %laneid;
+                [|mov.u32 %r1, %tid;|]
+                ld.global.u32 %r1, [%rd1];
+                [|ld.global.u32 %r1, [%r2];|]
+            """);
+        Assert.Equal(IsaProblemKind.OperandType.ToString(), f[0].Properties["problem"]);
+        Assert.Equal(IsaProblemKind.Undeclared.ToString(), f[1].Properties["problem"]);
         Assert.All(f, x => Assert.Equal(Level.Error, x.Level));
     }
 
