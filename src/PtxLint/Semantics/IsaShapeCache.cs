@@ -19,7 +19,7 @@ public sealed class IsaShapeCache
 {
     private static readonly object NoGuard = new(), Guard = new(), Register = new(), Special = new(), Immediate = new(),
         FloatBits32 = new(), FloatBits64 = new(), FloatDecimal = new(), Sink = new(), Symbol = new(), Address = new(),
-        NoBase = new(), NoSymbol = new();
+        NoBase = new(), NoSymbol = new(), NoComponent = new();
     private static readonly object[] Vector = { new(), new(), new(), new(), new(), new(), new(), new(), new() };
 
     private readonly Dictionary<int, object[]> _valid = new();
@@ -80,13 +80,16 @@ public sealed class IsaShapeCache
         switch (op)
         {
             case RegisterOperand r:
-                if (r.Negated || r.Component is not null) return false;
+                if (r.Negated) return false;
                 if (r.IsSpecial)
                 {
+                    // %tid.x: the check reads the name and whether a component is named, and the name's width
                     Add(Special);
                     Add(r.Name);
+                    Add(r.Component ?? NoComponent);
                     return true;
                 }
+                if (r.Component is not null) return false;
                 if (symbols.Register(r.Name, insn.Index) is not { } decl) return false;
                 Add(Register);
                 Add(decl);

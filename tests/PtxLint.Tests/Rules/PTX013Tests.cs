@@ -71,6 +71,10 @@ public sealed class PTX013Tests
                 [|mov.b32 %r3, 0d3FF0000000000000;|]
                 mov.u32 %r1, %laneid;
                 [|mov.u32 %r1, %tid;|]
+                mov.u32 %r1, %tid.x;
+                [|mov.u32 %r1, %tid;|]
+                mov.u16 %rs1, %tid.x;
+                [|mov.u16 %rs1, %clock64;|]
                 ld.global.u32 %r1, [%rd1];
                 [|ld.global.u32 %r1, [%r2];|]
             """);
