@@ -31,6 +31,9 @@ public enum AtomKind
     Opaque,
 }
 
+/// <summary>The integer operations <see cref="SymbolicValues"/> computes for an Operation or Induction atom.</summary>
+internal enum AtomOp { None, And, Or, Xor, Not, Add, Sub, Mul, Shl, ShrU, ShrS, DivU, DivS, RemU, RemS, MinU, MaxU, MinS, MaxS, Abs, Trunc, Sext, Popc, BfeU }
+
 /// <summary>
 /// One unknown of a symbolic value. Atoms are interned per function: two atoms are the same value exactly when they are
 /// the same object (for Opaque atoms: the same definition in the same dynamic instance).
@@ -42,7 +45,14 @@ public sealed class Atom
         Id = id;
         Kind = kind;
         Name = name;
+        if (kind == AtomKind.ThreadIndex) Axis = name switch { "x" => 0, "y" => 1, _ => 2 };
+        else if (kind is AtomKind.Operation or AtomKind.Induction) Op = SymbolicValues.OpCode(name);
     }
+
+    // Name, worked out once for evaluation (which runs for every thread of a search box): the axis of a thread index
+    // (0 x, 1 y, 2 z), and the operation of an Operation or Induction atom
+    internal int Axis { get; }
+    internal AtomOp Op { get; }
 
     /// <summary>Creation order within the function; orders the terms of an <see cref="Expr"/>.</summary>
     public int Id { get; }
@@ -310,17 +320,20 @@ public sealed class ComparePred(string op, bool signed, Expr a, Expr b) : Pred
     public Expr B { get; } = b;
     public override Uniformity Uniformity => _u ??= A.Terms.Concat(B.Terms).Aggregate(Uniformity.Uniform, (u, t) => u.Meet(t.Atom.Uniformity));
 
+    // the comparison as a number, worked out once (evaluation runs for every thread of a search box)
+    private readonly int _cmp = op switch { "eq" => 1, "ne" => 2, "lt" or "lo" => 3, "le" or "ls" => 4, "gt" or "hi" => 5, "ge" or "hs" => 6, _ => 0 };
+
     public override bool? Evaluate(ThreadBinding t)
     {
         if (SymbolicValues.Evaluate(A, t) is not long x || SymbolicValues.Evaluate(B, t) is not long y) return null;
-        return Op switch
+        return _cmp switch
         {
-            "eq" => x == y,
-            "ne" => x != y,
-            "lt" or "lo" => x < y,
-            "le" or "ls" => x <= y,
-            "gt" or "hi" => x > y,
-            "ge" or "hs" => x >= y,
+            1 => x == y,
+            2 => x != y,
+            3 => x < y,
+            4 => x <= y,
+            5 => x > y,
+            6 => x >= y,
             _ => null,
         };
     }
@@ -345,14 +358,16 @@ public sealed class BinaryPred(string op, Pred a, Pred b) : Pred
     public Pred B { get; } = b;
     public override Uniformity Uniformity => A.Uniformity.Meet(B.Uniformity);
 
+    private readonly int _code = op switch { "and" => 1, "or" => 2, _ => 0 };
+
     public override bool? Evaluate(ThreadBinding t)
     {
         var x = A.Evaluate(t);
         var y = B.Evaluate(t);
-        return Op switch
+        return _code switch
         {
-            "and" => x == false || y == false ? false : x is null || y is null ? null : true,
-            "or" => x == true || y == true ? true : x is null || y is null ? null : false,
+            1 => x == false || y == false ? false : x is null || y is null ? null : true,
+            2 => x == true || y == true ? true : x is null || y is null ? null : false,
             _ => x is bool p && y is bool q ? p ^ q : null,
         };
     }
@@ -633,7 +648,7 @@ public sealed class SymbolicValues
         if (depth > 32) return null;
         switch (a.Kind)
         {
-            case AtomKind.ThreadIndex: return a.Name switch { "x" => t.X, "y" => t.Y, _ => t.Z };
+            case AtomKind.ThreadIndex: return a.Axis switch { 0 => t.X, 1 => t.Y, _ => t.Z };
             case AtomKind.LaneId: return t.Lane;
             case AtomKind.LoopCounter: return a.Loop is { } l && t.Iterations is { } it && it.TryGetValue(l, out var k) ? k : null;
             case AtomKind.Induction:
@@ -642,7 +657,7 @@ public sealed class SymbolicValues
                 if (Evaluate(a.Args[0], t) is not long v || Evaluate(a.Args[1], t) is not long s) return null;
                 for (long i = 0; i < n; i++)
                 {
-                    if (Apply(a.Name, a.Bits, v, s) is not long nv) return null;
+                    if (Apply(a.Op, a.Bits, v, s) is not long nv) return null;
                     v = nv;
                 }
                 return v;
@@ -658,7 +673,7 @@ public sealed class SymbolicValues
                     if (Evaluate(args[i], t) is not long v) return null;
                     if (i == 0) x0 = v; else if (i == 1) x1 = v; else if (i == 2) x2 = v;
                 }
-                return Apply(a.Name, a.Bits, x0, x1, x2);
+                return Apply(a.Op, a.Bits, x0, x1, x2);
             }
             default: return null;
         }
@@ -669,33 +684,65 @@ public sealed class SymbolicValues
     internal static long SignExtend(long v, int bits) => bits >= 64 ? v : (v << (64 - bits)) >> (64 - bits);
 
     /// <summary>Integer semantics of the operations kept as atoms, at <paramref name="bits"/> bits.</summary>
-    internal static long? Apply(string op, int bits, long a, long b, long c = 0)
+    internal static long? Apply(string op, int bits, long a, long b, long c = 0) => Apply(OpCode(op), bits, a, b, c);
+
+    /// <summary>The number <see cref="Apply(AtomOp, int, long, long, long)"/> takes for an operation name (None: not one it computes).</summary>
+    internal static AtomOp OpCode(string op) => op switch
+    {
+        "and" => AtomOp.And,
+        "or" => AtomOp.Or,
+        "xor" => AtomOp.Xor,
+        "not" => AtomOp.Not,
+        "add" => AtomOp.Add,
+        "sub" => AtomOp.Sub,
+        "mul" => AtomOp.Mul,
+        "shl" => AtomOp.Shl,
+        "shr.u" => AtomOp.ShrU,
+        "shr.s" => AtomOp.ShrS,
+        "div.u" => AtomOp.DivU,
+        "div.s" => AtomOp.DivS,
+        "rem.u" => AtomOp.RemU,
+        "rem.s" => AtomOp.RemS,
+        "min.u" => AtomOp.MinU,
+        "max.u" => AtomOp.MaxU,
+        "min.s" => AtomOp.MinS,
+        "max.s" => AtomOp.MaxS,
+        "abs" => AtomOp.Abs,
+        "trunc" => AtomOp.Trunc,
+        "sext" => AtomOp.Sext,
+        "popc" => AtomOp.Popc,
+        "bfe.u" => AtomOp.BfeU,
+        _ => AtomOp.None,
+    };
+
+    /// <summary><see cref="Apply(string, int, long, long, long)"/> by <see cref="OpCode"/> (no string comparison per evaluation).</summary>
+    internal static long? Apply(AtomOp op, int bits, long a, long b, long c = 0)
     {
         switch (op)
         {
-            case "and": return a & b;
-            case "or": return a | b;
-            case "xor": return a ^ b;
-            case "not": return ~a;
-            case "add": return a + b;
-            case "sub": return a - b;
-            case "mul": return a * b;
-            case "shl": return b is >= 0 and < 64 ? a << (int)b : 0;
-            case "shr.u": return b is >= 0 and < 64 ? (long)((ulong)Mask(a, bits) >> (int)b) : 0;
-            case "shr.s": return b is >= 0 and < 64 ? SignExtend(a, bits) >> (int)b : (a < 0 ? -1 : 0);
-            case "div.u": return Mask(b, bits) == 0 ? null : (long)((ulong)Mask(a, bits) / (ulong)Mask(b, bits));
-            case "div.s": return b == 0 ? null : SignExtend(a, bits) / SignExtend(b, bits);
-            case "rem.u": return Mask(b, bits) == 0 ? null : (long)((ulong)Mask(a, bits) % (ulong)Mask(b, bits));
-            case "rem.s": return b == 0 ? null : SignExtend(a, bits) % SignExtend(b, bits);
-            case "min.u": return (ulong)Mask(a, bits) <= (ulong)Mask(b, bits) ? a : b;
-            case "max.u": return (ulong)Mask(a, bits) >= (ulong)Mask(b, bits) ? a : b;
-            case "min.s": return Math.Min(SignExtend(a, bits), SignExtend(b, bits));
-            case "max.s": return Math.Max(SignExtend(a, bits), SignExtend(b, bits));
-            case "abs": return Math.Abs(SignExtend(a, bits));
-            case "trunc": return Mask(a, bits);
-            case "sext": return SignExtend(a, bits);
-            case "popc": return System.Numerics.BitOperations.PopCount((ulong)Mask(a, bits));
-            case "bfe.u":
+            case AtomOp.And: return a & b;
+            case AtomOp.Or: return a | b;
+            case AtomOp.Xor: return a ^ b;
+            case AtomOp.Not: return ~a;
+            case AtomOp.Add: return a + b;
+            case AtomOp.Sub: return a - b;
+            case AtomOp.Mul: return a * b;
+            case AtomOp.Shl: return b is >= 0 and < 64 ? a << (int)b : 0;
+            case AtomOp.ShrU: return b is >= 0 and < 64 ? (long)((ulong)Mask(a, bits) >> (int)b) : 0;
+            case AtomOp.ShrS: return b is >= 0 and < 64 ? SignExtend(a, bits) >> (int)b : (a < 0 ? -1 : 0);
+            case AtomOp.DivU: return Mask(b, bits) == 0 ? null : (long)((ulong)Mask(a, bits) / (ulong)Mask(b, bits));
+            case AtomOp.DivS: return b == 0 ? null : SignExtend(a, bits) / SignExtend(b, bits);
+            case AtomOp.RemU: return Mask(b, bits) == 0 ? null : (long)((ulong)Mask(a, bits) % (ulong)Mask(b, bits));
+            case AtomOp.RemS: return b == 0 ? null : SignExtend(a, bits) % SignExtend(b, bits);
+            case AtomOp.MinU: return (ulong)Mask(a, bits) <= (ulong)Mask(b, bits) ? a : b;
+            case AtomOp.MaxU: return (ulong)Mask(a, bits) >= (ulong)Mask(b, bits) ? a : b;
+            case AtomOp.MinS: return Math.Min(SignExtend(a, bits), SignExtend(b, bits));
+            case AtomOp.MaxS: return Math.Max(SignExtend(a, bits), SignExtend(b, bits));
+            case AtomOp.Abs: return Math.Abs(SignExtend(a, bits));
+            case AtomOp.Trunc: return Mask(a, bits);
+            case AtomOp.Sext: return SignExtend(a, bits);
+            case AtomOp.Popc: return System.Numerics.BitOperations.PopCount((ulong)Mask(a, bits));
+            case AtomOp.BfeU:
                 if (b is < 0 or >= 64 || c is < 0 or > 64) return null;
                 return c == 0 ? 0 : (long)(((ulong)Mask(a, bits) >> (int)b) & (c >= 64 ? ulong.MaxValue : (1UL << (int)c) - 1));
             default: return null;
