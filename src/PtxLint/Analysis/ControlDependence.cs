@@ -15,7 +15,6 @@ public sealed class ControlDependence
     private readonly List<Instruction>[] _direct;
     private readonly List<BasicBlock>[] _dependents;
     private readonly IReadOnlyList<Instruction>?[] _transitive;
-    private HashSet<Instruction>?[]? _transitiveSets;
 
     public ControlDependence(ControlFlowGraph cfg, DominatorTree postDom)
     {
@@ -131,8 +130,16 @@ public sealed class ControlDependence
     /// <summary>True when the block is control dependent (transitively) on the branch.</summary>
     public bool IsTransitivelyControlledBy(BasicBlock b, Instruction branch)
     {
-        _transitiveSets ??= new HashSet<Instruction>?[_cfg.Blocks.Count];
-        var set = _transitiveSets[b.Id] ??= new HashSet<Instruction>(TransitiveBranchesControlling(b));
-        return set.Contains(branch);
+        // the list is in source order (by index): a binary search, no set per block
+        var list = TransitiveBranchesControlling(b);
+        int lo = 0, hi = list.Count - 1, at = branch.Index;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            var x = list[mid];
+            if (x.Index == at) return ReferenceEquals(x, branch);
+            if (x.Index < at) lo = mid + 1; else hi = mid - 1;
+        }
+        return false;
     }
 }

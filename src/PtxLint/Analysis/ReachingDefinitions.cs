@@ -428,7 +428,7 @@ public sealed class ReachingDefinitions
     }
 
     /// <summary>The index of <paramref name="v"/> in the sorted array, or -1 (a plain loop: no comparer to call per step).</summary>
-    private static int IndexOf(int[] sorted, int v)
+    internal static int IndexOf(int[] sorted, int v)
     {
         int lo = 0, hi = sorted.Length - 1;
         while (lo <= hi)

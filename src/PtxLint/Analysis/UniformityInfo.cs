@@ -576,7 +576,7 @@ public sealed class UniformityInfo
         foreach (var p in loop.Header.Predecessors)
         {
             if (loop.Contains(p)) continue;
-            if (Array.BinarySearch(_defs.ReachingAtEnd(p, reg), d) >= 0) return true;
+            if (ReachingDefinitions.IndexOf(_defs.ReachingAtEnd(p, reg), d) >= 0) return true;
         }
         return false;
     }
