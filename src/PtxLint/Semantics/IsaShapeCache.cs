@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using PtxLint.Analysis;
 using PtxLint.Ir;
 
@@ -22,29 +21,38 @@ public sealed class IsaShapeCache
         NoBase = new(), NoSymbol = new(), NoComponent = new();
     private static readonly object[] Vector = { new(), new(), new(), new(), new(), new(), new(), new(), new() };
 
-    private readonly Dictionary<int, object[]> _valid = new();
+    // per opcode form, the operand shapes found valid (a form has a few: one per combination of register types)
+    private readonly Dictionary<OpcodeForm, List<object[]>> _valid = new(ReferenceEqualityComparer.Instance);
+    private const int MaxShapesPerForm = 32;
     private object[] _shape = new object[16];
     private int _length;
-    private HashCode _hash;
     private bool _described;
 
     /// <summary>True when <paramref name="insn"/> has a shape and an instruction of that shape was found valid.</summary>
     internal bool KnownValid(Instruction insn, SymbolTable symbols)
     {
         _described = Describe(insn, symbols);
-        if (!_described) return false;
-        if (!_valid.TryGetValue(_hash.ToHashCode(), out var seen) || seen.Length != _length) return false;
+        if (!_described || !_valid.TryGetValue(insn.Form, out var shapes)) return false;
+        foreach (var seen in shapes)
+            if (Matches(seen)) return true;
+        return false;
+    }
+
+    private bool Matches(object[] seen)
+    {
+        if (seen.Length != _length) return false;
         for (int i = 0; i < _length; i++)
             if (!Same(seen[i], _shape[i])) return false;
         return true;
     }
 
     /// <summary>Records the shape <see cref="KnownValid"/> last described as valid (nothing when it had none).</summary>
-    internal void AddValid()
+    internal void AddValid(Instruction insn)
     {
         if (!_described) return;
-        // one shape per hash: a second shape with the same hash is checked every time
-        _valid.TryAdd(_hash.ToHashCode(), _shape.AsSpan(0, _length).ToArray());
+        if (!_valid.TryGetValue(insn.Form, out var shapes)) _valid[insn.Form] = shapes = new List<object[]>(2);
+        // bounded: a form with more shapes than this is checked every time for the ones not kept
+        if (shapes.Count < MaxShapesPerForm) shapes.Add(_shape.AsSpan(0, _length).ToArray());
     }
 
     private static bool Same(object a, object b) => ReferenceEquals(a, b) || a is string sa && b is string sb && string.Equals(sa, sb, StringComparison.Ordinal);
@@ -53,15 +61,12 @@ public sealed class IsaShapeCache
     {
         if (_length == _shape.Length) Array.Resize(ref _shape, _shape.Length * 2);
         _shape[_length++] = o;
-        _hash.Add(o is string s ? string.GetHashCode(s, StringComparison.Ordinal) : RuntimeHelpers.GetHashCode(o));
     }
 
     private bool Describe(Instruction insn, SymbolTable symbols)
     {
         _length = 0;
-        _hash = new HashCode();
         if (insn.Opcode == "call") return false;
-        Add(insn.Form);
         if (insn.Guard is { } g)
         {
             if (g.IsSpecial || g.Component is not null || symbols.Register(g.Name, insn.Index) is not { } gd) return false;

@@ -70,7 +70,7 @@ public static class IsaValidator
     {
         if (shapes.KnownValid(insn, symbols)) return null;
         var p = Validate(insn, ctx, symbols);
-        if (p is null) shapes.AddValid();
+        if (p is null) shapes.AddValid(insn);
         return p;
     }
 
