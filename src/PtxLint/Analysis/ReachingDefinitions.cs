@@ -220,14 +220,20 @@ public sealed class ReachingDefinitions
         var entry = cfg.Entry;
         for (int j = 0; j < _in[entry.Id].Length; j++) _in[entry.Id][j] = EntryOnly;
 
+        // passes in reverse postorder over the blocks whose predecessors changed (all, the first time)
+        var dirty = new bool[nb];
+        foreach (var b in rpo) dirty[b.Id] = true;
         changed = true;
         while (changed)
         {
             changed = false;
             foreach (var b in rpo)
             {
+                if (!dirty[b.Id]) continue;
+                dirty[b.Id] = false;
                 var regs = _liveIn[b.Id];
                 var sets = _in[b.Id];
+                bool blockChanged = false;
                 for (int j = 0; j < regs.Length; j++)
                 {
                     int r = regs[j];
@@ -240,8 +246,11 @@ public sealed class ReachingDefinitions
                         else o = InSet(p.Id, r);
                         acc = Union(acc, o);
                     }
-                    if (!SameSet(acc, sets[j])) { sets[j] = acc; changed = true; }
+                    if (!SameSet(acc, sets[j])) { sets[j] = acc; blockChanged = true; }
                 }
+                if (!blockChanged) continue;
+                changed = true;
+                foreach (var s in b.Successors) dirty[s.Id] = true;
             }
         }
 
@@ -403,10 +412,10 @@ public sealed class ReachingDefinitions
     {
         int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
-        if (!_regIds.TryGetValue(name, out var id))
+        ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_regIds, name, out bool known);
+        if (!known)
         {
             id = _regNames.Count;
-            _regIds[name] = id;
             _regNames.Add(name);
         }
         _recentNames[slot] = name;
