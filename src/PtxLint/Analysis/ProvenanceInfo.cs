@@ -72,6 +72,31 @@ public sealed class ValueSource
 
     internal (ValueSourceKind, int, string) Key => (Kind, Origin?.Index ?? -1, Name);
 
+    /// <summary>
+    /// Equality of <see cref="Key"/>s with an ordinal string comparison and a cheap hash of the name (its length and last
+    /// characters; the default hashes the whole string with the randomized Marvin hash on every add).
+    /// </summary>
+    internal sealed class KeyComparer : IEqualityComparer<(ValueSourceKind, int, string)>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals((ValueSourceKind, int, string) x, (ValueSourceKind, int, string) y) =>
+            x.Item1 == y.Item1 && x.Item2 == y.Item2 && string.Equals(x.Item3, y.Item3, StringComparison.Ordinal);
+
+        public int GetHashCode((ValueSourceKind, int, string) k)
+        {
+            var name = k.Item3;
+            int h = (int)k.Item1 * 31 + k.Item2;
+            if (name is not null)
+            {
+                int n = name.Length;
+                h = h * 31 + n;
+                for (int i = Math.Max(0, n - 4); i < n; i++) h = h * 31 + name[i];
+            }
+            return h;
+        }
+    }
+
     public override string ToString() => Kind switch
     {
         ValueSourceKind.Load => $"Load {Space} @{Origin?.Index}: {Origin}",
@@ -251,7 +276,7 @@ public sealed class ProvenanceInfo
         if (_memo.TryGetValue(def.Index, out var cached)) return cached;
         var insns = _fn.Instructions;
         var result = new List<ValueSource>();
-        var seen = new HashSet<(ValueSourceKind, int, string)>();
+        var seen = new HashSet<(ValueSourceKind, int, string)>(ValueSource.KeyComparer.Instance);
         var chains = new Dictionary<int, PathNode>();
         var queue = new Queue<int>();
         chains[def.Index] = new PathNode(def, null, null);
@@ -304,7 +329,7 @@ public sealed class ProvenanceInfo
         var atNode = new PathNode(at, null, null);
         if (reg.IsSpecial) return new[] { Special(reg, at, atNode) };
         var result = new List<ValueSource>();
-        var seen = new HashSet<(ValueSourceKind, int, string)>();
+        var seen = new HashSet<(ValueSourceKind, int, string)>(ValueSource.KeyComparer.Instance);
         foreach (var d in _defs.ReachingIndices(at, reg.Name))
         {
             if (d < 0)
