@@ -283,7 +283,10 @@ internal sealed class InstructionCaches(PtxFunction function)
             t = table = new T?[function.Instructions.Count];
         }
         if ((uint)i >= (uint)t.Length || !ReferenceEquals(function.Instructions[i], insn)) return compute(insn);
-        return t[i] ??= compute(insn);
+        // the table was made here as T?[]: read and store through its data reference (a store of a T into it needs no
+        // covariance check, which shared generic code would otherwise make on every store)
+        ref T? slot = ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t), i);
+        return slot ??= compute(insn);
     }
 
     public RegisterOperand[] Defs(Instruction insn) => Get(ref _defs, insn, OperandRoles.ComputeDefs);

@@ -486,9 +486,12 @@ internal sealed class FastParser
                 scratch[n++].Value = op;
             }
             ops = new Operand[n];
+            // the array was just made as Operand[]: stores through its data reference skip the covariance check that
+            // ops[i] = ... makes for every element (a type check of the operand's class)
+            ref Operand dst = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(ops);
             for (int i = 0; i < n; i++)
             {
-                ops[i] = scratch[i].Value;
+                System.Runtime.CompilerServices.Unsafe.Add(ref dst, i) = scratch[i].Value;
                 scratch[i].Value = null!;
             }
         }
