@@ -17,13 +17,16 @@ public sealed class FunctionFacts
         var fn = analyses.Function;
         bool sharedSpace = false;
         string? last = null;
+        OpcodeForm? lastForm = null;
         foreach (var insn in fn.Instructions)
         {
-            var op = insn.Opcode;
+            // instructions with one opcode text share one form, which knows its modifiers' state space
+            var form = insn.Form;
+            if (ReferenceEquals(form, lastForm)) continue;
+            lastForm = form;
+            var op = form.Opcode;
             if (!ReferenceEquals(op, last)) { _opcodes.Add(op); last = op; }
-            if (!sharedSpace)
-                foreach (var m in insn.Modifiers)
-                    if (m.Length >= 7 && m[1] == 's' && m[2] == 'h' && StateSpaces.Parse(m).IsShared()) { sharedSpace = true; break; }
+            if (!sharedSpace && form.NamesSharedSpace) sharedSpace = true;
         }
         TouchesShared = sharedSpace || analyses.NamesSharedVariable;
     }

@@ -244,6 +244,25 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
     private static readonly object NoType = new();
     private object? _type; // the last type modifier, NoType when none; set on first use (one reference: no torn read)
 
+    private int _namesShared; // 0 not worked out, 1 no, 2 yes (an int: no torn read)
+
+    /// <summary>A modifier names a shared state space (<c>.shared</c>, <c>.shared::cta</c>, <c>.shared::cluster</c>); worked out once.</summary>
+    public bool NamesSharedSpace
+    {
+        get
+        {
+            int v = _namesShared;
+            if (v == 0)
+            {
+                v = 1;
+                foreach (var m in Modifiers)
+                    if (m.Length >= 7 && m[1] == 's' && m[2] == 'h' && StateSpaces.Parse(m).IsShared()) { v = 2; break; }
+                _namesShared = v;
+            }
+            return v == 2;
+        }
+    }
+
     /// <summary>The last type modifier (<c>.u32</c> of <c>ld.global.u32</c>); null when none.</summary>
     public string? Type
     {
