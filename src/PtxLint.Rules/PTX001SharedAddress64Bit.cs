@@ -84,7 +84,8 @@ public sealed class PTX001SharedAddress64Bit : IRule
         bool reportSymbols = ctx.Option(ReportSymbolAddresses);
         // Does any shared access of the module use a 32-bit address register? Then a 64-bit symbol address is an
         // inconsistency (a hand-written builder), not the module's convention.
-        bool module32 = ctx.ModuleFact("module32", () => Module32(ctx.Module));
+        // (asked only when a 64-bit shared address turns up: the scan reads every access of the module)
+        bool? module32 = null;
         foreach (var fn in ctx.Functions)
         {
             var hits = new List<Hit>();
@@ -96,7 +97,8 @@ public sealed class PTX001SharedAddress64Bit : IRule
                     if (!access.Space.IsShared()) continue;
                     var reg = access.Address.BaseRegister;
                     if (reg is null || reg.IsSpecial || fn.RegisterBits(reg) != 64) continue;
-                    var (form, origin, symbol) = Classify(fn, insn, access, module32);
+                    module32 ??= ctx.ModuleFact("module32", () => Module32(ctx.Module));
+                    var (form, origin, symbol) = Classify(fn, insn, access, module32.Value);
                     if (form is Form.Symbol64 or Form.SharedParameter && !reportSymbols) continue;
                     hits.Add(new Hit(insn, access, reg, form, origin, symbol));
                 }
