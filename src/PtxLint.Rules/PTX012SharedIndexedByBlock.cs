@@ -99,58 +99,28 @@ public sealed class PTX012SharedIndexedByBlock : IRule
     /// </summary>
     private static bool MayIndexSharedByBlock(PtxFunction fn)
     {
-        // The function's register names are numbered once; the rounds then walk flat arrays of numbers (no hashing
-        // per round). Per instruction that can carry taint (it defines registers and is not a load or atomic): its uses
-        // (BlockIndex for %ctaid/%clusterid/%nctaid/%nclusterid), then its definitions.
-        const int BlockIndex = -1;
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        int Id(string name)
-        {
-            ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ids, name, out bool exists);
-            if (!exists) id = ids.Count - 1;
-            return id;
-        }
-        var starts = new List<int>(); // per carrier: start of its uses, start of its defs, in flat
-        var flat = new List<int>();
-        bool anySeed = false;
-        foreach (var insn in fn.Instructions)
-        {
-            if (insn.Defs.Length == 0 || insn.Info.Mem is MemKind.Load or MemKind.Atomic) continue;
-            starts.Add(flat.Count);
-            foreach (var u in insn.Uses)
-            {
-                if (!u.IsSpecial) flat.Add(Id(u.Name));
-                else if (u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid") { flat.Add(BlockIndex); anySeed = true; }
-            }
-            starts.Add(flat.Count);
-            foreach (var d in insn.Defs) flat.Add(Id(d.Name));
-        }
-        if (!anySeed) return false; // nothing is tainted without a block index to start from
-        starts.Add(flat.Count);
-        var tainted = new bool[ids.Count];
-        int count = 0;
+        var tainted = new HashSet<string>(StringComparer.Ordinal);
         bool changed = true;
         for (int round = 0; changed && round < 16; round++)
         {
             changed = false;
-            for (int c = 0; c + 1 < starts.Count; c += 2)
+            foreach (var insn in fn.Instructions)
             {
-                int useStart = starts[c], defStart = starts[c + 1], end = starts[c + 2];
+                if (insn.Defs.Length == 0 || insn.Info.Mem is MemKind.Load or MemKind.Atomic) continue;
                 bool t = false;
-                for (int k = useStart; k < defStart && !t; k++)
-                    t = flat[k] == BlockIndex || tainted[flat[k]];
+                foreach (var u in insn.Uses)
+                    if (u.IsSpecial ? u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid" : tainted.Contains(u.Name)) { t = true; break; }
                 if (!t) continue;
-                for (int k = defStart; k < end; k++)
-                    if (!tainted[flat[k]]) { tainted[flat[k]] = true; count++; changed = true; }
+                foreach (var d in insn.Defs)
+                    if (tainted.Add(d.Name)) changed = true;
             }
         }
-        if (count == 0) return false;
-        bool Tainted(string name) => ids.TryGetValue(name, out var id) && tainted[id];
+        if (tainted.Count == 0) return false;
         foreach (var insn in fn.Instructions)
             foreach (var m in insn.MemoryAccesses)
             {
                 if (m.Space is not (StateSpace.Shared or StateSpace.Generic)) continue;
-                if (m.Address.BaseRegister is { } r && Tainted(r.Name) || m.Address.IndexRegister is { } x && Tainted(x.Name)) return true;
+                if (m.Address.BaseRegister is { } r && tainted.Contains(r.Name) || m.Address.IndexRegister is { } x && tainted.Contains(x.Name)) return true;
             }
         return false;
     }
