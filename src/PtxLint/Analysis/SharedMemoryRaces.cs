@@ -501,15 +501,14 @@ internal sealed class WitnessSearch
         var iv = _fa.Intervals;
         // For each common loop: how the two iterations relate (0: equal, +1: b one later, -1: a one later, null: any).
         var relation = new Dictionary<Loop, int?>();
+        var common = new List<Loop>(loopsA.Count);
+        foreach (var l in loopsA)
+            if (Contains(l, b.Instruction, cfg)) common.Add(l);
         Loop? innermostSync = null;
-        foreach (var l in loopsA)
+        foreach (var l in common)
+            if (!iv.IsBarrierFree(l, SyncScope.Cta)) { innermostSync = l; break; }
+        foreach (var l in common)
         {
-            if (!Contains(l, b.Instruction, cfg)) continue;
-            if (innermostSync is null && !iv.IsBarrierFree(l, SyncScope.Cta)) innermostSync = l;
-        }
-        foreach (var l in loopsA)
-        {
-            if (!Contains(l, b.Instruction, cfg)) continue;
             if (iv.IsBarrierFree(l, SyncScope.Cta)) relation[l] = null;
             else if (sameIteration || l != innermostSync) relation[l] = 0;
             else relation[l] = bLater ? 1 : -1;
@@ -789,11 +788,13 @@ internal sealed class WitnessSearch
         return m;
     }
 
-    /// <summary>Growing boxes of threads (smallest witnesses first), within the bounds, over the components in <paramref name="mask"/>.</summary>
     private static readonly int[] LinearSteps = { 2, 8, 32, 64, 128, 256, 512, 1024 };
     private static readonly (int, int, int)[] BoxSteps = { (2, 2, 2), (4, 2, 2), (8, 4, 2), (16, 8, 4), (32, 16, 4), (64, 16, 4) };
 
-    /// <summary>The boxes of threads to search, smallest first (never empty).</summary>
+    /// <summary>
+    /// Growing boxes of threads (smallest witnesses first), within the bounds, over the components in
+    /// <paramref name="mask"/>; never empty.
+    /// </summary>
     private List<(int X, int Y, int Z)> Boxes(int mask)
     {
         var b = _bounds;

@@ -18,7 +18,10 @@ public sealed class SymbolTable
     private readonly string[] _rangePrefixes;
     private readonly List<RegisterDecl>[] _rangeLists;
     private Dictionary<string, PtxFunction>? _functions;
-    /// <summary>Register lookups by name, for the names no block-scoped declaration could declare (all, in most functions).</summary>
+    /// <summary>
+    /// Register lookups by name in a function with block-scoped registers, for the names no block-scoped declaration
+    /// could declare (functions without any resolve names by <see cref="LookupFlat"/>).
+    /// </summary>
     private readonly Dictionary<string, RegisterDecl?> _memo = new(StringComparer.Ordinal);
     private const int RecentSize = 256;
     private readonly string?[] _recentNames = new string?[RecentSize];
