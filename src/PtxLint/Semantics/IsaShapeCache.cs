@@ -7,11 +7,12 @@ namespace PtxLint.Semantics;
 /// The instruction shapes of one function that <see cref="IsaValidator.Validate(Instruction, IsaContext, SymbolTable)"/>
 /// found valid, so that an instruction of a shape seen before is not checked again. A shape is what the check reads: the
 /// opcode form (opcode and modifiers), and per operand its kind and what the check asks of it: a register's declaration
-/// (its type and width), a special register's name, the class of a floating-point constant (0f, 0d or decimal), a
-/// symbol's name, an address's base declaration and symbol; the guard's declaration. <c>add.s32 %r5, %r3, %r4</c> and
-/// <c>add.s32 %r9, %r7, %r8</c> have one shape when all are in one <c>.reg .b32 %r&lt;N&gt;</c>.
-/// Instructions with operands whose check reads more (negated or component registers, expressions, address lists,
-/// indexed addresses, argument lists, calls) have no shape and are always checked. Declarations belong to a function
+/// (its type and width), a special register's name and component, the class of a floating-point constant (0f, 0d or
+/// decimal), a symbol's name, an address's base declaration and symbol; the guard's declaration.
+/// <c>add.s32 %r5, %r3, %r4</c> and <c>add.s32 %r9, %r7, %r8</c> have one shape when all are in one
+/// <c>.reg .b32 %r&lt;N&gt;</c>. Instructions with operands whose check reads more (negated registers, components of
+/// vector registers, expressions, address lists, indexed addresses, dual results, argument lists, calls) have no
+/// shape and are always checked. Declarations belong to a function
 /// and the module's .version/.target to its file: one cache per function.
 /// </summary>
 public sealed class IsaShapeCache
