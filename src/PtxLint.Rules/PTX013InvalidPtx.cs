@@ -52,7 +52,7 @@ public sealed class PTX013InvalidPtx : IRule
         var symbols = fn.Analyses.Symbols;
         var reportedUndeclared = new Dictionary<string, (Finding Finding, int More)>(StringComparer.Ordinal);
         var shapes = new IsaShapeCache();
-        foreach (var insn in fn.Instructions)
+        foreach (var insn in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fn.Instructions))
         {
             // a line with a syntax error (PTX000) is what error recovery made of it: nothing more to say about it
             if (syntaxLines.Contains(insn.Span.StartLine)) continue;

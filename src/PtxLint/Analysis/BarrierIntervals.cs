@@ -210,7 +210,7 @@ public sealed class BarrierIntervals
                 var list = new List<Instruction>();
                 var cfg = _fa.Cfg;
                 var uni = _fa.Uniformity;
-                foreach (var b in cfg.Blocks)
+                foreach (var b in cfg.BlockSpan)
                 {
                     if (b.Successors.Count < 2 || cfg.Terminator(b) is not { } term) continue;
                     var u = uni.OfBranch(term);
@@ -233,7 +233,7 @@ public sealed class BarrierIntervals
             var lastSeg = new int[cfg.Blocks.Count];
             var hasTarget = new List<bool>();
             var spins = SpinWaits(fa);
-            foreach (var b in cfg.Blocks)
+            foreach (var b in cfg.BlockSpan)
             {
                 int seg = blockOfSeg.Count;
                 blockOfSeg.Add(b.Id);
@@ -266,7 +266,7 @@ public sealed class BarrierIntervals
             _fwd = new List<int>[n];
             for (int i = 0; i < n; i++) { _full[i] = new List<int>(2); _fwd[i] = new List<int>(2); }
             var dom = fa.Dominators;
-            foreach (var b in cfg.Blocks)
+            foreach (var b in cfg.BlockSpan)
             {
                 int from = lastSeg[b.Id];
                 foreach (var s in b.Successors)

@@ -25,7 +25,7 @@ public sealed class ControlDependence
         _transitive = new IReadOnlyList<Instruction>?[n];
         for (int i = 0; i < n; i++) { _direct[i] = new List<Instruction>(); _dependents[i] = new List<BasicBlock>(); }
 
-        foreach (var a in cfg.Blocks)
+        foreach (var a in cfg.BlockSpan)
         {
             if (!IsConditional(cfg, a)) continue;
             var branch = cfg.Terminator(a)!;

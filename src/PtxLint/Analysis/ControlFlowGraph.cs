@@ -14,6 +14,7 @@ public sealed class ControlFlowGraph
     {
         Function = fn;
         Blocks = blocks;
+        _blocks = blocks;
         _blockOf = blockOf;
         Exit = exit;
     }
@@ -23,6 +24,11 @@ public sealed class ControlFlowGraph
     public PtxFunction Function { get; }
     /// <summary>All blocks in source order; the synthetic exit block is last.</summary>
     public IReadOnlyList<BasicBlock> Blocks { get; }
+
+    private readonly List<BasicBlock> _blocks;
+
+    /// <summary><see cref="Blocks"/> as a span, for the analyses' inner loops (no enumerator behind an interface).</summary>
+    internal ReadOnlySpan<BasicBlock> BlockSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_blocks);
     public BasicBlock Entry => Blocks[0];
     public BasicBlock Exit { get; }
 

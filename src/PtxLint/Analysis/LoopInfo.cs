@@ -45,7 +45,7 @@ public sealed class LoopInfo
         int n = cfg.Blocks.Count;
         _innermost = new Loop?[n];
         var byHeader = new Dictionary<BasicBlock, Loop>();
-        foreach (var t in cfg.Blocks)
+        foreach (var t in cfg.BlockSpan)
         {
             if (!dom.IsReachable(t)) continue;
             foreach (var h in t.Successors)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using PtxLint.Ir;
 
 namespace PtxLint.Analysis;
@@ -152,7 +153,7 @@ public sealed class ReachingDefinitions
             {
                 var b = rpo[k2];
                 Array.Clear(outTmp);
-                foreach (var s in b.Successors)
+                foreach (var s in CollectionsMarshal.AsSpan(b.Successors))
                 {
                     var si = liveIn[s.Id];
                     for (int w = 0; w < W; w++) outTmp[w] |= si[w];
@@ -238,7 +239,7 @@ public sealed class ReachingDefinitions
                 {
                     int r = regs[j];
                     var acc = b == entry ? EntryOnly : Empty;
-                    foreach (var p in b.Predecessors)
+                    foreach (var p in CollectionsMarshal.AsSpan(b.Predecessors))
                     {
                         int[] o;
                         if (gen[p.Id] is { } g && g.TryGetValue(r, out var e))
@@ -250,14 +251,14 @@ public sealed class ReachingDefinitions
                 }
                 if (!blockChanged) continue;
                 changed = true;
-                foreach (var s in b.Successors) dirty[s.Id] = true;
+                foreach (var s in CollectionsMarshal.AsSpan(b.Successors)) dirty[s.Id] = true;
             }
         }
 
         // ---- resolve every use once; invert into def-use chains. A use of a register in SSA form sees its one
         // definition (which comes before every use, so the use is reachable).
         var cur = new Dictionary<int, int[]>();
-        foreach (var b in blocks)
+        foreach (var b in _cfg.BlockSpan)
         {
             cur.Clear();
             for (int i = b.Start; i < b.End; i++)
@@ -279,20 +280,20 @@ public sealed class ReachingDefinitions
         }
         // invert into def-use chains: count the readers of each def slot, then fill in the same (source) order
         _duStart = new int[nd + 1];
-        InvertUses(blocks, null);
+        InvertUses(null);
         for (int k = 0; k < nd; k++) _duStart[k + 1] += _duStart[k];
         _duFlat = _duStart[nd] == 0 ? Empty : new int[_duStart[nd]];
         var fill = _duStart[nd] == 0 ? Empty : _duStart[..nd];
-        InvertUses(blocks, fill);
+        InvertUses(fill);
     }
 
     /// <summary>
     /// Walks every (def slot, reading instruction) pair in source order: counts the readers of each slot into
     /// _duStart[slot + 1] (<paramref name="fill"/> null), or writes each reader at fill[slot]++ of _duFlat.
     /// </summary>
-    private void InvertUses(IReadOnlyList<BasicBlock> blocks, int[]? fill)
+    private void InvertUses(int[]? fill)
     {
-        foreach (var b in blocks)
+        foreach (var b in _cfg.BlockSpan)
             for (int i = b.Start; i < b.End; i++)
                 for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
                 {
@@ -470,7 +471,7 @@ public sealed class ReachingDefinitions
             else post.Add(b);
         }
         post.Reverse();
-        foreach (var b in cfg.Blocks)
+        foreach (var b in cfg.BlockSpan)
             if (!visited[b.Id]) post.Add(b);
         return post.ToArray();
     }

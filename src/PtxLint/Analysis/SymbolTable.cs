@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PtxLint.Ir;
 
 namespace PtxLint.Analysis;
@@ -121,7 +122,7 @@ public sealed class SymbolTable
         {
             if (!prefix.SequenceEqual(_rangePrefixes[k])) continue;
             int n = digits.Length > 9 ? int.MaxValue : int.Parse(digits);
-            foreach (var d in _rangeLists[k])
+            foreach (var d in CollectionsMarshal.AsSpan(_rangeLists[k]))
                 if (n < d.Count) return d;
             return null;
         }
@@ -136,7 +137,7 @@ public sealed class SymbolTable
         if (_singles.TryGetValue(name, out var singles))
         {
             best = Innermost(singles, instructionIndex, best);
-            if (!_allFlat) foreach (var d in singles) scoped |= d.Scope is not null;
+            if (!_allFlat) foreach (var d in CollectionsMarshal.AsSpan(singles)) scoped |= d.Scope is not null;
         }
         int end = name.Length;
         while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
@@ -144,11 +145,11 @@ public sealed class SymbolTable
         {
             // %r<8> declares %r0 .. %r7; "%r01" is not "%r1"
             var digits = name.AsSpan(end);
-            if (!_allFlat) foreach (var d in ranges) scoped |= d.Scope is not null;
+            if (!_allFlat) foreach (var d in CollectionsMarshal.AsSpan(ranges)) scoped |= d.Scope is not null;
             if (digits.Length == 1 || digits[0] != '0')
             {
                 int n = digits.Length > 9 ? int.MaxValue : int.Parse(digits);
-                foreach (var d in ranges)
+                foreach (var d in CollectionsMarshal.AsSpan(ranges))
                     if (n < d.Count && Visible(d, instructionIndex) && (best is null || Deeper(d, best))) best = d;
             }
         }
@@ -157,7 +158,7 @@ public sealed class SymbolTable
 
     private static RegisterDecl? Innermost(List<RegisterDecl> decls, int at, RegisterDecl? best)
     {
-        foreach (var d in decls)
+        foreach (var d in CollectionsMarshal.AsSpan(decls))
             if (Visible(d, at) && (best is null || Deeper(d, best))) best = d;
         return best;
     }

@@ -34,7 +34,7 @@ public sealed class IsaShapeCache
     {
         _described = Describe(insn, symbols);
         if (!_described || !_valid.TryGetValue(insn.Form, out var shapes)) return false;
-        foreach (var seen in shapes)
+        foreach (var seen in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(shapes))
             if (Matches(seen)) return true;
         return false;
     }
