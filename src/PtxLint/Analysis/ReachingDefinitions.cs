@@ -437,19 +437,11 @@ public sealed class ReachingDefinitions
         return j >= 0 ? _in[block][j] : Empty;
     }
 
-    /// <summary>The index of <paramref name="v"/> in the sorted array, or -1 (a plain loop: no comparer to call per step).</summary>
-    internal static int IndexOf(int[] sorted, int v)
-    {
-        int lo = 0, hi = sorted.Length - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            int x = sorted[mid];
-            if (x == v) return mid;
-            if (x < v) lo = mid + 1; else hi = mid - 1;
-        }
-        return -1;
-    }
+    /// <summary>
+    /// The index of <paramref name="v"/> in the sorted array, negative when absent (the span search specialized for
+    /// int: no comparer called per step, unlike <c>Array.BinarySearch</c>).
+    /// </summary>
+    internal static int IndexOf(int[] sorted, int v) => MemoryExtensions.BinarySearch<int, int>(sorted, v);
 
     internal static BasicBlock[] ReversePostorder(ControlFlowGraph cfg)
     {

@@ -111,17 +111,14 @@ public sealed class SymbolTable
     {
         if (_singles.Count > 0 && _singles.TryGetValue(name, out var singles)) return singles[0];
         if (_rangePrefixes.Length == 0) return null;
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        if (end == name.Length || end == 0) return null;
-        // %r<8> declares %r0 .. %r7; "%r01" is not "%r1"
-        var digits = name.AsSpan(end);
-        if (digits.Length > 1 && digits[0] == '0') return null;
+        int end = RangePrefixEnd(name);
+        if (end < 0) return null;
+        int n = RangeNumber(name.AsSpan(end));
+        if (n < 0) return null;
         var prefix = name.AsSpan(0, end);
         for (int k = 0; k < _rangePrefixes.Length; k++)
         {
             if (!prefix.SequenceEqual(_rangePrefixes[k])) continue;
-            int n = digits.Length > 9 ? int.MaxValue : int.Parse(digits);
             foreach (var d in CollectionsMarshal.AsSpan(_rangeLists[k]))
                 if (n < d.Count) return d;
             return null;
@@ -139,22 +136,29 @@ public sealed class SymbolTable
             best = Innermost(singles, instructionIndex, best);
             if (!_allFlat) foreach (var d in CollectionsMarshal.AsSpan(singles)) scoped |= d.Scope is not null;
         }
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        if (end < name.Length && end > 0 && _ranges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var ranges))
+        int end = RangePrefixEnd(name);
+        if (end > 0 && _ranges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var ranges))
         {
-            // %r<8> declares %r0 .. %r7; "%r01" is not "%r1"
-            var digits = name.AsSpan(end);
             if (!_allFlat) foreach (var d in CollectionsMarshal.AsSpan(ranges)) scoped |= d.Scope is not null;
-            if (digits.Length == 1 || digits[0] != '0')
-            {
-                int n = digits.Length > 9 ? int.MaxValue : int.Parse(digits);
+            int n = RangeNumber(name.AsSpan(end));
+            if (n >= 0)
                 foreach (var d in CollectionsMarshal.AsSpan(ranges))
                     if (n < d.Count && Visible(d, instructionIndex) && (best is null || Deeper(d, best))) best = d;
-            }
         }
         return best;
     }
+
+    /// <summary>Where the number of a range register's name starts (<c>%rd12</c>: 3); -1 when it has no prefix or no number.</summary>
+    private static int RangePrefixEnd(string name)
+    {
+        int end = name.Length;
+        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
+        return end == name.Length || end == 0 ? -1 : end;
+    }
+
+    /// <summary>The register number a name's digits spell; -1 for a leading zero (<c>%r&lt;8&gt;</c> declares %r0 .. %r7; "%r01" is not "%r1").</summary>
+    private static int RangeNumber(ReadOnlySpan<char> digits) =>
+        digits.Length > 1 && digits[0] == '0' ? -1 : digits.Length > 9 ? int.MaxValue : int.Parse(digits);
 
     private static RegisterDecl? Innermost(List<RegisterDecl> decls, int at, RegisterDecl? best)
     {

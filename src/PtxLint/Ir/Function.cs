@@ -256,7 +256,7 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
             {
                 v = 1;
                 foreach (var m in Modifiers)
-                    if (m.Length >= 7 && m[1] == 's' && m[2] == 'h' && StateSpaces.Parse(m).IsShared()) { v = 2; break; }
+                    if (StateSpaces.Parse(m).IsShared()) { v = 2; break; }
                 _namesShared = v;
             }
             return v == 2;
