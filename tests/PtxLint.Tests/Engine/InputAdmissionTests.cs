@@ -34,15 +34,26 @@ public sealed class InputAdmissionTests
         var sizes = Enumerable.Range(0, 200).Select(_ => (long)rng.Next(1, 6) * MiB).Append(10 * MiB).ToArray();
         var a = new InputAdmission(sizes);
         var ran = new int[sizes.Length];
-        int next = -1;
+        int next = -1, inWork = 0, overlapped = 0;
+        // The workers start together, and until two files have been seen in work at once, a file holds its place for
+        // up to 200 ms: a loaded machine that runs the threads one after another cannot hide a missing overlap.
+        using var start = new Barrier(4);
         void Work()
         {
+            start.SignalAndWait();
             int k;
             while ((k = Interlocked.Increment(ref next)) < a.Order.Length)
             {
                 int i = a.Order[k];
                 a.Enter(i);
-                try { Interlocked.Increment(ref ran[i]); Thread.SpinWait(2000); }
+                try
+                {
+                    Interlocked.Increment(ref ran[i]);
+                    if (Interlocked.Increment(ref inWork) > 1) Volatile.Write(ref overlapped, 1);
+                    SpinWait.SpinUntil(() => Volatile.Read(ref overlapped) == 1, 200);
+                    Thread.SpinWait(2000);
+                    Interlocked.Decrement(ref inWork);
+                }
                 finally { a.Leave(i); }
             }
         }
@@ -52,6 +63,7 @@ public sealed class InputAdmissionTests
         Assert.All(ran, n => Assert.Equal(1, n));
         Assert.True(a.PeakSharedInFlight <= a.Budget, $"{a.PeakSharedInFlight} bytes in flight together, over the budget {a.Budget}");
         Assert.True(a.PeakFiles > 1, "no two files ever ran together");
+        Assert.Equal(1, overlapped);
     }
 
     [Fact]
