@@ -12,8 +12,11 @@ namespace PtxLint.Analysis;
 public sealed class ControlDependence
 {
     private readonly ControlFlowGraph _cfg;
-    private readonly List<Instruction>[] _direct;
-    private readonly List<BasicBlock>[] _dependents;
+    // null for a block with none (most blocks): Direct/Dependents read it as empty
+    private readonly List<Instruction>?[] _direct;
+    private readonly List<BasicBlock>?[] _dependents;
+    private static readonly Instruction[] NoBranches = [];
+    private static readonly BasicBlock[] NoBlocks = [];
     private readonly IReadOnlyList<Instruction>?[] _transitive;
 
     public ControlDependence(ControlFlowGraph cfg, DominatorTree postDom)
@@ -23,7 +26,6 @@ public sealed class ControlDependence
         _direct = new List<Instruction>[n];
         _dependents = new List<BasicBlock>[n];
         _transitive = new IReadOnlyList<Instruction>?[n];
-        for (int i = 0; i < n; i++) { _direct[i] = new List<Instruction>(); _dependents[i] = new List<BasicBlock>(); }
 
         foreach (var a in cfg.BlockSpan)
         {
@@ -36,18 +38,19 @@ public sealed class ControlDependence
                 var guardSteps = 0;
                 while (runner is not null && runner != stop && guardSteps++ <= n)
                 {
-                    if (!_direct[runner.Id].Contains(branch))
+                    var direct = _direct[runner.Id] ??= new List<Instruction>(2);
+                    if (!direct.Contains(branch))
                     {
-                        _direct[runner.Id].Add(branch);
-                        _dependents[a.Id].Add(runner);
+                        direct.Add(branch);
+                        (_dependents[a.Id] ??= new List<BasicBlock>()).Add(runner);
                     }
                     if (runner == postDom.Root) break;
                     runner = postDom.ImmediateDominator(runner);
                 }
             }
         }
-        foreach (var l in _direct) l.Sort((x, y) => x.Index.CompareTo(y.Index));
-        foreach (var l in _dependents) l.Sort((x, y) => x.Id.CompareTo(y.Id));
+        foreach (var l in _direct) if (l is { Count: > 1 }) l.Sort((x, y) => x.Index.CompareTo(y.Index));
+        foreach (var l in _dependents) if (l is { Count: > 1 }) l.Sort((x, y) => x.Id.CompareTo(y.Id));
     }
 
     /// <summary>True when the block ends in a conditional branch: a guarded bra/brx.idx/ret/exit/trap, or it has 2+ successors.</summary>
@@ -60,13 +63,13 @@ public sealed class ControlDependence
     }
 
     /// <summary>The conditional branch instructions (terminators of the controlling blocks) the block is directly control dependent on, in source order.</summary>
-    public IReadOnlyList<Instruction> BranchesControlling(BasicBlock b) => _direct[b.Id];
+    public IReadOnlyList<Instruction> BranchesControlling(BasicBlock b) => (IReadOnlyList<Instruction>?)_direct[b.Id] ?? NoBranches;
 
     /// <summary>Blocks directly control dependent on the branch that ends <paramref name="branchBlock"/>.</summary>
-    public IReadOnlyList<BasicBlock> DependentBlocks(BasicBlock branchBlock) => _dependents[branchBlock.Id];
+    public IReadOnlyList<BasicBlock> DependentBlocks(BasicBlock branchBlock) => (IReadOnlyList<BasicBlock>?)_dependents[branchBlock.Id] ?? NoBlocks;
 
     /// <summary>Blocks directly control dependent on a branch instruction.</summary>
-    public IReadOnlyList<BasicBlock> DependentBlocks(Instruction branch) => _dependents[_cfg.BlockOf(branch).Id];
+    public IReadOnlyList<BasicBlock> DependentBlocks(Instruction branch) => DependentBlocks(_cfg.BlockOf(branch));
 
     /// <summary>Every branch the block is control dependent on, directly or through the blocks of those branches, in source order.</summary>
     public IReadOnlyList<Instruction> TransitiveBranchesControlling(BasicBlock b)
@@ -80,7 +83,8 @@ public sealed class ControlDependence
         while (work.Count > 0)
         {
             var x = work.Pop();
-            foreach (var br in _direct[x.Id])
+            if (_direct[x.Id] is not { } direct) continue;
+            foreach (var br in direct)
             {
                 if (!seen.Add(br)) continue;
                 var bb = _cfg.BlockOf(br);
@@ -118,10 +122,11 @@ public sealed class ControlDependence
         while (work.Count > 0)
         {
             var x = work.Pop();
-            foreach (var d in _dependents[x.Id])
+            if (_dependents[x.Id] is not { } dependents) continue;
+            foreach (var d in dependents)
             {
                 if (stamp[d.Id] != v) { stamp[d.Id] = v; result.Add(d); }
-                if (_dependents[d.Id].Count > 0 && expanded.Add(d.Id)) work.Push(d);
+                if (_dependents[d.Id] is not null && expanded.Add(d.Id)) work.Push(d);
             }
         }
         return result;

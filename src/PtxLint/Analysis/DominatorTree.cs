@@ -19,7 +19,9 @@ public sealed class DominatorTree
     private readonly BasicBlock?[] _idom;
     private readonly int[] _pre;   // preorder number in the dominator tree (-1 when unreachable)
     private readonly int[] _post;  // last preorder number in the subtree
-    private readonly List<BasicBlock>[] _children;
+    // the children of block b, in block order: _childList[_childStart[b] .. _childStart[b + 1])
+    private readonly int[] _childStart;
+    private readonly BasicBlock[] _childList;
     private readonly bool[] _virtualExitEdge;
 
     public DominatorTree(ControlFlowGraph cfg, bool post)
@@ -31,16 +33,14 @@ public sealed class DominatorTree
         Root = post ? cfg.Exit : cfg.Entry;
         _idom = new BasicBlock?[n];
         _virtualExitEdge = new bool[n];
-        _children = new List<BasicBlock>[n];
-        for (int i = 0; i < n; i++) _children[i] = new List<BasicBlock>();
 
         // Reverse-graph edges for post-dominance, with virtual edges block -> exit for blocks that cannot reach exit.
         List<BasicBlock>[] succ = new List<BasicBlock>[n];
         List<BasicBlock>[] pred = new List<BasicBlock>[n];
         for (int i = 0; i < n; i++)
         {
-            succ[i] = post ? new List<BasicBlock>(blocks[i].Predecessors) : blocks[i].Successors;
-            pred[i] = post ? new List<BasicBlock>(blocks[i].Successors) : blocks[i].Predecessors;
+            succ[i] = post ? blocks[i].Predecessors : blocks[i].Successors;
+            pred[i] = post ? blocks[i].Successors : blocks[i].Predecessors;
         }
         if (post)
         {
@@ -58,9 +58,11 @@ public sealed class DominatorTree
             {
                 if (reachesExit[i]) continue;
                 // virtual edge blocks[i] -> exit: in the reversed graph exit -> blocks[i]
+                // (copies: the block's own edge lists stay as the CFG made them)
                 _virtualExitEdge[i] = true;
+                if (ReferenceEquals(succ[cfg.Exit.Id], cfg.Exit.Predecessors)) succ[cfg.Exit.Id] = new List<BasicBlock>(cfg.Exit.Predecessors);
                 succ[cfg.Exit.Id].Add(blocks[i]);
-                pred[i].Add(cfg.Exit);
+                pred[i] = new List<BasicBlock>(pred[i]) { cfg.Exit };
             }
         }
 
@@ -114,12 +116,16 @@ public sealed class DominatorTree
             }
         }
 
+        _childStart = new int[n + 1];
         for (int i = 0; i < n; i++)
+            if (_idom[i] is { } d && i != Root.Id) _childStart[d.Id + 1]++;
+        for (int i = 0; i < n; i++) _childStart[i + 1] += _childStart[i];
+        _childList = new BasicBlock[_childStart[n]];
         {
-            var d = _idom[i];
-            if (d is not null && i != Root.Id) _children[d.Id].Add(blocks[i]);
+            var fill = _childStart.AsSpan(0, n).ToArray();
+            for (int i = 0; i < n; i++)
+                if (_idom[i] is { } d && i != Root.Id) _childList[fill[d.Id]++] = blocks[i];
         }
-        foreach (var c in _children) c.Sort((a, b) => a.Id.CompareTo(b.Id));
 
         // Preorder intervals for O(1) dominance queries.
         _pre = new int[n];
@@ -133,11 +139,11 @@ public sealed class DominatorTree
         while (st.Count > 0)
         {
             var (b, next) = st.Pop();
-            var ch = _children[b.Id];
-            if (next < ch.Count)
+            int first = _childStart[b.Id], count = _childStart[b.Id + 1] - first;
+            if (next < count)
             {
                 st.Push((b, next + 1));
-                var c = ch[next];
+                var c = _childList[first + next];
                 _pre[c.Id] = counter++;
                 st.Push((c, 0));
             }
@@ -187,7 +193,7 @@ public sealed class DominatorTree
     }
 
     /// <summary>Blocks whose immediate (post-)dominator is <paramref name="b"/>, by id.</summary>
-    public IReadOnlyList<BasicBlock> Children(BasicBlock b) => _children[b.Id];
+    public IReadOnlyList<BasicBlock> Children(BasicBlock b) => new ArraySegment<BasicBlock>(_childList, _childStart[b.Id], _childStart[b.Id + 1] - _childStart[b.Id]);
 
     /// <summary>Instruction-level dominance: a (post-)dominates b (within a block, by position).</summary>
     public bool Dominates(Instruction a, Instruction b)

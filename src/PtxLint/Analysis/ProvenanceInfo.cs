@@ -275,17 +275,16 @@ public sealed class ProvenanceInfo
     {
         if (_memo.TryGetValue(def.Index, out var cached)) return cached;
         var insns = _fn.Instructions;
-        var result = new List<ValueSource>();
-        var seen = new HashSet<(ValueSourceKind, int, string)>(ValueSource.KeyComparer.Instance);
-        var chains = new Dictionary<int, PathNode>();
-        var queue = new Queue<int>();
+        // scratch collections reused from call to call (a function's analyses run on one thread at a time)
+        var result = _resultScratch ??= new List<ValueSource>();
+        var seen = _seenScratch ??= new HashSet<(ValueSourceKind, int, string)>(ValueSource.KeyComparer.Instance);
+        var chains = _chainsScratch ??= new Dictionary<int, PathNode>();
+        var queue = _queueScratch ??= new Queue<int>();
+        var local = _localScratch ??= new List<ValueSource>();
+        // empty unless an earlier call was left by an exception (clearing an empty collection costs nothing)
+        result.Clear(); seen.Clear(); chains.Clear(); queue.Clear();
         chains[def.Index] = new PathNode(def, null, null);
         queue.Enqueue(def.Index);
-        var local = new List<ValueSource>();
-        void Add(ValueSource s)
-        {
-            if (seen.Add(s.Key)) result.Add(s);
-        }
         while (queue.Count > 0)
         {
             int x = queue.Dequeue();
@@ -295,19 +294,25 @@ public sealed class ProvenanceInfo
             {
                 // Reuse a finished closure: its paths end at x; continue them with x's chain past x.
                 foreach (var s in done)
-                    if (!seen.Contains(s.Key)) Add(s.WithPath(new PathNode(null, s.PathRoot, chain.Next)));
+                    if (seen.Add(s.Key)) result.Add(s.WithPath(new PathNode(null, s.PathRoot, chain.Next)));
                 continue;
             }
             local.Clear();
             Terminals(xi, chain, local, out bool expand);
-            foreach (var s in local) Add(s);
+            foreach (var s in local)
+                if (seen.Add(s.Key)) result.Add(s);
             if (!expand) continue;
             foreach (var u in xi.Uses)
             {
                 if (u.IsSpecial || ReferenceEquals(u, xi.Guard)) continue;
                 foreach (var d in _defs.ReachingIndices(xi, u.Name))
                 {
-                    if (d < 0) { Add(LiveIn(u.Name, chain)); continue; }
+                    if (d < 0)
+                    {
+                        var s = LiveIn(u.Name, chain);
+                        if (seen.Add(s.Key)) result.Add(s);
+                        continue;
+                    }
                     if (chains.ContainsKey(d)) continue;
                     chains[d] = new PathNode(insns[d], null, chain);
                     queue.Enqueue(d);
@@ -316,8 +321,19 @@ public sealed class ProvenanceInfo
         }
         var arr = result.ToArray();
         _memo[def.Index] = arr;
+        // a scratch set that grew past a few thousand entries is dropped: clearing it would cost its capacity on every later call
+        if (seen.Count > MaxScratch) _seenScratch = null; else seen.Clear();
+        if (chains.Count > MaxScratch) _chainsScratch = null; else chains.Clear();
+        if (result.Count > MaxScratch) _resultScratch = null; else result.Clear();
+        if (local.Count > MaxScratch) _localScratch = null; else local.Clear();
         return arr;
     }
+
+    private const int MaxScratch = 4096;
+    private List<ValueSource>? _resultScratch, _localScratch;
+    private HashSet<(ValueSourceKind, int, string)>? _seenScratch, _seenOfScratch;
+    private Dictionary<int, PathNode>? _chainsScratch;
+    private Queue<int>? _queueScratch;
 
     /// <summary>
     /// The original sources of the value of <paramref name="reg"/> read at <paramref name="at"/>: each with
@@ -329,7 +345,8 @@ public sealed class ProvenanceInfo
         var atNode = new PathNode(at, null, null);
         if (reg.IsSpecial) return new[] { Special(reg, at, atNode) };
         var result = new List<ValueSource>();
-        var seen = new HashSet<(ValueSourceKind, int, string)>(ValueSource.KeyComparer.Instance);
+        var seen = _seenOfScratch ??= new HashSet<(ValueSourceKind, int, string)>(ValueSource.KeyComparer.Instance);
+        seen.Clear();
         foreach (var d in _defs.ReachingIndices(at, reg.Name))
         {
             if (d < 0)
@@ -348,6 +365,7 @@ public sealed class ProvenanceInfo
             foreach (var s in SourcesOfDefinition(def))
                 if (seen.Add(s.Key)) result.Add(s.WithPath(new PathNode(null, s.PathRoot, atNode)));
         }
+        if (seen.Count > MaxScratch) _seenOfScratch = null; else seen.Clear();
         return result;
     }
 
