@@ -24,51 +24,68 @@ public enum ValueSourceKind
 /// <summary>One original source of a value, with the instruction path from the source to the use.</summary>
 public sealed class ValueSource
 {
-    private readonly ProvenanceInfo _owner;
+    /// <summary>What the source is, shared by every copy of it that differs only in its path (<see cref="WithPath"/>).</summary>
+    private sealed class Facts(ProvenanceInfo owner, ValueSourceKind kind, string name, Instruction? origin)
+    {
+        public readonly ProvenanceInfo Owner = owner;
+        public readonly ValueSourceKind Kind = kind;
+        public readonly string Name = name;
+        public readonly Instruction? Origin = origin;
+        public long? Value;
+        public long Offset;
+        public Parameter? Parameter;
+        public VariableSymbol? Variable;
+        public MemoryAccess? Access;
+        public StateSpace Space;
+        public IReadOnlyList<ValueSource>? AddressSources;
+    }
+
+    private readonly Facts _f;
     internal readonly PathNode PathRoot;
     private IReadOnlyList<Instruction>? _path;
-    private IReadOnlyList<ValueSource>? _addressSources;
 
     internal ValueSource(ProvenanceInfo owner, ValueSourceKind kind, string name, Instruction? origin, PathNode path)
     {
-        _owner = owner;
-        Kind = kind;
-        Name = name;
-        Origin = origin;
+        _f = new Facts(owner, kind, name, origin);
         PathRoot = path;
     }
 
-    public ValueSourceKind Kind { get; }
+    private ValueSource(Facts facts, PathNode path)
+    {
+        _f = facts;
+        PathRoot = path;
+    }
+
+    public ValueSourceKind Kind => _f.Kind;
     /// <summary>Special register (<c>%tid.x</c>), parameter, symbol, constant text, opaque mnemonic, or undefined register name.</summary>
-    public string Name { get; }
+    public string Name => _f.Name;
     /// <summary>The instruction that introduces the source (<c>mov %r1, %tid.x</c>, the <c>ld.param</c>, the load, the <c>atom</c>); null for Undefined.</summary>
-    public Instruction? Origin { get; }
+    public Instruction? Origin => _f.Origin;
+    // the init accessors run only while the source is built, before a copy shares its facts
     /// <summary>Integer value of a Constant; null otherwise (and for float immediates).</summary>
-    public long? Value { get; init; }
+    public long? Value { get => _f.Value; init => _f.Value = value; }
     /// <summary>The byte offset of a Symbol (<c>smem+16</c>) or of the parameter slot a Parameter load reads.</summary>
-    public long Offset { get; init; }
+    public long Offset { get => _f.Offset; init => _f.Offset = value; }
     /// <summary>The parameter (Parameter kind, or a Symbol naming a parameter).</summary>
-    public Parameter? Parameter { get; init; }
+    public Parameter? Parameter { get => _f.Parameter; init => _f.Parameter = value; }
     /// <summary>The variable a Symbol names, when it is one.</summary>
-    public VariableSymbol? Variable { get; init; }
+    public VariableSymbol? Variable { get => _f.Variable; init => _f.Variable = value; }
     /// <summary>The load (Load kind): same as <see cref="Origin"/>.</summary>
     public Instruction? LoadInstruction => Kind == ValueSourceKind.Load ? Origin : null;
     /// <summary>The memory access of the load (address operand, state space, bytes).</summary>
-    public MemoryAccess? Access { get; init; }
+    public MemoryAccess? Access { get => _f.Access; init => _f.Access = value; }
     /// <summary>The state space of a Load (or of a Symbol's variable); None otherwise.</summary>
-    public StateSpace Space { get; init; }
+    public StateSpace Space { get => _f.Space; init => _f.Space = value; }
 
     /// <summary>For a Load: the provenance of the load's address (e.g. a Symbol <c>tmem_slot</c>, or a Parameter pointer); empty otherwise.</summary>
-    public IReadOnlyList<ValueSource> AddressSources => _addressSources ??=
-        Kind == ValueSourceKind.Load && Origin is not null && Access is not null ? _owner.AddressSourcesOfLoad(Origin, Access.Address) : Array.Empty<ValueSource>();
+    public IReadOnlyList<ValueSource> AddressSources => _f.AddressSources ??=
+        Kind == ValueSourceKind.Load && Origin is not null && Access is not null ? _f.Owner.AddressSourcesOfLoad(Origin, Access.Address) : Array.Empty<ValueSource>();
 
     /// <summary>The instructions from the source to the use, in execution order (first: <see cref="Origin"/> or the first instruction that read an undefined register; last: the use).</summary>
     public IReadOnlyList<Instruction> Path => _path ??= PathRoot.Materialize();
 
-    internal ValueSource WithPath(PathNode path) => new(_owner, Kind, Name, Origin, path)
-    {
-        Value = Value, Offset = Offset, Parameter = Parameter, Variable = Variable, Access = Access, Space = Space,
-    };
+    /// <summary>The same source reached along another path (its facts shared, not copied).</summary>
+    internal ValueSource WithPath(PathNode path) => new(_f, path);
 
     internal (ValueSourceKind, int, string) Key => (Kind, Origin?.Index ?? -1, Name);
 
