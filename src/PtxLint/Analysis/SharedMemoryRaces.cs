@@ -847,25 +847,26 @@ internal sealed class WitnessSearch
     {
         if (depth > 4) return null;
         long sum = e.Constant;
-        var rest = new List<string>();
+        List<string>? rest = null; // most values are all thread-evaluable: no parts to list
         foreach (var (atom, coef) in e.Terms)
         {
             if (atom.ThreadEvaluable)
             {
-                if (SymbolicValues.Evaluate(Expr.Of(atom), t) is not long x) return null;
+                if (SymbolicValues.Evaluate(atom, t) is not long x) return null;
                 sum += coef * x;
                 continue;
             }
-            if (atom.IsThreadInvariant && atom.Origins.Count == 0) { rest.Add($"{coef}*a{atom.Id}"); continue; }
+            if (atom.IsThreadInvariant && atom.Origins.Count == 0) { (rest ??= new List<string>()).Add($"{coef}*a{atom.Id}"); continue; }
             if (atom.Kind == AtomKind.Opaque && atom.Origin is { } ld && ld.Opcode is "ld" or "ldu" && ld.MemoryAccesses.Length == 1
                 && !ld.Has(".volatile") && !ld.HasPrefix(".relaxed") && !ld.HasPrefix(".acquire"))
             {
                 if (Value(_fa.Values.AddressOf(ld, ld.MemoryAccesses[0].Address), t, depth + 1) is not { } addr) return null;
-                rest.Add($"{coef}*ld{ld.Index}@{addr.Sum}+{addr.Others}");
+                (rest ??= new List<string>()).Add($"{coef}*ld{ld.Index}@{addr.Sum}+{addr.Others}");
                 continue;
             }
             return null;
         }
+        if (rest is null) return (sum, "");
         rest.Sort(StringComparer.Ordinal);
         // Values that differ only in what they load (different addresses) may still be equal (a symmetric matrix):
         // only a difference in the computed sum, with the same loads, counts.
@@ -904,14 +905,14 @@ internal sealed class WitnessSearch
         if (p.Uniformity == Uniformity.Uniform)
             return p is ComparePred or BinaryPred or NotPred && p.Atoms().All(a => IsLaunchArgument(a));
         if (p is not ComparePred cmp) return false;
-        var d = cmp.A - cmp.B;
+        var d = cmp.Difference;
         // A thread bound (tid < n) is assumed only where the thread's own part is 0 or 1: n >= 2, not n > 32 for the
         // linear index of thread (0,1,0).
         long own = 0;
         foreach (var (atom, coef) in d.Terms)
             if (!atom.IsThreadInvariant)
             {
-                if (SymbolicValues.Evaluate(Expr.Of(atom), t) is not long v) return false;
+                if (SymbolicValues.Evaluate(atom, t) is not long v) return false;
                 own += coef * v;
             }
         if (Math.Abs(own) > 1) return false;

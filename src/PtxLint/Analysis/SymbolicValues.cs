@@ -318,6 +318,9 @@ public sealed class ComparePred(string op, bool signed, Expr a, Expr b) : Pred
     public bool Signed { get; } = signed;
     public Expr A { get; } = a;
     public Expr B { get; } = b;
+    private Expr? _difference;
+    /// <summary>A - B, made once (the witness search asks it for every thread it assumes the comparison for).</summary>
+    internal Expr Difference => _difference ??= A - B;
     public override Uniformity Uniformity => _u ??= A.Terms.Concat(B.Terms).Aggregate(Uniformity.Uniform, (u, t) => u.Meet(t.Atom.Uniformity));
 
     // the comparison as a number, worked out once (evaluation runs for every thread of a search box)
@@ -642,6 +645,9 @@ public sealed class SymbolicValues
         }
         return v;
     }
+
+    /// <summary>The value of one atom for one thread (as <see cref="Evaluate(Expr, ThreadBinding)"/> of <see cref="Expr.Of"/>, without making the expression).</summary>
+    public static long? Evaluate(Atom a, ThreadBinding t) => EvaluateAtom(a, t, 0);
 
     private static long? EvaluateAtom(Atom a, ThreadBinding t, int depth)
     {
