@@ -70,6 +70,13 @@ internal static class ConstantExpressions
         return Eval(e, text, tokens, out value, ref problem);
     }
 
+    /// <summary><see cref="TryEvaluate"/> of an expression that is the one literal token <paramref name="tok"/>.</summary>
+    public static bool TryEvaluateLiteral(int tok, string text, RawToken[] tokens, out ConstantValue value)
+    {
+        string? problem = null;
+        return Literal(text, tokens, tok, out value, ref problem);
+    }
+
     private static string TokText(string text, RawToken[] t, int i) => text.Substring(t[i].Start, t[i].Length);
 
     private static ReadOnlySpan<char> TokSpan(string text, RawToken[] t, int i) => text.AsSpan(t[i].Start, t[i].Length);

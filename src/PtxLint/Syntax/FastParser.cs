@@ -171,8 +171,8 @@ internal sealed class FastParser
                 _inSection = true;
                 try
                 {
-                    Expression();
-                    while (Accept(T.COMMA)) Expression();
+                    if (!SkipLoneInt()) Expression();
+                    while (Accept(T.COMMA)) if (!SkipLoneInt()) Expression();
                 }
                 finally { _inSection = false; }
             }
@@ -327,7 +327,22 @@ internal sealed class FastParser
             _pos += 2;
             return new InitSyntax { Field = field, FieldValue = Expect(T.IDENT) };
         }
+        if (LoneInt()) return new InitSyntax { Literal = _pos++ };
         return new InitSyntax { Expr = Expression() };
+    }
+
+    /// <summary>
+    /// An integer literal that is a whole expression: the token after it neither continues one (an operator) nor
+    /// starts '?:'. Data lists (initializers, debug sections) are mostly these, and need no expression node.
+    /// </summary>
+    private bool LoneInt() => LA(1) == T.INT && LA(2) != T.QUESTION && ExprNode.Precedence(LA(2)) == 0;
+
+    /// <summary>Past a <see cref="LoneInt"/> (a section's data, only checked for syntax), when the next token is one.</summary>
+    private bool SkipLoneInt()
+    {
+        if (!LoneInt()) return false;
+        _pos++;
+        return true;
     }
 
     // declSpec+ declarator (COMMA declarator)*

@@ -31,6 +31,8 @@ internal sealed class DeclaratorSyntax
 internal sealed class InitSyntax
 {
     public ExprNode? Expr;
+    /// <summary>An integer literal token standing alone (the fast parser's data lists): an <see cref="Expr"/> without the node; -1 otherwise.</summary>
+    public int Literal = -1;
     public List<InitSyntax>? List;
     public int Field = -1, FieldValue = -1;
 }
@@ -474,6 +476,14 @@ internal sealed class IrBuilder
         if (init.Field >= 0)
         {
             into.Add(new InitializerElement(InitializerKind.Field, default, Text(init.Field) + "=" + Text(init.FieldValue)));
+            return;
+        }
+        if (init.Literal >= 0)
+        {
+            // as an expression of one literal token: its value, or (too large) its text
+            into.Add(ConstantExpressions.TryEvaluateLiteral(init.Literal, _text, _t, out var lv)
+                ? new InitializerElement(InitializerKind.Constant, lv, null)
+                : new InitializerElement(InitializerKind.Expression, default, TextOf(init.Literal, init.Literal)));
             return;
         }
         var e = init.Expr!;

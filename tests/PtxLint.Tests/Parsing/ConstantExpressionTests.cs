@@ -208,6 +208,30 @@ public class ConstantExpressionTests
     }
 
     [Fact]
+    public void Literal_data_lists_read_as_the_expressions_they_are()
+    {
+        // the fast parser takes a lone integer literal without an expression node: the same elements as the grammar's
+        // expressions, including literals an operator or '?:' continues and one too large for 64 bits
+        var text = H + ".global .u64 data[9] = {1, 0xFFFFFFFFFFFFFFFF, 18446744073709551616, 1 + 2, 3 ? 4 : 5, 6 << 1, -7, 8U, {9}};\n" +
+            ".global .u32 one = 42;\n" +
+            ".visible .entry k()\n{\nret;\n}\n" +
+            ".section .debug_info\n{\n.b32 12\n.b8 1, 2, 3 + 1\n.b8 0\n}\n";
+        var fast = Parse(text);
+        var antlr = Corpus.Parse(text, antlr: true);
+        foreach (var name in new[] { "data", "one" })
+            Assert.Equal(antlr.Globals[name].Initializer!.Elements, fast.Globals[name].Initializer!.Elements);
+        var data = fast.Globals["data"].Initializer!.Elements;
+        Assert.Equal((InitializerKind.Expression, "18446744073709551616"), (data[2].Kind, data[2].Text));
+        Assert.Equal(new long[] { 1, -1 }, data.Take(2).Select(e => e.Value.Int));
+        Assert.Equal(new long[] { 3, 4, 12, -7, 8, 9 }, data.Skip(3).Select(e => e.Value.Int));
+        Assert.Equal(42, Assert.Single(fast.Globals["one"].Initializer!.Elements).Value.Int);
+        // and the fast parser reads it all itself (a wrong shortcut would fail and hand the unit to ANTLR, hiding it)
+        var tokens = PtxLint.Syntax.PtxScanner.Scan(text, out int count);
+        var builder = new PtxLint.Syntax.IrBuilder(new PtxModule("d.ptx", new SourceText(text)), text, tokens, PtxLint.Syntax.StringPool.ForThread());
+        new PtxLint.Syntax.FastParser(builder, tokens, 0, count).ParseModule();
+    }
+
+    [Fact]
     public void Operators_inside_registers_and_predicates_keep_their_old_meaning()
     {
         // %p|%q is a pair of destinations, !%p a negated predicate, %r<4> a register range: not expressions
