@@ -298,7 +298,7 @@ public sealed class ProvenanceInfo
         var chains = _chainsScratch ??= new Dictionary<int, PathNode>();
         var queue = _queueScratch ??= new Queue<int>();
         var local = _localScratch ??= new List<ValueSource>();
-        // empty unless an earlier call was left by an exception (clearing an empty collection costs nothing)
+        // what the last call left (its entries are all in its memoized result), or what an exception left
         result.Clear(); seen.Clear(); chains.Clear(); queue.Clear();
         chains[def.Index] = new PathNode(def, null, null);
         queue.Enqueue(def.Index);
@@ -338,11 +338,11 @@ public sealed class ProvenanceInfo
         }
         var arr = result.ToArray();
         _memo[def.Index] = arr;
-        // a scratch set that grew past a few thousand entries is dropped: clearing it would cost its capacity on every later call
-        if (seen.Count > MaxScratch) _seenScratch = null; else seen.Clear();
-        if (chains.Count > MaxScratch) _chainsScratch = null; else chains.Clear();
-        if (result.Count > MaxScratch) _resultScratch = null; else result.Clear();
-        if (local.Count > MaxScratch) _localScratch = null; else local.Clear();
+        // a scratch collection that grew past a few thousand entries is dropped: clearing it would cost its capacity on every later call
+        if (seen.Count > MaxScratch) _seenScratch = null;
+        if (chains.Count > MaxScratch) _chainsScratch = null;
+        if (result.Count > MaxScratch) _resultScratch = null;
+        if (local.Count > MaxScratch) _localScratch = null;
         return arr;
     }
 
@@ -382,7 +382,7 @@ public sealed class ProvenanceInfo
             foreach (var s in SourcesOfDefinition(def))
                 if (seen.Add(s.Key)) result.Add(s.WithPath(new PathNode(null, s.PathRoot, atNode)));
         }
-        if (seen.Count > MaxScratch) _seenOfScratch = null; else seen.Clear();
+        if (seen.Count > MaxScratch) _seenOfScratch = null;
         return result;
     }
 
