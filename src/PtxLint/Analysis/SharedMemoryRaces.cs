@@ -1050,8 +1050,8 @@ internal sealed class WitnessSearch
     }
 
     /// <summary>Adds to <paramref name="list"/> the threads of a box that make the access, in thread order.</summary>
-    private static void Evaluate(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations, (int X, int Y, int Z) box,
-                                 long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size, List<Entry> list)
+    private void Evaluate(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations, (int X, int Y, int Z) box,
+                          long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size, List<Entry> list)
     {
         var t = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = iterations };
         // Conditions that do not depend on the thread are decided once.
@@ -1066,25 +1066,55 @@ internal sealed class WitnessSearch
             (common ??= new()).Add(c);
         }
         IReadOnlyList<ThreadCondition> none = (IReadOnlyList<ThreadCondition>?)common ?? Array.Empty<ThreadCondition>();
+        // the conditions and the offset for every thread of the box, computed atom by atom over the box
+        var values = BoxValuesFor(box, bx, by, iterations);
+        var holds = new sbyte[perThreadConditions.Count][];
+        for (int k = 0; k < holds.Length; k++) holds[k] = values.Of(perThreadConditions[k].Predicate);
+        var offsets = values.Of(perThread);
+        int i = 0;
         for (int z = 0; z < box.Z; z++)
             for (int y = 0; y < box.Y; y++)
-                for (int x = 0; x < box.X; x++)
+                for (int x = 0; x < box.X; x++, i++)
                 {
                     t.X = x; t.Y = y; t.Z = z;
                     List<ThreadCondition>? assumed = null;
                     bool ok = true;
-                    foreach (var c in perThreadConditions)
+                    for (int k = 0; k < holds.Length; k++)
                     {
-                        var h = c.Holds(t);
+                        var c = perThreadConditions[k];
+                        var h = BoxValues.Holds(holds[k][i], c.Polarity);
                         if (h == true) continue;
                         if (h == false || !allowUnknown || !Assumable(c, t)) { ok = false; break; }
                         (assumed ??= new(none)).Add(c);
                     }
                     if (!ok) continue;
-                    if (SymbolicValues.Evaluate(perThread, t) is not long v) continue;
+                    if (offsets[i] is not long v) continue;
                     // A witness outside the variable is an out-of-bounds access (PTX006), not evidence of a race.
                     if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
                     list.Add(new Entry(x, y, z, t.Warp ?? -1, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
                 }
+        BoxValues.Return(offsets);
+    }
+
+    // the box evaluation of the last box, block size and iterations asked for: accesses searched in the same box share
+    // their atoms' values (dropped when another box is asked for, or when it has grown large)
+    private BoxValues? _boxValues;
+    private const int MaxBoxValuesKept = 96;
+
+    private BoxValues BoxValuesFor((int X, int Y, int Z) box, long? bx, long? by, Dictionary<Loop, long> iterations)
+    {
+        if (_boxValues is { } b && b.Box == box && b.BlockX == bx && b.BlockY == by && SameIterations(b.Iterations!, iterations) && b.Kept < MaxBoxValuesKept)
+            return b;
+        _boxValues?.Release();
+        // a copy: the evaluation outlives the search whose combination it was made for
+        return _boxValues = new BoxValues(box, bx, by, new Dictionary<Loop, long>(iterations));
+    }
+
+    private static bool SameIterations(IReadOnlyDictionary<Loop, long> x, Dictionary<Loop, long> y)
+    {
+        if (x.Count != y.Count) return false;
+        foreach (var (l, k) in y)
+            if (!x.TryGetValue(l, out var kx) || kx != k) return false;
+        return true;
     }
 }

@@ -250,7 +250,11 @@ public sealed class ThreadBinding
     public IReadOnlyDictionary<Loop, long>? Iterations { get; init; }
 
     /// <summary>The linear thread index <c>x + ntid.x*(y + ntid.y*z)</c>; null when it needs an unknown block dimension.</summary>
-    public long? Linear => Y == 0 && Z == 0 ? X : BlockX is long bx && (Z == 0 || BlockY is not null) ? X + bx * (Y + (BlockY ?? 1) * Z) : null;
+    public long? Linear => LinearOf(X, Y, Z, BlockX, BlockY);
+
+    /// <summary><see cref="Linear"/> of thread (x, y, z) in a block of <paramref name="bx"/> by <paramref name="by"/>.</summary>
+    internal static long? LinearOf(long x, long y, long z, long? bx, long? by) =>
+        y == 0 && z == 0 ? x : bx is long b && (z == 0 || by is not null) ? x + b * (y + (by ?? 1) * z) : null;
     public long? Lane => Linear is long l ? l & 31 : null;
     public long? Warp => Linear is long l ? l >> 5 : null;
 
@@ -329,6 +333,12 @@ public sealed class ComparePred(string op, bool signed, Expr a, Expr b) : Pred
     public override bool? Evaluate(ThreadBinding t)
     {
         if (SymbolicValues.Evaluate(A, t) is not long x || SymbolicValues.Evaluate(B, t) is not long y) return null;
+        return Compare(x, y);
+    }
+
+    /// <summary>The comparison of two values of A and B.</summary>
+    internal bool? Compare(long x, long y)
+    {
         return _cmp switch
         {
             1 => x == y,
@@ -365,8 +375,12 @@ public sealed class BinaryPred(string op, Pred a, Pred b) : Pred
 
     public override bool? Evaluate(ThreadBinding t)
     {
-        var x = A.Evaluate(t);
-        var y = B.Evaluate(t);
+        return Combine(A.Evaluate(t), B.Evaluate(t));
+    }
+
+    /// <summary>The operation on values of A and B (three-valued: and/or decide with one operand unknown where the other does).</summary>
+    internal bool? Combine(bool? x, bool? y)
+    {
         return _code switch
         {
             1 => x == false || y == false ? false : x is null || y is null ? null : true,
@@ -1091,4 +1105,188 @@ public sealed class SymbolicValues
         if (taken == fallthrough) return null; // both or neither: cannot tell the direction
         return new ThreadCondition(PredicateOf(term, g), taken, term);
     }
+}
+
+/// <summary>
+/// Values of expressions and predicates for every thread of a box of threads at once, for one block size and one set of
+/// loop iterations: element i is thread (x, y, z) with i = (z*Y + y)*X + x, and each element is what
+/// <see cref="SymbolicValues.Evaluate(Expr, ThreadBinding)"/> and <see cref="Pred.Evaluate"/> give for that thread
+/// (null: unknown). Each atom and predicate is computed once over the box (the witness search evaluates the same atoms
+/// for the conditions and the address of every access), not interpreted thread by thread.
+/// </summary>
+internal sealed class BoxValues
+{
+    private readonly int _nx, _ny, _n;
+    private readonly long? _bx, _by;
+    private readonly IReadOnlyDictionary<Loop, long>? _iterations;
+    private readonly Dictionary<Atom, long?[]> _atoms = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Pred, sbyte[]> _preds = new(ReferenceEqualityComparer.Instance);
+    private ThreadBinding? _one;
+
+    public BoxValues((int X, int Y, int Z) box, long? blockX, long? blockY, IReadOnlyDictionary<Loop, long>? iterations)
+    {
+        Box = box;
+        _nx = box.X;
+        _ny = box.Y;
+        _n = box.X * box.Y * box.Z;
+        _bx = blockX;
+        _by = blockY;
+        _iterations = iterations;
+    }
+
+    public (int X, int Y, int Z) Box { get; }
+    public long? BlockX => _bx;
+    public long? BlockY => _by;
+    public IReadOnlyDictionary<Loop, long>? Iterations => _iterations;
+
+    /// <summary>How many atoms and predicates are kept (the caller drops an evaluation that has grown large).</summary>
+    public int Kept => _atoms.Count + _preds.Count;
+
+    private int X(int i) => i % _nx;
+    private int Y(int i) => i / _nx % _ny;
+    private int Z(int i) => i / (_nx * _ny);
+
+    // The arrays come from the shared pool (boxes of 1,024 to 4,096 threads, asked for thousands of times in a big
+    // function): a value of an expression goes back when its caller is done with it, those of atoms and predicates
+    // with Release. A rented array may be longer than the box: only its first Count elements are used.
+    private static long?[] RentValues(int n) => System.Buffers.ArrayPool<long?>.Shared.Rent(n);
+
+    /// <summary>Threads in the box (the length of every array this gives that counts).</summary>
+    public int Count => _n;
+
+    /// <summary>The value of <paramref name="e"/> per thread of the box: the caller's, to give back with <see cref="Return"/>.</summary>
+    public long?[] Of(Expr e)
+    {
+        var r = RentValues(_n);
+        Array.Fill(r, e.Constant, 0, _n);
+        foreach (var (a, c) in e.Terms)
+        {
+            var av = Of(a);
+            for (int i = 0; i < _n; i++)
+                if (r[i] is long v) r[i] = av[i] is long x ? v + c * x : null;
+        }
+        return r;
+    }
+
+    /// <summary>Gives back an array <see cref="Of(Expr)"/> made.</summary>
+    public static void Return(long?[] values) => System.Buffers.ArrayPool<long?>.Shared.Return(values);
+
+    /// <summary>Gives back the arrays of the atoms and predicates kept; the evaluation is not used again.</summary>
+    public void Release()
+    {
+        foreach (var a in _atoms.Values) System.Buffers.ArrayPool<long?>.Shared.Return(a);
+        foreach (var p in _preds.Values) System.Buffers.ArrayPool<sbyte>.Shared.Return(p);
+        _atoms.Clear();
+        _preds.Clear();
+    }
+
+    /// <summary>The value of an atom per thread of the box (kept: not to be changed).</summary>
+    public long?[] Of(Atom a)
+    {
+        if (_atoms.TryGetValue(a, out var r)) return r;
+        r = RentValues(_n);
+        Array.Fill(r, null, 0, _n);
+        switch (a.Kind)
+        {
+            case AtomKind.ThreadIndex:
+                for (int i = 0; i < _n; i++) r[i] = a.Axis switch { 0 => X(i), 1 => Y(i), _ => Z(i) };
+                break;
+            case AtomKind.LaneId:
+                for (int i = 0; i < _n; i++) r[i] = ThreadBinding.LinearOf(X(i), Y(i), Z(i), _bx, _by) is long l ? l & 31 : null;
+                break;
+            case AtomKind.LoopCounter:
+                if (a.Loop is { } lc && _iterations is { } its && its.TryGetValue(lc, out var k)) Array.Fill(r, k, 0, _n);
+                break;
+            case AtomKind.Induction:
+            {
+                if (a.Loop is not { } loop || _iterations is null || !_iterations.TryGetValue(loop, out var n) || n > 64) break;
+                var v0 = Of(a.Args[0]);
+                var st = Of(a.Args[1]);
+                for (int i = 0; i < _n; i++)
+                {
+                    if (v0[i] is not long v || st[i] is not long s) continue;
+                    long? cur = v;
+                    for (long j = 0; j < n && cur is long cv; j++) cur = SymbolicValues.Apply(a.Op, a.Bits, cv, s);
+                    r[i] = cur;
+                }
+                Return(v0);
+                Return(st);
+                break;
+            }
+            case AtomKind.Operation:
+            {
+                if (!a.ThreadEvaluable || a.Args.Length == 0) break;
+                var args = new long?[a.Args.Length][];
+                for (int j = 0; j < args.Length; j++) args[j] = Of(a.Args[j]);
+                for (int i = 0; i < _n; i++)
+                {
+                    long x0 = 0, x1 = 0, x2 = 0;
+                    bool known = true;
+                    for (int j = 0; j < args.Length; j++)
+                    {
+                        if (args[j][i] is not long v) { known = false; break; }
+                        if (j == 0) x0 = v; else if (j == 1) x1 = v; else if (j == 2) x2 = v;
+                    }
+                    if (known) r[i] = SymbolicValues.Apply(a.Op, a.Bits, x0, x1, x2);
+                }
+                foreach (var v in args) Return(v);
+                break;
+            }
+        }
+        _atoms[a] = r;
+        return r;
+    }
+
+    /// <summary>A predicate per thread of the box: 1 true, 0 false, -1 unknown (kept: not to be changed).</summary>
+    public sbyte[] Of(Pred p)
+    {
+        if (_preds.TryGetValue(p, out var r)) return r;
+        r = System.Buffers.ArrayPool<sbyte>.Shared.Rent(_n);
+        switch (p)
+        {
+            case NotPred np:
+            {
+                var o = Of(np.Operand);
+                for (int i = 0; i < _n; i++) r[i] = o[i] < 0 ? (sbyte)-1 : (sbyte)(1 - o[i]);
+                break;
+            }
+            case ComparePred cp:
+            {
+                var va = Of(cp.A);
+                var vb = Of(cp.B);
+                for (int i = 0; i < _n; i++)
+                    r[i] = va[i] is long x && vb[i] is long y ? Code(cp.Compare(x, y)) : (sbyte)-1;
+                Return(va);
+                Return(vb);
+                break;
+            }
+            case BinaryPred bp:
+            {
+                var x = Of(bp.A);
+                var y = Of(bp.B);
+                for (int i = 0; i < _n; i++) r[i] = Code(bp.Combine(Value(x[i]), Value(y[i])));
+                break;
+            }
+            default:
+            {
+                // constant and unknown predicates (and any other kind): thread by thread
+                var t = _one ??= new ThreadBinding { BlockX = _bx, BlockY = _by, Iterations = _iterations };
+                for (int i = 0; i < _n; i++)
+                {
+                    (t.X, t.Y, t.Z) = (X(i), Y(i), Z(i));
+                    r[i] = Code(p.Evaluate(t));
+                }
+                break;
+            }
+        }
+        _preds[p] = r;
+        return r;
+    }
+
+    /// <summary>A condition per thread, as <see cref="ThreadCondition.Holds"/> gives it: 1 holds, 0 does not, -1 unknown.</summary>
+    public static bool? Holds(sbyte predicate, bool polarity) => predicate < 0 ? null : (predicate == 1) == polarity;
+
+    private static sbyte Code(bool? b) => b is bool v ? (v ? (sbyte)1 : (sbyte)0) : (sbyte)-1;
+
+    private static bool? Value(sbyte c) => c < 0 ? null : c == 1;
 }

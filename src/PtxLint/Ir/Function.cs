@@ -132,18 +132,24 @@ public sealed class BasicBlock
 public sealed class Instruction
 {
     public Instruction(PtxFunction function, int index, string opcode, string[] modifiers, IReadOnlyList<Operand> operands)
-        : this(function, index, new OpcodeForm(opcode, modifiers, InstructionTable.Lookup(opcode, modifiers)), operands)
+        : this(function, index, new OpcodeForm(opcode, modifiers, InstructionTable.Lookup(opcode, modifiers)), operands, listed: false)
     {
     }
 
-    /// <summary>With a shared opcode form (the parser keeps one per distinct opcode text).</summary>
-    internal Instruction(PtxFunction function, int index, OpcodeForm form, IReadOnlyList<Operand> operands)
+    /// <summary>With a shared opcode form (the parser keeps one per distinct opcode text); <paramref name="listed"/>: the
+    /// builder appends it to <paramref name="function"/>'s instructions at <paramref name="index"/>.</summary>
+    internal Instruction(PtxFunction function, int index, OpcodeForm form, IReadOnlyList<Operand> operands, bool listed)
     {
         Function = function;
         Index = index;
         _form = form;
         Operands = operands;
+        Listed = listed;
     }
+
+    /// <summary>True when the instruction is its function's <c>Instructions[Index]</c> (the builder made it there):
+    /// the per-function side tables hold its defs, uses and memory accesses without looking it up in the list.</summary>
+    internal bool Listed { get; }
 
     // An instruction is kept small: the opcode, its modifiers and its table row are one shared object, and the
     // lazily computed defs/uses/memory accesses live in per-function side tables (see PtxFunction).
@@ -293,15 +299,12 @@ internal sealed class InstructionCaches(PtxFunction function)
 
     private T Get<T>(ref T?[]? table, Instruction insn, Func<Instruction, T> compute) where T : class
     {
+        // only instructions of this function at their index are cached (the list is complete once parsed); that the
+        // builder put it there is a flag of the instruction, so no lookup in the list (a cache miss in a big function)
+        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return compute(insn);
         int i = insn.Index;
-        var t = table;
-        if (t is null)
-        {
-            // only instructions of this function, at their index, are cached (the list is complete once parsed)
-            if (!ReferenceEquals(insn.Function, function)) return compute(insn);
-            t = table = new T?[function.Instructions.Count];
-        }
-        if ((uint)i >= (uint)t.Length || !ReferenceEquals(function.Instructions[i], insn)) return compute(insn);
+        var t = table ??= new T?[function.Instructions.Count];
+        if ((uint)i >= (uint)t.Length) return compute(insn);
         // the table was made here as T?[]: read and store through its data reference (a store of a T into it needs no
         // covariance check, which shared generic code would otherwise make on every store)
         ref T? slot = ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t), i);

@@ -548,7 +548,7 @@ internal sealed class IrBuilder
                 if (ops[i] is ParenListOperand { Elements.Count: 1 } p && p.Elements[0] is not (ParenListOperand or VectorOperand))
                     ops[i] = p.Elements[0];
         RegisterOperand? g = guard >= 0 ? MakeRegister(Text(guard), null, guardNegated, Span(first, guard)) : null;
-        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops)
+        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops, listed: true)
         {
             Guard = g,
             Span = Span(first, semi),
