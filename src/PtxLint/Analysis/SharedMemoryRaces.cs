@@ -1030,12 +1030,21 @@ internal sealed class WitnessSearch
         Evaluate(acc, conditions, perThread, iterations, box, bx, by, allowUnknown, invConst, hasOtherInv, size, _entries);
         // sorted by offset, threads of one offset in the order they were made (a stable sort)
         var entries = _entries.ToArray();
-        if (_order.Length < entries.Length) _order = new (long Value, int Index)[Math.Max(entries.Length, 2 * _order.Length)];
-        var order = _order;
-        for (int i = 0; i < entries.Length; i++) order[i] = (entries[i].Value, i);
-        Array.Sort(order, entries, 0, entries.Length);
         var keys = new long[entries.Length];
-        for (int i = 0; i < entries.Length; i++) keys[i] = order[i].Value;
+        bool sorted = true; // offsets that grow with the thread index (most addresses) come in order already
+        for (int i = 0; i < entries.Length; i++)
+        {
+            keys[i] = entries[i].Value;
+            if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
+        }
+        if (!sorted)
+        {
+            if (_order.Length < entries.Length) _order = new (long Value, int Index)[Math.Max(entries.Length, 2 * _order.Length)];
+            var order = _order;
+            for (int i = 0; i < entries.Length; i++) order[i] = (entries[i].Value, i);
+            Array.Sort(order, entries, 0, entries.Length);
+            for (int i = 0; i < entries.Length; i++) keys[i] = order[i].Value;
+        }
         r = (entries, keys);
         if (_evalCache.Count > 20000) _evalCache.Clear();
         _evalCache[key] = r;
