@@ -1102,13 +1102,14 @@ internal sealed class WitnessSearch
                     if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
                     list.Add(new Entry(x, y, z, t.Warp ?? -1, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
                 }
-        BoxValues.Return(offsets);
+        values.Return(offsets);
     }
 
     // the box evaluation of the last box, block size and iterations asked for: accesses searched in the same box share
     // their atoms' values (dropped when another box is asked for, or when it has grown large)
     private BoxValues? _boxValues;
-    private const int MaxBoxValuesKept = 96;
+    private readonly BoxArrays _boxArrays = new();
+    private const int MaxBoxValuesKept = 32;
 
     private BoxValues BoxValuesFor((int X, int Y, int Z) box, long? bx, long? by, Dictionary<Loop, long> iterations)
     {
@@ -1116,7 +1117,7 @@ internal sealed class WitnessSearch
             return b;
         _boxValues?.Release();
         // a copy: the evaluation outlives the search whose combination it was made for
-        return _boxValues = new BoxValues(box, bx, by, new Dictionary<Loop, long>(iterations));
+        return _boxValues = new BoxValues(box, bx, by, new Dictionary<Loop, long>(iterations), _boxArrays);
     }
 
     private static bool SameIterations(IReadOnlyDictionary<Loop, long> x, Dictionary<Loop, long> y)

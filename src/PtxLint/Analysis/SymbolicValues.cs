@@ -1123,8 +1123,11 @@ internal sealed class BoxValues
     private readonly Dictionary<Pred, sbyte[]> _preds = new(ReferenceEqualityComparer.Instance);
     private ThreadBinding? _one;
 
-    public BoxValues((int X, int Y, int Z) box, long? blockX, long? blockY, IReadOnlyDictionary<Loop, long>? iterations)
+    private readonly BoxArrays _pool;
+
+    public BoxValues((int X, int Y, int Z) box, long? blockX, long? blockY, IReadOnlyDictionary<Loop, long>? iterations, BoxArrays pool)
     {
+        _pool = pool;
         Box = box;
         _nx = box.X;
         _ny = box.Y;
@@ -1146,10 +1149,10 @@ internal sealed class BoxValues
     private int Y(int i) => i / _nx % _ny;
     private int Z(int i) => i / (_nx * _ny);
 
-    // The arrays come from the shared pool (boxes of 1,024 to 4,096 threads, asked for thousands of times in a big
+    // The arrays come from the caller's pool (boxes of 1,024 to 4,096 threads, asked for thousands of times in a big
     // function): a value of an expression goes back when its caller is done with it, those of atoms and predicates
-    // with Release. A rented array may be longer than the box: only its first Count elements are used.
-    private static long?[] RentValues(int n) => System.Buffers.ArrayPool<long?>.Shared.Rent(n);
+    // with Release. Not the process-wide shared pool, which kept tens of MB of them alive between functions.
+    private long?[] RentValues(int n) => _pool.RentValues(n);
 
     /// <summary>Threads in the box (the length of every array this gives that counts).</summary>
     public int Count => _n;
@@ -1169,13 +1172,13 @@ internal sealed class BoxValues
     }
 
     /// <summary>Gives back an array <see cref="Of(Expr)"/> made.</summary>
-    public static void Return(long?[] values) => System.Buffers.ArrayPool<long?>.Shared.Return(values);
+    public void Return(long?[] values) => _pool.Return(values);
 
     /// <summary>Gives back the arrays of the atoms and predicates kept; the evaluation is not used again.</summary>
     public void Release()
     {
-        foreach (var a in _atoms.Values) System.Buffers.ArrayPool<long?>.Shared.Return(a);
-        foreach (var p in _preds.Values) System.Buffers.ArrayPool<sbyte>.Shared.Return(p);
+        foreach (var a in _atoms.Values) _pool.Return(a);
+        foreach (var p in _preds.Values) _pool.Return(p);
         _atoms.Clear();
         _preds.Clear();
     }
@@ -1241,7 +1244,7 @@ internal sealed class BoxValues
     public sbyte[] Of(Pred p)
     {
         if (_preds.TryGetValue(p, out var r)) return r;
-        r = System.Buffers.ArrayPool<sbyte>.Shared.Rent(_n);
+        r = _pool.RentPredicates(_n);
         switch (p)
         {
             case NotPred np:
@@ -1289,4 +1292,29 @@ internal sealed class BoxValues
     private static sbyte Code(bool? b) => b is bool v ? (v ? (sbyte)1 : (sbyte)0) : (sbyte)-1;
 
     private static bool? Value(sbyte c) => c < 0 ? null : c == 1;
+}
+
+/// <summary>
+/// Arrays for <see cref="BoxValues"/>, kept for reuse by one owner (a witness search, on one thread): a few per box
+/// size, each exactly as long as its box.
+/// </summary>
+internal sealed class BoxArrays
+{
+    private const int MaxKeptPerSize = 16;
+    private readonly Dictionary<int, Stack<long?[]>> _values = new();
+    private readonly Dictionary<int, Stack<sbyte[]>> _predicates = new();
+
+    public long?[] RentValues(int n) => _values.TryGetValue(n, out var s) && s.TryPop(out var a) ? a : new long?[n];
+
+    public sbyte[] RentPredicates(int n) => _predicates.TryGetValue(n, out var s) && s.TryPop(out var a) ? a : new sbyte[n];
+
+    public void Return(long?[] a) => Keep(_values, a);
+
+    public void Return(sbyte[] a) => Keep(_predicates, a);
+
+    private static void Keep<T>(Dictionary<int, Stack<T[]>> kept, T[] a)
+    {
+        if (!kept.TryGetValue(a.Length, out var s)) kept[a.Length] = s = new Stack<T[]>();
+        if (s.Count < MaxKeptPerSize) s.Push(a);
+    }
 }

@@ -84,7 +84,7 @@ public class BoxValuesTests
         var fn = Fn(Kernel);
         var values = fn.Analyses.Values;
         var iterations = fn.Analyses.Loops.Loops.ToDictionary(l => l, _ => iteration);
-        var box = new BoxValues((x, y, z), blockX, blockY, iterations);
+        var box = new BoxValues((x, y, z), blockX, blockY, iterations, new BoxArrays());
         var t = new ThreadBinding { BlockX = blockX, BlockY = blockY, Iterations = iterations };
         int exprs = 0, preds = 0, known = 0, unknown = 0;
         foreach (var insn in fn.Instructions)
@@ -116,7 +116,7 @@ public class BoxValuesTests
                     Assert.True(one == v[i], $"{e} at {insn} for thread {t}: {one} one by one, {v[i]} over the box");
                     if (one is null) unknown++; else known++;
                 }
-                BoxValues.Return(v);
+                box.Return(v);
                 exprs++;
             }
             foreach (var c in values.ConditionsOf(insn))
