@@ -568,7 +568,7 @@ internal sealed class FastParser
                 }
             }
         }
-        general:
+        // the general path
         switch (la1)
         {
             case T.LBRACK:
