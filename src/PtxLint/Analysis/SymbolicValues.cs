@@ -675,12 +675,7 @@ public sealed class SymbolicValues
             {
                 if (a.Loop is not { } loop || t.Iterations is null || !t.Iterations.TryGetValue(loop, out var n) || n > 64) return null;
                 if (Evaluate(a.Args[0], t) is not long v || Evaluate(a.Args[1], t) is not long s) return null;
-                for (long i = 0; i < n; i++)
-                {
-                    if (Apply(a.Op, a.Bits, v, s) is not long nv) return null;
-                    v = nv;
-                }
-                return v;
+                return Induct(a.Op, a.Bits, v, s, n);
             }
             case AtomKind.Operation:
             {
@@ -697,6 +692,17 @@ public sealed class SymbolicValues
             }
             default: return null;
         }
+    }
+
+    /// <summary>An induction's value after <paramref name="n"/> steps from <paramref name="v"/> (null when a step has none).</summary>
+    internal static long? Induct(AtomOp op, int bits, long v, long s, long n)
+    {
+        for (long i = 0; i < n; i++)
+        {
+            if (Apply(op, bits, v, s) is not long nv) return null;
+            v = nv;
+        }
+        return v;
     }
 
     internal static long Mask(long v, int bits) => bits >= 64 ? v : v & ((1L << bits) - 1);
@@ -1207,10 +1213,7 @@ internal sealed class BoxValues
                 var st = Of(a.Args[1]);
                 for (int i = 0; i < _n; i++)
                 {
-                    if (v0[i] is not long v || st[i] is not long s) continue;
-                    long? cur = v;
-                    for (long j = 0; j < n && cur is long cv; j++) cur = SymbolicValues.Apply(a.Op, a.Bits, cv, s);
-                    r[i] = cur;
+                    if (v0[i] is long v && st[i] is long s) r[i] = SymbolicValues.Induct(a.Op, a.Bits, v, s, n);
                 }
                 Return(v0);
                 Return(st);
