@@ -35,7 +35,7 @@ public class LaunchSpecTests
         Assert.Equal(8, k.For("PTX002").Rows);
         Assert.Equal(1024, k.For("PTX002").Cols);
         Assert.Equal(10, k.For("PTX009").Runs);
-        Assert.Equal([0, 1, 2], k.For("PTX003").Positions);
+        Assert.Equal([0, 1, 2], k.For("PTX003").Positions!);
         Assert.Equal("pb", k.For("PTX003").PositionBufferParam);
         Assert.Null(k.For("PTX005").Rows); // absent -> defaults
         Assert.Equal([0x00, 0x04, 0, 0], ElementTypes.Encode("u32", k.Params[2].Scalar!.Value));

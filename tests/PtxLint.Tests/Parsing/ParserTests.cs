@@ -303,21 +303,21 @@ public class NestingLimitTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Nesting_just_under_the_limit_parses_on_a_thread_pool_thread_on_both_paths(bool withError)
+    public async Task Nesting_just_under_the_limit_parses_on_a_thread_pool_thread_on_both_paths(bool withError)
     {
         int n = PtxLint.Syntax.PtxParserDriver.MaxNesting - 1;
         var text = ".version 8.0\n.target sm_90\n.address_size 64\n.entry k()\n" + new string('{', n) + (withError ? " mov ,, ;" : " ret;") + new string('}', n) + "\n";
         // Run where rules and the engine run: a thread-pool thread with the default (smaller) stack.
-        var m = Task.Run(() => PtxLint.Syntax.PtxParserDriver.Parse("deep.ptx", text)).Result;
+        var m = await Task.Run(() => PtxLint.Syntax.PtxParserDriver.Parse("deep.ptx", text));
         if (withError) Assert.Contains(m.Errors, e => e.Message.StartsWith("unexpected", StringComparison.Ordinal));
         else Assert.Empty(m.Errors);
     }
 
     [Fact]
-    public void Nesting_over_the_limit_is_an_error_not_a_crash()
+    public async Task Nesting_over_the_limit_is_an_error_not_a_crash()
     {
         var text = ".version 8.0\n.target sm_90\n.address_size 64\n.entry k()\n" + new string('{', 30_000) + new string('}', 30_000) + "\n.entry k2() { ret; }\n";
-        var m = Task.Run(() => PtxLint.Syntax.PtxParserDriver.Parse("deep.ptx", text)).Result;
+        var m = await Task.Run(() => PtxLint.Syntax.PtxParserDriver.Parse("deep.ptx", text));
         var e = Assert.Single(m.Errors);
         Assert.Contains("nested deeper than", e.Message);
         Assert.Equal(5, e.Span.StartLine);

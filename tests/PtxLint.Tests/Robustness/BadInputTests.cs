@@ -315,6 +315,7 @@ public sealed class BadInputTests
     }
 
     [NotRootFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes
     public void An_unreadable_file_is_exit_2_permission_denied()
     {
         using var tmp = new TempDir();
