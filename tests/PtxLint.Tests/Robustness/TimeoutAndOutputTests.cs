@@ -136,7 +136,7 @@ public sealed class OutputIntegrityTests
     }
 
     private static Dictionary<string, string> Hashes(string dir) =>
-        Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f) ?? f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+        Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
     /// <summary>A real process killed while it writes the report (after the temp file exists, before the rename).</summary>
     [UnixFact]
