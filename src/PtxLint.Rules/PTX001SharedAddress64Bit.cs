@@ -34,7 +34,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
                           "and differs from the 32-bit addressing nvcc emits.",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "dominators", "provenance", "reaching definitions" },
+        Analyses = new[] { "cfg", "dominators", "provenance", "reaching definitions", "register index" },
         HelpText = "Keep shared addresses in 32-bit registers: cvta.to.shared.u32 (or cvt.u32.u64 after cvta.to.shared.u64), " +
                    "or mov.u32 %r, symbol; then use [%r] in the .shared access.",
         HelpMarkdown = RuleDocs.Load("PTX001"),

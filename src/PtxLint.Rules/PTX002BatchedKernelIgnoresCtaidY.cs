@@ -31,7 +31,7 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
             "row of blocks computes and writes row 0, and rows 1.. are never written.",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "control dependence", "dominators", "loops", "post-dominators", "provenance", "reaching definitions" },
+        Analyses = new[] { "cfg", "control dependence", "dominators", "loops", "post-dominators", "provenance", "reaching definitions", "register index" },
         HelpText = "Offset the row's pointers by the row index: `row = blockIdx.y; out += row * row_stride; in += row * row_stride;`.",
         HelpMarkdown = RuleDocs.Load("PTX002"),
         Precision = "medium",

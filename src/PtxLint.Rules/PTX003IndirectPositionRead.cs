@@ -34,7 +34,7 @@ public sealed class PTX003IndirectPositionRead : IRule
             "position parameter.",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "control dependence", "dominators", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "uniformity" },
+        Analyses = new[] { "cfg", "control dependence", "dominators", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "register index", "uniformity" },
         HelpText =
             "Pass the position by value (and update the graph node's parameters per replay), or make sure a kernel inside " +
             "the graph writes the buffer before this one reads it; do not let a non-null pointer silently override the by-value position.",
@@ -82,6 +82,7 @@ public sealed class PTX003IndirectPositionRead : IRule
     private static void CheckKernel(RuleContext ctx, PtxFunction fn, Regex pattern)
     {
         var fa = fn.Analyses;
+        if (!ctx.IgnorePrefilter && !MayStoreAtLoadedValue(fa)) return;
         var prov = fa.Provenance;
         var byLoad = new Dictionary<Instruction, List<Hit>>();
         var order = new List<Instruction>();
@@ -111,6 +112,34 @@ public sealed class PTX003IndirectPositionRead : IRule
         foreach (var load in order)
             Report(ctx, fn, byLoad[load]);
     }
+
+    /// <summary>
+    /// A cheap necessary condition, before provenance and the reaching definitions it needs: a finding needs a global or
+    /// generic store whose address provenance holds a load <see cref="PositionPointer"/> can accept (a scalar
+    /// <c>ld</c>/<c>ldu</c> of global or generic memory at <c>[register+offset]</c>). Provenance stops at loads and follows
+    /// every other instruction's inputs, so the registers computed from such a load, flow-insensitively
+    /// (<see cref="RegisterIndex.ForwardClosure"/>), hold every such address; false rules out the kernel. Most kernels
+    /// store at addresses computed from parameters and thread indices only.
+    /// </summary>
+    private static bool MayStoreAtLoadedValue(FunctionAnalyses fa)
+    {
+        var regs = fa.Registers;
+        var fromLoad = regs.ForwardClosure(IsScalarPointerLoad, NotALoad);
+        foreach (var insn in fa.Function.Instructions)
+            foreach (var m in insn.MemoryAccesses)
+                if (m.Access is AccessKind.Write or AccessKind.ReadWrite && m.Space is StateSpace.Global or StateSpace.Generic
+                    && (m.Address.BaseRegister is { } b && regs.Contains(fromLoad, b.Name) || m.Address.IndexRegister is { } x && regs.Contains(fromLoad, x.Name)))
+                    return true;
+        return false;
+    }
+
+    /// <summary>A load <see cref="PositionPointer"/> may accept (what it checks before the load's own provenance).</summary>
+    private static bool IsScalarPointerLoad(Instruction insn) =>
+        insn.Opcode is "ld" or "ldu" && insn.Info.Mem == MemKind.Load && insn.VectorWidth == 1 && insn.MemoryAccesses is [var a, ..]
+        && a.Space is StateSpace.Global or StateSpace.Generic && a.Address.BaseRegister is not null && a.Address.IndexRegister is null;
+
+    /// <summary>What provenance follows through: every instruction but a load (opaque results too, which it does not: a superset).</summary>
+    private static bool NotALoad(Instruction insn) => insn.Info.Mem != MemKind.Load;
 
     /// <summary>True when a load of the function reads the address the store writes (same base value and offset).</summary>
     private static bool ReadsSameAddress(PtxFunction fn, Instruction store, MemoryAccess m, ref Dictionary<(string, long), List<Instruction>>? loadsByAddress)

@@ -19,7 +19,7 @@ public sealed class PTX004TmemAddressWithoutAllocBase : IRule
         Name = "tmem-address-without-alloc-base",
         DefaultLevel = Level.Error,
         PerFunction = true,
-        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "provenance", "reaching definitions" },
+        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "provenance", "reaching definitions", "register index" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory address does not add the base that tcgen05.alloc returned",
         FullDescription = "A tcgen05.ld/st/cp/shift/mma/dealloc tensor-memory address is computed only from constants and thread " +

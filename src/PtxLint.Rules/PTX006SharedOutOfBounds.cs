@@ -22,7 +22,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
                           "declared size (vector widths included), so it reads or overwrites whichever shared variables ptxas placed next.",
         DefaultLevel = Level.Error,
         PerFunction = true,
-        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions" },
+        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions", "register index" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText = "Declare the shared variable large enough for every access (e.g. float s_amax[4] instead of float s_amax), " +
                    "or fix the offset / vector width of the access.",

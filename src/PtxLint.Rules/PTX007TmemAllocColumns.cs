@@ -17,7 +17,7 @@ public sealed class PTX007TmemAllocColumns : IRule
         Name = "tmem-alloc-columns",
         DefaultLevel = Level.Error,
         PerFunction = true,
-        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions" },
+        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions", "register index" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory column count invalid, or an access past the allocated columns",
         FullDescription = "tcgen05.alloc/dealloc take a column count that must be a power of two between 32 and 512; " +

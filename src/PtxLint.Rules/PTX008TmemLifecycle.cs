@@ -21,7 +21,7 @@ public sealed class PTX008TmemLifecycle : IRule
         Name = "tmem-lifecycle",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions" },
+        Analyses = new[] { "cfg", "constant values", "dominators", "facts", "reaching definitions", "register index" },
         // every check is about tcgen05 instructions of the function (the module-wide facts are computed apart)
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "tcgen05" } },
         ShortDescription = "Tensor-memory lifecycle: leaked alloc, missing relinquish, tcgen05.ld used before wait::ld, mixed cta_group, lane quadrant",

@@ -22,7 +22,7 @@ public sealed class PTX009FloatAtomicOrder : IRule
                           "associative, so the result differs from run to run in the last bits.",
         DefaultLevel = Level.Note,
         PerFunction = true,
-        Analyses = new[] { "cfg", "dominators", "facts", "provenance", "reaching definitions" },
+        Analyses = new[] { "cfg", "dominators", "facts", "provenance", "reaching definitions", "register index" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "atom", "red", "multimem", "cp" } },
         HelpText = "Where bit-reproducibility matters, write per-block partial sums to memory and reduce them in a fixed order " +
                    "(a second kernel or a last-block reduction), or accumulate in integers / fixed point.",

@@ -22,7 +22,7 @@ public sealed class PTX010ContractibleMulAdd : IRule
                           "from a sequential reference (and from another build of the same source).",
         DefaultLevel = Level.Note,
         PerFunction = true,
-        Analyses = new[] { "cfg", "dominators", "reaching definitions" },
+        Analyses = new[] { "cfg", "dominators", "reaching definitions", "register index" },
         EnabledByDefault = false,
         HelpText = "Write mul.rn.f32 (CUDA __fmul_rn) or add.rn.f32 (__fadd_rn) where bit-equality with an unfused reference matters, " +
                    "or write fma.rn explicitly where the fused result is wanted.",

@@ -27,7 +27,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
             "writes s_amax[blockIdx.x] in its own copy, and CTA 0 reading s_amax[1] reads a slot no thread of CTA 0 wrote.",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "dominators", "facts", "loops", "reaching definitions", "symbolic values" },
+        Analyses = new[] { "cfg", "dominators", "facts", "loops", "reaching definitions", "register index", "symbolic values" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText =
             "Cross-CTA results go through global memory: write each CTA's partial to a global buffer (partials[blockIdx.x]) and " +
@@ -54,7 +54,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
                     if (u.IsSpecial && u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid") { usesBlockIndex = true; break; }
                 if (usesBlockIndex) break;
             }
-            if (!usesBlockIndex || !MayIndexSharedByBlock(fn)) continue;
+            if (!ctx.IgnorePrefilter && (!usesBlockIndex || !MayIndexSharedByBlock(fn))) continue;
             var values = fn.Analyses.Values;
             var accesses = new List<(Instruction Insn, Expr Address, Atom Symbol, bool Writes, bool Reads, Atom? BlockTerm)>();
             foreach (var insn in fn.Instructions)
@@ -94,34 +94,30 @@ public sealed class PTX012SharedIndexedByBlock : IRule
     }
 
     /// <summary>
-    /// A cheap filter before the symbolic values (and the reaching definitions they need): a flow-insensitive taint of the
-    /// registers computed from %ctaid/%clusterid/%nctaid; true when some shared access's address register is tainted.
+    /// A cheap filter before the symbolic values (and the reaching definitions they need): the registers computed from
+    /// %ctaid/%clusterid/%nctaid/%nclusterid, flow-insensitively (<see cref="RegisterIndex.ForwardClosure"/>, not through
+    /// loads or atomics); true when some shared or generic access's address register is one of them.
     /// </summary>
     private static bool MayIndexSharedByBlock(PtxFunction fn)
     {
-        var tainted = new HashSet<string>(StringComparer.Ordinal);
-        bool changed = true;
-        for (int round = 0; changed && round < 16; round++)
-        {
-            changed = false;
-            foreach (var insn in fn.Instructions)
-            {
-                if (insn.Defs.Length == 0 || insn.Info.Mem is MemKind.Load or MemKind.Atomic) continue;
-                bool t = false;
-                foreach (var u in insn.Uses)
-                    if (u.IsSpecial ? u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid" : tainted.Contains(u.Name)) { t = true; break; }
-                if (!t) continue;
-                foreach (var d in insn.Defs)
-                    if (tainted.Add(d.Name)) changed = true;
-            }
-        }
-        if (tainted.Count == 0) return false;
+        var regs = fn.Analyses.Registers;
+        var fromBlock = regs.ForwardClosure(ReadsBlockIndex, NotMemoryRead);
         foreach (var insn in fn.Instructions)
             foreach (var m in insn.MemoryAccesses)
             {
                 if (m.Space is not (StateSpace.Shared or StateSpace.Generic)) continue;
-                if (m.Address.BaseRegister is { } r && tainted.Contains(r.Name) || m.Address.IndexRegister is { } x && tainted.Contains(x.Name)) return true;
+                if (m.Address.BaseRegister is { } r && regs.Contains(fromBlock, r.Name) || m.Address.IndexRegister is { } x && regs.Contains(fromBlock, x.Name)) return true;
             }
+        return false;
+    }
+
+    private static bool NotMemoryRead(Instruction insn) => insn.Info.Mem is not (MemKind.Load or MemKind.Atomic);
+
+    private static bool ReadsBlockIndex(Instruction insn)
+    {
+        if (!NotMemoryRead(insn)) return false;
+        foreach (var u in insn.Uses)
+            if (u.IsSpecial && u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid") return true;
         return false;
     }
 

@@ -15,6 +15,7 @@ public sealed class FunctionAnalyses
     private DominatorTree? _pdom;
     private LoopInfo? _loops;
     private ControlDependence? _cd;
+    private RegisterIndex? _registers;
     private ReachingDefinitions? _defs;
     private UniformityInfo? _uniformity;
     private UniformityInfo? _strictUniformity;
@@ -38,8 +39,10 @@ public sealed class FunctionAnalyses
     public DominatorTree PostDominators => _pdom ??= AnalysisTimings.Measure("post-dominators", () => new DominatorTree(Cfg, post: true));
     public LoopInfo Loops => _loops ??= AnalysisTimings.Measure("loops", () => new LoopInfo(Cfg, Dominators));
     public ControlDependence ControlDependence => _cd ??= AnalysisTimings.Measure("control dependence", () => new ControlDependence(Cfg, PostDominators));
+    /// <summary>The registers numbered, each instruction's register uses and defs in flat arrays, and flow-insensitive closures over them.</summary>
+    public RegisterIndex Registers => _registers ??= AnalysisTimings.Measure("register index", () => new RegisterIndex(_fn));
     /// <summary>Reaching definitions and def-use chains.</summary>
-    public ReachingDefinitions Defs => _defs ??= AnalysisTimings.Measure("reaching definitions", () => new ReachingDefinitions(Cfg, Dominators));
+    public ReachingDefinitions Defs => _defs ??= AnalysisTimings.Measure("reaching definitions", () => new ReachingDefinitions(Cfg, Dominators, Registers));
     /// <summary>Uniformity, assuming warps are made of whole rows of the block (blockDim.x a multiple of 32) unless <c>.reqntid</c> says otherwise.</summary>
     public UniformityInfo Uniformity => _uniformity ??= AnalysisTimings.Measure("uniformity", () => new UniformityInfo(this, assumeWarpRows: true));
     /// <summary>Uniformity without assumptions about the block shape (only what <c>.reqntid</c> states).</summary>
@@ -71,6 +74,7 @@ public sealed class FunctionAnalyses
             case "post-dominators": _pdom = null; break;
             case "loops": _loops = null; break;
             case "control dependence": _cd = null; break;
+            case "register index": _registers = null; break;
             case "reaching definitions": _defs = null; break;
             case "uniformity": _uniformity = null; _strictUniformity = null; break;
             case "uniformity (no launch assumptions)": _strictUniformity = null; break;

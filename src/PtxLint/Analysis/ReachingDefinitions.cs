@@ -24,8 +24,7 @@ public sealed class ReachingDefinitions
 
     private readonly PtxFunction _fn;
     private readonly ControlFlowGraph _cfg;
-    private readonly Dictionary<string, int> _regIds;
-    private readonly List<string> _regNames;
+    private readonly RegisterIndex _index;
     // Per instruction i, the distinct non-special registers it defines are _defFlat[_defStart[i] .. _defStart[i+1]),
     // the ones it uses _useFlat[_useStart[i] .. _useStart[i+1]) (flat arrays: a function of 290k instructions is not
     // 580k small arrays). Aligned with them: the reaching definitions of each use, and the uses of each definition.
@@ -51,55 +50,34 @@ public sealed class ReachingDefinitions
 
     public ReachingDefinitions(ControlFlowGraph cfg) : this(cfg, null) { }
 
+    public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators) : this(cfg, dominators, new RegisterIndex(cfg.Function)) { }
+
     /// <summary>
     /// With <paramref name="dominators"/>, registers in SSA form (one unguarded definition that dominates every use:
     /// most of what nvcc and LLVM emit) skip the dense dataflow: each use sees that definition, and the blocks the
     /// register is live into come from a backward walk from its uses. The results are the same as without them.
     /// </summary>
-    public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators)
+    /// <summary>Over the registers and per-instruction uses and defs of <paramref name="index"/> (the function's, shared with other analyses).</summary>
+    public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators, RegisterIndex index)
     {
         _cfg = cfg;
         _dom = dominators;
         _fn = cfg.Function;
+        if (!ReferenceEquals(index.Function, _fn)) throw new ArgumentException("the register index is another function's", nameof(index));
+        _index = index;
         var insns = _fn.Instructions;
         int n = insns.Count;
-        long declared = 0;
-        foreach (var d in _fn.RegisterDecls) declared += d.Count ?? 1;
-        int expect = (int)Math.Min(declared, 2L * n + 16);
-        _regIds = new Dictionary<string, int>(expect, StringComparer.Ordinal);
-        _regNames = new List<string>(expect);
-        _useStart = new int[n + 1];
-        _defStart = new int[n + 1];
-        // sized by the operands (an upper bound: a register read twice by one instruction is one use), never resized
-        long maxUses = 0, maxDefs = 0;
-        for (int i = 0; i < n; i++)
-        {
-            maxUses += insns[i].Uses.Length;
-            maxDefs += insns[i].Defs.Length;
-        }
-        var useFlat = maxUses == 0 ? Empty : new int[maxUses];
-        var defFlat = maxDefs == 0 ? Empty : new int[maxDefs];
-        int nu = 0, nd = 0;
-        for (int i = 0; i < n; i++)
-        {
-            var insn = insns[i];
-            _useStart[i] = nu;
-            foreach (var r in insn.Uses)
-                if (!r.IsSpecial) AddDistinct(ref useFlat, ref nu, _useStart[i], Id(r.Name));
-            _defStart[i] = nd;
-            foreach (var r in insn.Defs)
-                if (!r.IsSpecial) AddDistinct(ref defFlat, ref nd, _defStart[i], Id(r.Name));
-        }
-        _useStart[n] = nu;
-        _defStart[n] = nd;
-        _useFlat = useFlat;
-        _defFlat = defFlat;
+        _useStart = index.UseStart;
+        _defStart = index.DefStart;
+        _useFlat = index.UseFlat;
+        _defFlat = index.DefFlat;
+        int nu = _useStart[n], nd = _defStart[n];
         _useSets = new int[nu][];
         _single = new int[n][];
 
         var blocks = cfg.Blocks;
         int nb = blocks.Count;
-        int R = _regNames.Count;
+        int R = index.Count;
 
         // ---- registers in SSA form (see the constructor's summary); the others take the dataflow below
         var ssaDef = new int[R];
@@ -401,34 +379,6 @@ public sealed class ReachingDefinitions
         return -1;
     }
 
-    private static void AddDistinct(ref int[] flat, ref int count, int segmentStart, int id)
-    {
-        for (int k = segmentStart; k < count; k++)
-            if (flat[k] == id) return;
-        if (count == flat.Length) Array.Resize(ref flat, flat.Length * 2);
-        flat[count++] = id;
-    }
-
-    private int Id(string name)
-    {
-        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
-        if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
-        ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_regIds, name, out bool known);
-        if (!known)
-        {
-            id = _regNames.Count;
-            _regNames.Add(name);
-        }
-        _recentNames[slot] = name;
-        _recentIds[slot] = id;
-        return id;
-    }
-
-    // the operands of a function share their name strings: the id last found for this very string object, by identity
-    private const int RecentSize = 256;
-    private readonly string?[] _recentNames = new string?[RecentSize];
-    private readonly int[] _recentIds = new int[RecentSize];
-
     private int[] InSet(int block, int reg)
     {
         if (_ssaDef[reg] >= 0)
@@ -500,17 +450,12 @@ public sealed class ReachingDefinitions
     public ControlFlowGraph Cfg => _cfg;
 
     /// <summary>Number of distinct (non-special) registers the function names.</summary>
-    public int RegisterCount => _regNames.Count;
+    public int RegisterCount => _index.Count;
 
-    /// <summary>The dense id of a register, or -1 when the function never names it.</summary>
-    public int RegisterId(string regName)
-    {
-        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(regName) & (RecentSize - 1);
-        if (ReferenceEquals(_recentNames[slot], regName)) return _recentIds[slot];
-        return _regIds.TryGetValue(regName, out var id) ? id : -1;
-    }
+    /// <summary>The dense id of a register (<see cref="RegisterIndex.Id"/>), or -1 when the function never names it.</summary>
+    public int RegisterId(string regName) => _index.Id(regName);
 
-    public string RegisterName(int id) => _regNames[id];
+    public string RegisterName(int id) => _index.Name(id);
 
     /// <summary>
     /// The sorted instruction indices of the definitions of <paramref name="regName"/> reaching the point just before
@@ -521,7 +466,7 @@ public sealed class ReachingDefinitions
         int i = at.Index;
         // most asks are about a register the instruction reads, by the name string its operand holds: no hashing
         for (int j = _useStart[i]; j < _useStart[i + 1]; j++)
-            if (ReferenceEquals(_regNames[_useFlat[j]], regName)) return _useSets[j];
+            if (ReferenceEquals(_index.Name(_useFlat[j]), regName)) return _useSets[j];
         int r = RegisterId(regName);
         if (r < 0) return EntryOnly;
         for (int j = _useStart[i]; j < _useStart[i + 1]; j++)

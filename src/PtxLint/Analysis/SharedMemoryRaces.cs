@@ -173,12 +173,12 @@ public sealed class SharedMemoryRaces
     private List<SharedRace> Find()
     {
         var races = new List<SharedRace>();
+        // Code that never asks which thread it is runs identically in every thread (a single-thread test kernel, or
+        // clones computing the same values): not analyzed. Asked first: it needs no symbolic values.
+        if (!ReadsThreadIdentity()) return races;
         var acc = Accesses;
         if (acc.Count == 0 || !acc.Any(a => a.Writes)) return races;
         if (acc.Count > MaxAccesses) { Truncated = true; return races; }
-        // Code that never asks which thread it is runs identically in every thread (a single-thread test kernel, or
-        // clones computing the same values): not analyzed.
-        if (!ReadsThreadIdentity()) return races;
         var iv = _fa.Intervals;
         if (!iv.IsAnalyzable(SyncScope.Cta) || !iv.IsAnalyzable(SyncScope.Warp)) { Truncated = true; return races; }
         var bounds = Bounds(acc);

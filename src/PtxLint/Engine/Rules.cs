@@ -130,8 +130,11 @@ public sealed class RuleContext
         foreach (var sink in sinks) _findings.AddRange(sink);
     }
 
-    /// <summary>Hands the rule every function with a body (the test that shows a prefilter hides no finding).</summary>
-    internal bool IgnorePrefilter { get; init; }
+    /// <summary>
+    /// Hands the rule every function with a body, and asks its own cheap pre-checks to pass every function too (the
+    /// test that shows a prefilter hides no finding).
+    /// </summary>
+    public bool IgnorePrefilter { get; internal init; }
     /// <summary>The effective level (default or configured).</summary>
     public Level Level { get; }
     /// <summary>Rule options from configuration (e.g. <c>batchedKernelPattern</c>).</summary>

@@ -1,0 +1,174 @@
+using PtxLint.Ir;
+
+namespace PtxLint.Analysis;
+
+/// <summary>
+/// The registers of a function numbered densely (in order of first mention: each instruction's uses, then its defs),
+/// and for every instruction the distinct non-special registers it reads (the guard included) and writes, in flat
+/// arrays: what <see cref="ReachingDefinitions"/> starts from, and what a flow-insensitive question needs
+/// (<see cref="ForwardClosure"/>: which registers may hold a value computed from some source, on any path).
+/// Special registers are not numbered.
+/// </summary>
+public sealed class RegisterIndex
+{
+    private static readonly int[] Empty = Array.Empty<int>();
+
+    private readonly PtxFunction _fn;
+    private readonly Dictionary<string, int> _ids;
+    private readonly List<string> _names;
+    // Per instruction i: the registers it reads are _useFlat[_useStart[i] .. _useStart[i+1]), those it writes
+    // _defFlat[_defStart[i] .. _defStart[i+1]) (each distinct within the instruction).
+    internal readonly int[] UseStart, UseFlat, DefStart, DefFlat;
+    // Readers of each register, built on the first closure: the instructions that read register r are
+    // _readers[_readerStart[r] .. _readerStart[r+1]), in source order.
+    private int[]? _readerStart, _readers;
+
+    public RegisterIndex(PtxFunction fn)
+    {
+        _fn = fn;
+        var insns = fn.Instructions;
+        int n = insns.Count;
+        long declared = 0;
+        foreach (var d in fn.RegisterDecls) declared += d.Count ?? 1;
+        int expect = (int)Math.Min(declared, 2L * n + 16);
+        _ids = new Dictionary<string, int>(expect, StringComparer.Ordinal);
+        _names = new List<string>(expect);
+        UseStart = new int[n + 1];
+        DefStart = new int[n + 1];
+        // sized by the operands (an upper bound: a register read twice by one instruction is one use), never resized
+        long maxUses = 0, maxDefs = 0;
+        for (int i = 0; i < n; i++)
+        {
+            maxUses += insns[i].Uses.Length;
+            maxDefs += insns[i].Defs.Length;
+        }
+        var useFlat = maxUses == 0 ? Empty : new int[maxUses];
+        var defFlat = maxDefs == 0 ? Empty : new int[maxDefs];
+        int nu = 0, nd = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var insn = insns[i];
+            UseStart[i] = nu;
+            foreach (var r in insn.Uses)
+                if (!r.IsSpecial) AddDistinct(useFlat, ref nu, UseStart[i], Number(r.Name));
+            DefStart[i] = nd;
+            foreach (var r in insn.Defs)
+                if (!r.IsSpecial) AddDistinct(defFlat, ref nd, DefStart[i], Number(r.Name));
+        }
+        UseStart[n] = nu;
+        DefStart[n] = nd;
+        UseFlat = useFlat;
+        DefFlat = defFlat;
+    }
+
+    public PtxFunction Function => _fn;
+
+    /// <summary>Number of distinct (non-special) registers the function names.</summary>
+    public int Count => _names.Count;
+
+    /// <summary>The dense id of a register, or -1 when the function never names it.</summary>
+    public int Id(string name)
+    {
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
+        if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
+        return _ids.TryGetValue(name, out var id) ? id : -1;
+    }
+
+    public string Name(int id) => _names[id];
+
+    /// <summary>The ids of the distinct non-special registers instruction <paramref name="i"/> reads (its guard included).</summary>
+    public ReadOnlySpan<int> UsesAt(int i) => UseFlat.AsSpan(UseStart[i], UseStart[i + 1] - UseStart[i]);
+
+    /// <summary>The ids of the distinct non-special registers instruction <paramref name="i"/> writes.</summary>
+    public ReadOnlySpan<int> DefsAt(int i) => DefFlat.AsSpan(DefStart[i], DefStart[i + 1] - DefStart[i]);
+
+    /// <summary>
+    /// Flow-insensitively, the registers that may hold a value computed from a source: every register an instruction
+    /// with <paramref name="isSource"/> writes, and every register written by an instruction with
+    /// <paramref name="propagates"/> that reads one of them, on to a fixpoint (an instruction that is a source need
+    /// not propagate). Indexed by <see cref="Id"/>. An over-approximation of any path-sensitive fact that follows the
+    /// same instructions from the same sources: control flow, guards and kills are ignored.
+    /// </summary>
+    public bool[] ForwardClosure(Func<Instruction, bool> isSource, Func<Instruction, bool> propagates)
+    {
+        var insns = _fn.Instructions;
+        var set = new bool[Count];
+        var work = new Stack<int>();
+        for (int i = 0; i < insns.Count; i++)
+        {
+            if (DefStart[i] == DefStart[i + 1] || !isSource(insns[i])) continue;
+            foreach (var d in DefsAt(i))
+                if (!set[d]) { set[d] = true; work.Push(d); }
+        }
+        if (work.Count == 0) return set;
+        BuildReaders();
+        var readerStart = _readerStart!;
+        var readers = _readers!;
+        // an instruction is asked whether it propagates once (0 not asked, 1 no, 2 yes)
+        var asked = new byte[insns.Count];
+        while (work.Count > 0)
+        {
+            int r = work.Pop();
+            for (int k = readerStart[r]; k < readerStart[r + 1]; k++)
+            {
+                int i = readers[k];
+                if (DefStart[i] == DefStart[i + 1]) continue;
+                if (asked[i] == 0) asked[i] = propagates(insns[i]) ? (byte)2 : (byte)1;
+                if (asked[i] != 2) continue;
+                foreach (var d in DefsAt(i))
+                    if (!set[d]) { set[d] = true; work.Push(d); }
+            }
+        }
+        return set;
+    }
+
+    /// <summary>True when <paramref name="set"/> (from <see cref="ForwardClosure"/>) holds the register named <paramref name="name"/>.</summary>
+    public bool Contains(bool[] set, string name)
+    {
+        int id = Id(name);
+        return id >= 0 && set[id];
+    }
+
+    private void BuildReaders()
+    {
+        if (_readerStart is not null) return;
+        int n = _fn.Instructions.Count;
+        var start = new int[Count + 1];
+        for (int j = 0; j < UseStart[n]; j++) start[UseFlat[j] + 1]++;
+        for (int r = 0; r < Count; r++) start[r + 1] += start[r];
+        var readers = UseStart[n] == 0 ? Empty : new int[UseStart[n]];
+        var fill = start[..Count];
+        for (int i = 0; i < n; i++)
+            for (int j = UseStart[i]; j < UseStart[i + 1]; j++)
+                readers[fill[UseFlat[j]]++] = i;
+        _readers = readers;
+        _readerStart = start;
+    }
+
+    private static void AddDistinct(int[] flat, ref int count, int segmentStart, int id)
+    {
+        for (int k = segmentStart; k < count; k++)
+            if (flat[k] == id) return;
+        flat[count++] = id;
+    }
+
+    private int Number(string name)
+    {
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
+        if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
+        ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_ids, name, out bool known);
+        if (!known)
+        {
+            id = _names.Count;
+            _names.Add(name);
+        }
+        _recentNames[slot] = name;
+        _recentIds[slot] = id;
+        return id;
+    }
+
+    // the operands of a function share their name strings: the id last found for this very string object, by identity
+    private const int RecentSize = 256;
+    private readonly string?[] _recentNames = new string?[RecentSize];
+    private readonly int[] _recentIds = new int[RecentSize];
+}
