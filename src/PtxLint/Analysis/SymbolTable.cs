@@ -44,6 +44,7 @@ public sealed class SymbolTable
             list.Add(d);
         }
         _allFlat = flat;
+        if (!flat) IndexScoped(fn);
         _rangePrefixes = new string[_ranges.Count];
         _rangeLists = new List<RegisterDecl>[_ranges.Count];
         int k = 0;
@@ -126,9 +127,101 @@ public sealed class SymbolTable
         return null;
     }
 
+    // ---- functions with block-scoped registers: the declarations by the block that makes them, so that a lookup walks
+    // the blocks around the instruction (a few) instead of every declaration of the name (inline asm repeats
+    // `{ .reg .pred p; ... }` in every expansion: a scan of all of them per lookup is quadratic)
+    private Dictionary<(BlockScope, string), RegisterDecl>? _scopedSingles;      // the first per block and name
+    private Dictionary<(BlockScope, string), List<RegisterDecl>>? _scopedRanges; // per block and prefix, in order
+    private Dictionary<string, RegisterDecl>? _topSingles;                      // the first function-level one per name
+    private Dictionary<string, List<RegisterDecl>>? _topRanges;                 // function-level, per prefix, in order
+    private HashSet<string>? _scopedNames, _scopedPrefixes;                     // names/prefixes some block declares
+    private BlockScope?[]? _scopeAt;                                            // the innermost block of each instruction
+
+    private void IndexScoped(PtxFunction fn)
+    {
+        _scopedSingles = new();
+        _scopedRanges = new();
+        _topSingles = new(StringComparer.Ordinal);
+        _topRanges = new(StringComparer.Ordinal);
+        _scopedNames = new(StringComparer.Ordinal);
+        _scopedPrefixes = new(StringComparer.Ordinal);
+        foreach (var d in fn.RegisterDecls)
+        {
+            if (d.Count is null)
+            {
+                if (d.Scope is { } sc) { _scopedSingles.TryAdd((sc, d.Prefix), d); _scopedNames.Add(d.Prefix); }
+                else _topSingles.TryAdd(d.Prefix, d);
+                continue;
+            }
+            if (d.Scope is { } rs)
+            {
+                if (!_scopedRanges.TryGetValue((rs, d.Prefix), out var list)) _scopedRanges[(rs, d.Prefix)] = list = new List<RegisterDecl>(1);
+                list.Add(d);
+                _scopedPrefixes.Add(d.Prefix);
+            }
+            else
+            {
+                if (!_topRanges.TryGetValue(d.Prefix, out var list)) _topRanges[d.Prefix] = list = new List<RegisterDecl>(1);
+                list.Add(d);
+            }
+        }
+    }
+
+    private BlockScope? ScopeAt(int instructionIndex)
+    {
+        if (_scopeAt is null)
+        {
+            // blocks are listed in the order they open, so an inner block overwrites the one around it
+            var at = new BlockScope?[_fn.Instructions.Count];
+            foreach (var sc in _fn.Scopes)
+                for (int i = Math.Max(0, sc.Start), end = Math.Min(sc.End, at.Length); i < end; i++) at[i] = sc;
+            _scopeAt = at;
+        }
+        return _scopeAt[instructionIndex];
+    }
+
+    private static RegisterDecl? FirstCovering(List<RegisterDecl>? decls, int n)
+    {
+        if (decls is null || n < 0) return null;
+        foreach (var d in CollectionsMarshal.AsSpan(decls))
+            if (n < d.Count) return d;
+        return null;
+    }
+
+    /// <summary>
+    /// <see cref="Lookup(string, int, out bool)"/> in a function with block-scoped registers, at an instruction: the
+    /// declaration of the innermost block around it that declares the name (a single register before a range of
+    /// the same block), else the function-level one; the same answer as the scan over all declarations.
+    /// </summary>
+    private RegisterDecl? LookupScoped(string name, int instructionIndex, out bool scoped)
+    {
+        int end = RangePrefixEnd(name);
+        string? prefix = null;
+        int n = -1;
+        if (end > 0)
+        {
+            if (_ranges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var key, out _))
+            {
+                prefix = key;
+                n = RangeNumber(name.AsSpan(end));
+            }
+        }
+        scoped = _scopedNames!.Contains(name) || prefix is not null && _scopedPrefixes!.Contains(prefix);
+        if (scoped)
+            for (var sc = ScopeAt(instructionIndex); sc is not null; sc = sc.Parent)
+            {
+                if (_scopedSingles!.TryGetValue((sc, name), out var single)) return single;
+                if (prefix is not null && FirstCovering(_scopedRanges!.GetValueOrDefault((sc, prefix)), n) is { } ranged) return ranged;
+            }
+        if (_topSingles!.TryGetValue(name, out var top)) return top;
+        return prefix is null ? null : FirstCovering(_topRanges!.GetValueOrDefault(prefix), n);
+    }
+
     /// <summary><paramref name="scoped"/>: some declaration of the name's single or range form is inside a { } block (the answer depends on where).</summary>
     private RegisterDecl? Lookup(string name, int instructionIndex, out bool scoped)
     {
+        if (!_allFlat && instructionIndex >= 0 && instructionIndex < _fn.Instructions.Count)
+            return LookupScoped(name, instructionIndex, out scoped);
         RegisterDecl? best = null;
         scoped = false;
         if (_singles.TryGetValue(name, out var singles))
