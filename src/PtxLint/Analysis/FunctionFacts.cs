@@ -11,21 +11,22 @@ namespace PtxLint.Analysis;
 public sealed class FunctionFacts
 {
     private readonly HashSet<string> _opcodes = new(StringComparer.Ordinal);
+    private static int s_passes;
 
     public FunctionFacts(FunctionAnalyses analyses)
     {
         var fn = analyses.Function;
         bool sharedSpace = false;
-        string? last = null;
-        OpcodeForm? lastForm = null;
+        // instructions with one opcode text share one form, which knows its modifiers' state space: each form is
+        // handled once (the pass marks it), not each instruction (its opcode hashed into the set)
+        int pass = Interlocked.Increment(ref s_passes);
+        if (pass == 0) pass = Interlocked.Increment(ref s_passes); // a fresh form's mark is 0 (after 2^32 passes)
         foreach (var insn in fn.Instructions)
         {
-            // instructions with one opcode text share one form, which knows its modifiers' state space
             var form = insn.Form;
-            if (ReferenceEquals(form, lastForm)) continue;
-            lastForm = form;
-            var op = form.Opcode;
-            if (!ReferenceEquals(op, last)) { _opcodes.Add(op); last = op; }
+            if (form.SeenBy == pass) continue;
+            form.SeenBy = pass;
+            _opcodes.Add(form.Opcode);
             if (!sharedSpace && form.NamesSharedSpace) sharedSpace = true;
         }
         TouchesShared = sharedSpace || analyses.NamesSharedVariable;

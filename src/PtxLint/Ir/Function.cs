@@ -246,6 +246,12 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
     public readonly OpcodeInfo Info = info;
     /// <summary>What the ISA validator found for this opcode text (the forms its modifiers fit): set on first use, immutable.</summary>
     public object? IsaMatch;
+    /// <summary>
+    /// The last pass over a function's instructions that saw this form (<see cref="Analysis.FunctionFacts"/>), so that a
+    /// pass handles each form once: a number only that pass uses. Two threads passing over functions of one module
+    /// overwrite each other's mark at worst, and then handle the form again (an int: no torn read).
+    /// </summary>
+    public int SeenBy;
 
     private static readonly object NoType = new();
     private object? _type; // the last type modifier, NoType when none; set on first use (one reference: no torn read)
