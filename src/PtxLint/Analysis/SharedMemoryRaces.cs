@@ -168,7 +168,7 @@ public sealed class SharedMemoryRaces
     /// <summary>Every race found, one per pair of instructions, in the order of the second access.</summary>
     public IReadOnlyList<SharedRace> Races => _races ??= AnalysisTimings.MeasurePart("shared-memory races", Find);
 
-    private sealed record PairRelation(bool SameIteration, bool SecondLater, bool FirstLater, Instruction? Splitter, bool WarpConcurrent);
+    private readonly record struct PairRelation(bool SameIteration, bool SecondLater, bool FirstLater, Instruction? Splitter, bool WarpConcurrent);
 
     private List<SharedRace> Find()
     {
@@ -212,12 +212,12 @@ public sealed class SharedMemoryRaces
                 if (SameValueWrites(a, b)) continue;
                 if (solver.ProvablyDisjoint(a, b)) continue;
                 var rel = Relation(a, b);
-                if (rel is null) continue;
+                if (rel is not { } relation) continue;
                 var sets = ConditionSets(a, b);
                 if (sets.Count == 0) continue;
                 if (Searches >= MaxSearches) { Truncated = true; return races; }
                 Searches++;
-                var race = solver.Search(a, b, sets, rel.SameIteration, rel.SecondLater, rel.FirstLater, rel.WarpConcurrent);
+                var race = solver.Search(a, b, sets, relation.SameIteration, relation.SecondLater, relation.FirstLater, relation.WarpConcurrent);
                 if (race is null) continue;
                 // The finding sits at the access that comes second on the barrier-free path (source order when either
                 // can come first, or the threads part at a divergent branch).
@@ -226,14 +226,14 @@ public sealed class SharedMemoryRaces
                 bool ba = iv.Reaches(b.Instruction, a.Instruction, SyncScope.Cta, false);
                 if (ba && !ab) (first, second, t1, t2, o1, o2) = (b, a, race.T2, race.T1, race.O2, race.O1);
                 // Either order is possible (the threads part at a divergent branch): report the read, after the write.
-                if ((ab == ba || rel.Splitter is not null) && first.Reads && !first.Writes && second.Writes)
+                if ((ab == ba || relation.Splitter is not null) && first.Reads && !first.Writes && second.Writes)
                     (first, second, t1, t2, o1, o2) = (second, first, t2, t1, o2, o1);
-                var path = rel.Splitter is null ? iv.PathBetween(first.Instruction, second.Instruction, SyncScope.Cta) : Array.Empty<BasicBlock>();
+                var path = relation.Splitter is null ? iv.PathBetween(first.Instruction, second.Instruction, SyncScope.Cta) : Array.Empty<BasicBlock>();
                 races.Add(new SharedRace
                 {
                     First = first, Second = second, FirstThread = t1, SecondThread = t2, FirstOffset = o1, SecondOffset = o2,
                     SameWarp = race.SameWarp, AssumedConditions = race.Assumed, Assumptions = race.Assumptions,
-                    NeededBlock = race.Needed, WithinPlausibleBlock = race.Plausible, Path = path, Splitter = rel.Splitter,
+                    NeededBlock = race.Needed, WithinPlausibleBlock = race.Plausible, Path = path, Splitter = relation.Splitter,
                     Iterations = race.Iterations,
                 });
             }
@@ -290,9 +290,13 @@ public sealed class SharedMemoryRaces
     /// threads in one interval passed the same start): the guards that dominate the access, plus the branch outcomes on
     /// every cut-free path from that start. Empty when no start reaches both.
     /// </summary>
+    private readonly List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> _conditionSets = new();
+
+    /// <summary>(The list is this analysis's scratch, refilled by the next call: the search reads it and keeps nothing of it.)</summary>
     private List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> ConditionSets(SharedAccess a, SharedAccess b)
     {
-        var result = new List<(IReadOnlyList<ThreadCondition>, IReadOnlyList<ThreadCondition>)>();
+        var result = _conditionSets;
+        result.Clear();
         var sb = StartsOf(b.Instruction);
         var sa = StartsOf(a.Instruction);
         for (int i = 0; i < sa.Count; i++)
@@ -500,8 +504,11 @@ internal sealed class WitnessSearch
         var loopsB = LoopsOf(b.Instruction);
         var iv = _fa.Intervals;
         // For each common loop: how the two iterations relate (0: equal, +1: b one later, -1: a one later, null: any).
-        var relation = new Dictionary<Loop, int?>();
-        var common = new List<Loop>(loopsA.Count);
+        // scratch of this search (nothing of it outlives the search: results copy what they keep)
+        var relation = _relation;
+        relation.Clear();
+        var common = _common;
+        common.Clear();
         foreach (var l in loopsA)
             if (Contains(l, b.Instruction, cfg)) common.Add(l);
         Loop? innermostSync = null;
@@ -542,7 +549,8 @@ internal sealed class WitnessSearch
         long? size = variable is { IsExtern: false, ElementCount: > 1 } || variable is { IsExtern: false, VectorWidth: > 1 } ? variable.ByteSize : null;
 
         // Loops whose counters appear in the thread-dependent parts.
-        var loops = new List<Loop>();
+        var loops = _loops;
+        loops.Clear();
         foreach (var (atom, _) in varA.Terms) CollectLoops(atom, loops);
         foreach (var (atom, _) in varB.Terms) CollectLoops(atom, loops);
         foreach (var (ca, cb) in conditionSets)
@@ -555,8 +563,9 @@ internal sealed class WitnessSearch
         var combos = IterationCombos(loops, relation, loopsA, loopsB);
         if (combos.Count == 0) return null;
 
-        var usable = new List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)>(conditionSets.Count);
-        var both = new List<ThreadCondition>();
+        var usable = _usable;
+        usable.Clear();
+        var both = _both;
         foreach (var cs in conditionSets)
         {
             both.Clear();
@@ -675,10 +684,20 @@ internal sealed class WitnessSearch
 
     private int HeaderLine(Loop l) => l.Header.Start < _fa.Function.Instructions.Count ? _fa.Function.Instructions[l.Header.Start].Span.StartLine : 0;
 
+    private readonly Dictionary<Loop, int?> _relation = new();
+    private readonly List<Loop> _common = new(), _loops = new();
+    private readonly List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> _usable = new();
+    private readonly List<ThreadCondition> _both = new();
+    private readonly Dictionary<BasicBlock, List<Loop>> _loopsOf = new();
+
+    /// <summary>The loops around an instruction, innermost first (per block, made once; read only).</summary>
     private List<Loop> LoopsOf(Instruction i)
     {
+        var block = _fa.Cfg.BlockOf(i);
+        if (_loopsOf.TryGetValue(block, out var known)) return known;
         var list = new List<Loop>();
-        for (var l = _fa.Loops.LoopOf(_fa.Cfg.BlockOf(i)); l is not null; l = l.Parent) list.Add(l);
+        for (var l = _fa.Loops.LoopOf(block); l is not null; l = l.Parent) list.Add(l);
+        _loopsOf[block] = list;
         return list;
     }
 
@@ -700,8 +719,13 @@ internal sealed class WitnessSearch
     }
 
     /// <summary>Iteration numbers for the two accesses, per loop that matters, consistent with how their iterations relate.</summary>
+    // the combination of a search whose addresses and conditions name no loop: the first iteration of nothing, for both
+    // accesses (shared by every such search; never written: the searches and their results only read iterations)
+    private static readonly List<(Dictionary<Loop, long>, Dictionary<Loop, long>)> NoLoops = new() { (new(), new()) };
+
     private static List<(Dictionary<Loop, long>, Dictionary<Loop, long>)> IterationCombos(List<Loop> loops, Dictionary<Loop, int?> relation, List<Loop> loopsA, List<Loop> loopsB)
     {
+        if (loops.Count == 0) return NoLoops;
         var result = new List<(Dictionary<Loop, long>, Dictionary<Loop, long>)> { (new(), new()) };
         foreach (var l in loops)
         {
@@ -795,7 +819,17 @@ internal sealed class WitnessSearch
     /// Growing boxes of threads (smallest witnesses first), within the bounds, over the components in
     /// <paramref name="mask"/>; never empty.
     /// </summary>
+    private readonly Dictionary<(int Mask, int RowX, int RowY), List<(int X, int Y, int Z)>> _boxes = new();
+
+    /// <summary><see cref="BoxesFor"/>, made once per mask and row limits (read only).</summary>
     private List<(int X, int Y, int Z)> Boxes(int mask)
+    {
+        var key = (mask, _rowX, _rowY);
+        if (!_boxes.TryGetValue(key, out var boxes)) _boxes[key] = boxes = BoxesFor(mask);
+        return boxes;
+    }
+
+    private List<(int X, int Y, int Z)> BoxesFor(int mask)
     {
         var b = _bounds;
         var boxes = new List<(int X, int Y, int Z)>(8);
@@ -960,8 +994,8 @@ internal sealed class WitnessSearch
         // Quick range test, then a merge sweep over the two sorted lists (b's bytes [vb, vb + wb) overlap a's [va, va + wa)).
         if (listA[^1].Value + a.Bytes <= keys[0] || keys[^1] + b.Bytes <= listA[0].Value) return null;
         // a thread of an entry as a binding, for evaluating what it stores (reused: nothing keeps it)
-        var ta = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = ka };
-        var tb = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = kb };
+        var ta = Scratch(ref _scratchA, bx, by, ka);
+        var tb = Scratch(ref _scratchB, bx, by, kb);
         int start = 0;
         foreach (var ea in listA)
         {
@@ -987,6 +1021,17 @@ internal sealed class WitnessSearch
         return null;
     }
 
+    private ThreadBinding? _scratchA, _scratchB;
+
+    /// <summary>A binding of the block shape and iterations to move over threads with, kept from the last call when they match.</summary>
+    private static ThreadBinding Scratch(ref ThreadBinding? slot, long? bx, long? by, Dictionary<Loop, long> iterations)
+    {
+        var t = slot;
+        if (t is null || t.BlockX != bx || t.BlockY != by || !ReferenceEquals(t.Iterations, iterations))
+            slot = t = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = iterations };
+        return t;
+    }
+
     private static int LowerBound(long[] keys, long v)
     {
         int lo = 0, hi = keys.Length;
@@ -999,7 +1044,7 @@ internal sealed class WitnessSearch
     }
 
     /// <summary>A thread of a box that makes the access (its warp, -1 when the block shape leaves it unknown), and its offset.</summary>
-    private readonly record struct Entry(int X, int Y, int Z, long Warp, long Value, IReadOnlyList<ThreadCondition> Assumed);
+    private readonly record struct Entry(int X, int Y, int Z, int Warp, long Value, IReadOnlyList<ThreadCondition> Assumed);
 
     private readonly record struct EvalKey(SharedAccess Access, IReadOnlyList<ThreadCondition> Conditions, string Iterations, (int, int, int) Box, bool AllowUnknown);
 
@@ -1100,7 +1145,7 @@ internal sealed class WitnessSearch
                     if (offsets[i] is not long v) continue;
                     // A witness outside the variable is an out-of-bounds access (PTX006), not evidence of a race.
                     if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
-                    list.Add(new Entry(x, y, z, t.Warp ?? -1, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
+                    list.Add(new Entry(x, y, z, t.Warp is long w && w <= int.MaxValue ? (int)w : -1, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
                 }
         values.Return(offsets);
     }
