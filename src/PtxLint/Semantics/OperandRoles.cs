@@ -55,14 +55,27 @@ internal static class OperandRoles
 
     internal static MemoryAccess[] ComputeMemoryAccesses(Instruction insn)
     {
+        var ops = insn.Operands;
+        int count = 0;
+        for (int i = 0; i < ops.Count; i++)
+            if (ops[i] is AddressOperand) count++;
+        if (count == 0) return Array.Empty<MemoryAccess>();
         var info = insn.Info;
-        List<MemoryAccess>? result = null;
-        StateSpace[]? spaces = null;
-        int addrOrdinal = 0;
-        for (int i = 0; i < insn.Operands.Count; i++)
+        // the state-space modifiers in order (no iterator, no list: most memory instructions have one address)
+        var modifiers = insn.Modifiers;
+        Span<StateSpace> spaceBuffer = modifiers.Length <= 16 ? stackalloc StateSpace[16] : new StateSpace[modifiers.Length];
+        int spaceCount = 0;
+        foreach (var m in modifiers)
         {
-            if (insn.Operands[i] is not AddressOperand addr) continue;
-            spaces ??= insn.Spaces().ToArray();
+            var sp = StateSpaces.Parse(m);
+            if (sp != StateSpace.None) spaceBuffer[spaceCount++] = sp;
+        }
+        var spaces = spaceBuffer[..spaceCount];
+        var result = new MemoryAccess[count];
+        int addrOrdinal = 0;
+        for (int i = 0; i < ops.Count; i++)
+        {
+            if (ops[i] is not AddressOperand addr) continue;
             StateSpace space;
             if (addrOrdinal < spaces.Length) space = spaces[addrOrdinal];
             else if (spaces.Length > 0 && info.Mem != MemKind.Copy) space = spaces[0];
@@ -83,9 +96,8 @@ internal static class OperandRoles
             int bytes = 0;
             if (info.Mem is MemKind.Load or MemKind.Store or MemKind.Atomic && insn.Opcode is "ld" or "st" or "ldu" or "atom" or "red")
                 bytes = Types.ByteSize(insn.Type) * insn.VectorWidth;
-            (result ??= new List<MemoryAccess>(2)).Add(new MemoryAccess(addr, i, space, access, bytes));
-            addrOrdinal++;
+            result[addrOrdinal++] = new MemoryAccess(addr, i, space, access, bytes);
         }
-        return result is null ? Array.Empty<MemoryAccess>() : result.ToArray();
+        return result;
     }
 }
