@@ -119,10 +119,18 @@ public sealed class FunctionAnalyses
         {
             case SymbolOperand so: return IsSharedVariable(so.Name);
             case AddressOperand ao: return ao.BaseSymbol is { } b && IsSharedVariable(b);
-            case VectorOperand v: return v.Elements.Any(NamesShared);
-            case ParenListOperand p: return p.Elements.Any(NamesShared);
+            case VectorOperand v: return AnyNamesShared(v.Elements);
+            case ParenListOperand p: return AnyNamesShared(p.Elements);
             default: return false;
         }
+    }
+
+    // by index, not Any(NamesShared): that allocates a delegate and an enumerator per vector operand
+    private bool AnyNamesShared(IReadOnlyList<Operand> elements)
+    {
+        for (int k = 0; k < elements.Count; k++)
+            if (NamesShared(elements[k])) return true;
+        return false;
     }
 
     private bool IsSharedVariable(string name) => _fn.FindVariable(name) is { } v && v.Space.IsShared();

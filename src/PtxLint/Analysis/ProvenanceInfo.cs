@@ -273,13 +273,13 @@ public sealed class ProvenanceInfo
             case VectorOperand v:
             {
                 bool any = false;
-                foreach (var e in v.Elements) any |= Scan(e, d, chain, output);
+                for (int k = 0; k < v.Elements.Count; k++) any |= Scan(v.Elements[k], d, chain, output); // by index: no boxed enumerator
                 return any;
             }
             case ParenListOperand p:
             {
                 bool any = false;
-                foreach (var e in p.Elements) any |= Scan(e, d, chain, output);
+                for (int k = 0; k < p.Elements.Count; k++) any |= Scan(p.Elements[k], d, chain, output);
                 return any;
             }
             default:

@@ -548,16 +548,27 @@ public sealed class ReachingDefinitions
         return true;
     }
 
-    /// <summary>Every instruction that reads any register <paramref name="def"/> writes.</summary>
-    public IEnumerable<Instruction> UsersOf(Instruction def)
+    /// <summary>Every instruction that reads any register <paramref name="def"/> writes, in source order.</summary>
+    public IEnumerable<Instruction> UsersOf(Instruction def) => Instructions(UserIndices(def));
+
+    /// <summary>The indices of the instructions that read any register <paramref name="def"/> writes, sorted and distinct.</summary>
+    internal ReadOnlySpan<int> UserIndices(Instruction def)
     {
         int start = _defStart[def.Index], end = _defStart[def.Index + 1];
-        if (end - start == 0) return Array.Empty<Instruction>();
-        if (end - start == 1) return Instructions(UsersOfSlot(start));
-        var set = new SortedSet<int>();
+        if (end - start == 0) return ReadOnlySpan<int>.Empty;
+        if (end - start == 1) return UsersOfSlot(start);
+        // each slot's readers are in source order: merge them (a few slots: vector loads, dual results)
+        int total = 0;
+        for (int k = start; k < end; k++) total += _duStart[k + 1] - _duStart[k];
+        var all = new int[total];
+        int n = 0;
         for (int k = start; k < end; k++)
-            foreach (var u in UsersOfSlot(k)) set.Add(u);
-        return set.Select(i => _fn.Instructions[i]);
+            foreach (var u in UsersOfSlot(k)) all[n++] = u;
+        Array.Sort(all);
+        int distinct = 0;
+        for (int i = 0; i < all.Length; i++)
+            if (distinct == 0 || all[distinct - 1] != all[i]) all[distinct++] = all[i];
+        return all.AsSpan(0, distinct);
     }
 
     /// <summary>Every instruction that defines the register, in source order.</summary>

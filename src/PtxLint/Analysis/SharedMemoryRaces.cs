@@ -495,7 +495,7 @@ internal sealed class WitnessSearch
     }
 
     /// <summary>Finds a witness for accesses a and b (null: none, or the addresses cannot be compared).</summary>
-    public Result? Search(SharedAccess a, SharedAccess b, IReadOnlyList<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> conditionSets,
+    public Result? Search(SharedAccess a, SharedAccess b, List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> conditionSets,
                           bool sameIteration, bool bLater, bool aLater, bool warpConcurrent)
     {
         _iterationKeys.Clear(); // the combinations of the last search are gone
@@ -1111,8 +1111,9 @@ internal sealed class WitnessSearch
         // Conditions that do not depend on the thread are decided once.
         List<ThreadCondition>? common = null;
         var perThreadConditions = new List<ThreadCondition>(conditions.Count);
-        foreach (var c in conditions)
+        for (int k = 0; k < conditions.Count; k++) // by index: a foreach boxes the list's enumerator
         {
+            var c = conditions[k];
             if (ThreadDependent(c.Predicate)) { perThreadConditions.Add(c); continue; }
             var h = c.Holds(t);
             if (h == true) continue;

@@ -655,7 +655,7 @@ public sealed class UniformityInfo
                 for (int j = 0; j < users.Length; j++) Push(users[j]);
                 return;
             }
-            foreach (var u in _defs.UsersOf(d)) Push(u.Index);
+            foreach (var u in _defs.UserIndices(d)) Push(u);
         }
         while (queue.Count > 0)
         {

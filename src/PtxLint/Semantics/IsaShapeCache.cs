@@ -132,8 +132,8 @@ public sealed class IsaShapeCache
             case VectorOperand v:
                 if (inVector || v.Elements.Count >= Vector.Length) return false;
                 Add(Vector[v.Elements.Count]);
-                foreach (var e in v.Elements)
-                    if (!AddOperand(insn, e, symbols, inVector: true)) return false;
+                for (int k = 0; k < v.Elements.Count; k++) // by index: a foreach boxes the list's enumerator
+                    if (!AddOperand(insn, v.Elements[k], symbols, inVector: true)) return false;
                 return true;
             default:
                 return false;

@@ -734,8 +734,8 @@ public static class IsaValidator
                     return Mismatch(insn, op, index, IsaProblemKind.VectorSize,
                         $"operand {index + 1} of `{insn.FullOpcode}` must be a vector of {spec.VectorLength} registers, not {Describe(op)}",
                         $"Argument vector size mismatch for instruction '{PtxasName(insn)}'");
-                foreach (var e in v.Elements)
-                    if (CheckValue(insn, form, e, type, false, spec.IsDestination, index, symbols) is { } pe) return pe;
+                for (int k = 0; k < v.Elements.Count; k++) // by index: a foreach boxes the list's enumerator
+                    if (CheckValue(insn, form, v.Elements[k], type, false, spec.IsDestination, index, symbols) is { } pe) return pe;
                 return null;
         }
         if (op is VectorOperand { Elements.Count: 1 } one) op = one.Elements[0]; // `{ %rs1 }` is %rs1 (Triton writes it)
@@ -757,8 +757,8 @@ public static class IsaValidator
                     return Mismatch(insn, op, index, IsaProblemKind.VectorSize,
                         $"`{insn.FullOpcode}` moves {width} elements but operand {index + 1} lists {vec.Elements.Count}",
                         $"Argument vector size mismatch for instruction '{PtxasName(insn)}'");
-                foreach (var e in vec.Elements)
-                    if (CheckValue(insn, form, e, type, relaxed, spec.IsDestination, index, symbols) is { } pe) return pe;
+                for (int k = 0; k < vec.Elements.Count; k++)
+                    if (CheckValue(insn, form, vec.Elements[k], type, relaxed, spec.IsDestination, index, symbols) is { } pe) return pe;
                 return null;
             }
             if (op is VectorOperand)
@@ -937,8 +937,8 @@ public static class IsaValidator
                     return Mismatch(insn, op, index, IsaProblemKind.VectorSize, $"`{insn.FullOpcode}` cannot {(dest ? "unpack into" : "pack")} a vector of {n} here",
                         n == 3 ? "Illegal vector size: 3" : $"Argument vector size mismatch for instruction 'mov'");
                 string elem = ".b" + (tb / n);
-                foreach (var e in v.Elements)
-                    if (CheckValue(insn, null!, e, elem, false, dest, index, symbols) is { } p) return p;
+                for (int k = 0; k < v.Elements.Count; k++)
+                    if (CheckValue(insn, null!, v.Elements[k], elem, false, dest, index, symbols) is { } p) return p;
                 return null;
             }
             case SymbolOperand s when !dest:
