@@ -69,7 +69,7 @@ public sealed class RegisterIndex
     /// <summary>The dense id of a register, or -1 when the function never names it.</summary>
     public int Id(string name)
     {
-        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
+        int slot = RecentSlot(name, RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
         return _ids.TryGetValue(name, out var id) ? id : -1;
     }
@@ -154,7 +154,7 @@ public sealed class RegisterIndex
 
     private int Number(string name)
     {
-        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
+        int slot = RecentSlot(name, RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
         ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_ids, name, out bool known);
         if (!known)
@@ -165,6 +165,20 @@ public sealed class RegisterIndex
         _recentNames[slot] = name;
         _recentIds[slot] = id;
         return id;
+    }
+
+    /// <summary>
+    /// The slot of a register name in a small cache of recent answers that is checked by string identity: a hash of
+    /// its length and last three characters (%r17, %rd203: the number tells them apart), cheaper than the object's
+    /// identity hash. A collision only misses the cache.
+    /// </summary>
+    internal static int RecentSlot(string name, int mask)
+    {
+        int n = name.Length, h = n;
+        if (n > 0) h = h * 31 + name[n - 1];
+        if (n > 1) h = h * 31 + name[n - 2];
+        if (n > 2) h = h * 31 + name[n - 3];
+        return (h ^ (h >> 8)) & mask;
     }
 
     // the operands of a function share their name strings: the id last found for this very string object, by identity

@@ -66,7 +66,7 @@ public sealed class SymbolTable
     {
         RegisterDecl? decl;
         // the operands of a function share their name strings: the last answer for this very string object, first
-        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(name) & (RecentSize - 1);
+        int slot = RegisterIndex.RecentSlot(name, RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) decl = _recentDecls[slot];
         else if (_allFlat)
         {
