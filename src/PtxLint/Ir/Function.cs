@@ -303,23 +303,30 @@ internal sealed class InstructionCaches(PtxFunction function)
     private RegisterOperand[]?[]? _uses;
     private MemoryAccess[]?[]? _mem;
 
-    private T Get<T>(ref T?[]? table, Instruction insn, Func<Instruction, T> compute) where T : class
+    // Two copies of one lookup, for the two element types, rather than one generic method: shared generic code over
+    // reference types looks its array type up at run time on every call (and the delegate call is an indirect one).
+    private RegisterOperand[] Get(ref RegisterOperand[]?[]? table, Instruction insn, bool defs)
     {
         // only instructions of this function at their index are cached (the list is complete once parsed); that the
         // builder put it there is a flag of the instruction, so no lookup in the list (a cache miss in a big function)
-        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return compute(insn);
+        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return defs ? OperandRoles.ComputeDefs(insn) : OperandRoles.ComputeUses(insn);
         int i = insn.Index;
-        var t = table ??= new T?[function.Instructions.Count];
-        if ((uint)i >= (uint)t.Length) return compute(insn);
-        // the table was made here as T?[]: read and store through its data reference (a store of a T into it needs no
-        // covariance check, which shared generic code would otherwise make on every store)
-        ref T? slot = ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t), i);
-        return slot ??= compute(insn);
+        var t = table ??= new RegisterOperand[]?[function.Instructions.Count];
+        if ((uint)i >= (uint)t.Length) return defs ? OperandRoles.ComputeDefs(insn) : OperandRoles.ComputeUses(insn);
+        return t[i] ??= defs ? OperandRoles.ComputeDefs(insn) : OperandRoles.ComputeUses(insn);
     }
 
-    public RegisterOperand[] Defs(Instruction insn) => Get(ref _defs, insn, OperandRoles.ComputeDefs);
-    public RegisterOperand[] Uses(Instruction insn) => Get(ref _uses, insn, OperandRoles.ComputeUses);
-    public MemoryAccess[] MemoryAccesses(Instruction insn) => Get(ref _mem, insn, OperandRoles.ComputeMemoryAccesses);
+    public RegisterOperand[] Defs(Instruction insn) => Get(ref _defs, insn, defs: true);
+    public RegisterOperand[] Uses(Instruction insn) => Get(ref _uses, insn, defs: false);
+
+    public MemoryAccess[] MemoryAccesses(Instruction insn)
+    {
+        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return OperandRoles.ComputeMemoryAccesses(insn);
+        int i = insn.Index;
+        var t = _mem ??= new MemoryAccess[]?[function.Instructions.Count];
+        if ((uint)i >= (uint)t.Length) return OperandRoles.ComputeMemoryAccesses(insn);
+        return t[i] ??= OperandRoles.ComputeMemoryAccesses(insn);
+    }
 }
 
 public enum AccessKind { Read, Write, ReadWrite, None }
