@@ -72,7 +72,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
         foreach (var fn in module.Functions)
         {
             if (!fn.HasBody) continue;
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
                 foreach (var a in insn.MemoryAccesses)
                     if (a.Space.IsShared() && a.Address.BaseRegister is { IsSpecial: false } r && fn.RegisterBits(r) == 32) return true;
         }
@@ -89,7 +89,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
         foreach (var fn in ctx.Functions)
         {
             var hits = new List<Hit>();
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 if (insn.Info.WideAddress) continue;
                 foreach (var access in insn.MemoryAccesses)
@@ -257,7 +257,7 @@ public sealed class PTX001SharedAddress64Bit : IRule
             if (!fn.Name.Contains("batched", StringComparison.OrdinalIgnoreCase) && !other.Name.Contains("batched", StringComparison.OrdinalIgnoreCase)) continue;
             Instruction? first32 = null;
             bool any64 = false, anyShared = false;
-            foreach (var insn in other.Instructions)
+            foreach (var insn in other.InstructionSpan)
                 foreach (var a in insn.MemoryAccesses)
                 {
                     if (!a.Space.IsShared()) continue;

@@ -49,7 +49,7 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
         {
             if (!fn.IsEntry) continue;
             bool readsCtaidY = false, readsNctaidY = false, readsCtaidZ = false;
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
                 foreach (var u in insn.Uses)
                 {
                     if (!u.IsSpecial) continue;
@@ -136,7 +136,7 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
         public void Run()
         {
             var stores = new List<(Instruction Insn, MemoryAccess Access)>();
-            foreach (var insn in _fn.Instructions)
+            foreach (var insn in _fn.InstructionSpan)
                 foreach (var m in insn.MemoryAccesses)
                     if (m.Access is AccessKind.Write or AccessKind.ReadWrite && IsGlobalStore(insn, m)) { stores.Add((insn, m)); break; }
             if (stores.Count == 0) return;

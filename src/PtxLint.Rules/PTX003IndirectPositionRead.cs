@@ -87,7 +87,7 @@ public sealed class PTX003IndirectPositionRead : IRule
         var byLoad = new Dictionary<Instruction, List<Hit>>();
         var order = new List<Instruction>();
         Dictionary<(string, long), List<Instruction>>? loadsByAddress = null;
-        foreach (var store in fn.Instructions)
+        foreach (var store in fn.InstructionSpan)
         {
             foreach (var m in store.MemoryAccesses)
             {
@@ -125,7 +125,7 @@ public sealed class PTX003IndirectPositionRead : IRule
     {
         var regs = fa.Registers;
         var fromLoad = regs.ForwardClosure(IsScalarPointerLoad, NotALoad);
-        foreach (var insn in fa.Function.Instructions)
+        foreach (var insn in fa.Function.InstructionSpan)
             foreach (var m in insn.MemoryAccesses)
                 if (m.Access is AccessKind.Write or AccessKind.ReadWrite && m.Space is StateSpace.Global or StateSpace.Generic
                     && (m.Address.BaseRegister is { } b && regs.Contains(fromLoad, b.Name) || m.Address.IndexRegister is { } x && regs.Contains(fromLoad, x.Name)))
@@ -149,7 +149,7 @@ public sealed class PTX003IndirectPositionRead : IRule
         if (loadsByAddress is null)
         {
             loadsByAddress = new Dictionary<(string, long), List<Instruction>>();
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 if (insn.Info.Mem != MemKind.Load) continue;
                 foreach (var a in insn.MemoryAccesses)

@@ -44,7 +44,7 @@ public sealed class PTX004TmemAddressWithoutAllocBase : IRule
             var alloc = allocs[0];
             var slot = Tcgen05.AllocSlot(alloc);
             string slotText = slot is { } s ? s.Symbol + (s.Offset is long o && o != 0 ? "+" + o : "") : "its shared-memory slot";
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 foreach (var (op, role) in Tcgen05.TmemAddresses(insn))
                 {

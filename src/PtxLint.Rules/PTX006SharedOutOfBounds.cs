@@ -41,7 +41,7 @@ public sealed class PTX006SharedOutOfBounds : IRule
             // without one only [symbol+offset] operands are checked, and reaching definitions are not needed.
             bool addressTaken = fn.Instructions.Any(i => i.Operands.Any(o => o is SymbolOperand so && fn.FindVariable(so.Name)?.Space.IsShared() == true));
             var overruns = new List<Overrun>();
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 foreach (var access in insn.MemoryAccesses)
                 {

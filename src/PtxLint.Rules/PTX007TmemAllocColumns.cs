@@ -45,7 +45,7 @@ public sealed class PTX007TmemAllocColumns : IRule
         foreach (var fn in ctx.Functions)
         {
             var allocs = new List<Instruction>();
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 var op = Tcgen05.Op(insn);
                 if (op is not ("alloc" or "dealloc")) continue;
@@ -66,7 +66,7 @@ public sealed class PTX007TmemAllocColumns : IRule
                 return list.Count > 0;
             }
             var past = new List<(Instruction Insn, Instruction Alloc, long Allocated, long Col, long Width, string What, string? Detail)>();
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 var op = Tcgen05.Op(insn);
                 if (op is not ("ld" or "st" or "cp" or "mma")) continue;

@@ -159,7 +159,7 @@ public sealed class PTX008TmemLifecycle : IRule
     {
         var fa = fn.Analyses;
         var cfg = fa.Cfg;
-        foreach (var ld in fn.Instructions)
+        foreach (var ld in fn.InstructionSpan)
         {
             if (!Tcgen05.Is(ld, "ld") || ld.Defs.Length == 0) continue;
             // Instructions reachable from the ld without passing a wait::ld.
@@ -218,7 +218,7 @@ public sealed class PTX008TmemLifecycle : IRule
     {
         Instruction? firstInsn = null;
         int firstGroup = 0;
-        foreach (var i in fn.Instructions)
+        foreach (var i in fn.InstructionSpan)
         {
             if (i.Opcode != "tcgen05") continue;
             int g = Tcgen05.CtaGroup(i);
@@ -246,7 +246,7 @@ public sealed class PTX008TmemLifecycle : IRule
             if (!baseLoadCache.TryGetValue(l, out var v)) baseLoadCache[l] = v = Tcgen05.AllocsReadBy(l, allocs).Count > 0;
             return v;
         }
-        foreach (var insn in fn.Instructions)
+        foreach (var insn in fn.InstructionSpan)
         {
             var op = Tcgen05.Op(insn);
             if (op is not ("ld" or "st") || Tcgen05.LaneCount(insn) is not int lanes) continue;

@@ -42,7 +42,7 @@ public sealed class PTX009FloatAtomicOrder : IRule
     {
         foreach (var fn in ctx.Functions)
         {
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 if (!IsCandidate(insn) || !insn.Has(".add")) continue;
                 var type = insn.Modifiers.LastOrDefault(m => Array.IndexOf(FloatTypes, m) >= 0);

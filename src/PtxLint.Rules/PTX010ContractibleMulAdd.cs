@@ -54,7 +54,7 @@ public sealed class PTX010ContractibleMulAdd : IRule
         foreach (var fn in ctx.Functions)
         {
             Analysis.ReachingDefinitions? defs = null;
-            foreach (var mul in fn.Instructions)
+            foreach (var mul in fn.InstructionSpan)
             {
                 if (!IsFloatOp(mul, "mul") || !Unrounded(mul) || mul.Defs.Length != 1) continue;
                 if (mul.Operands.Skip(1).Any(IsPowerOfTwo)) continue; // x * 2^k and x * 0 are exact: fusing changes nothing

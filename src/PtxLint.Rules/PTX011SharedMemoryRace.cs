@@ -45,7 +45,7 @@ public sealed class PTX011SharedMemoryRace : IRule
             // Cheap pre-check: a function without shared stores/atomics cannot race (a generic one only when an operand
             // names a shared variable, whose address it may carry).
             bool anyWrite = false;
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 if (insn.Info.Mem is not (Semantics.MemKind.Store or Semantics.MemKind.Atomic)) continue;
                 foreach (var m in insn.MemoryAccesses)

@@ -48,7 +48,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
         foreach (var fn in ctx.Functions)
         {
             bool usesBlockIndex = false;
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 foreach (var u in insn.Uses)
                     if (u.IsSpecial && u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid") { usesBlockIndex = true; break; }
@@ -57,7 +57,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
             if (!ctx.IgnorePrefilter && (!usesBlockIndex || !MayIndexSharedByBlock(fn))) continue;
             var values = fn.Analyses.Values;
             var accesses = new List<(Instruction Insn, Expr Address, Atom Symbol, bool Writes, bool Reads, Atom? BlockTerm)>();
-            foreach (var insn in fn.Instructions)
+            foreach (var insn in fn.InstructionSpan)
             {
                 foreach (var m in insn.MemoryAccesses)
                 {
@@ -102,7 +102,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
     {
         var regs = fn.Analyses.Registers;
         var fromBlock = regs.ForwardClosure(ReadsBlockIndex, NotMemoryRead);
-        foreach (var insn in fn.Instructions)
+        foreach (var insn in fn.InstructionSpan)
             foreach (var m in insn.MemoryAccesses)
             {
                 if (m.Space is not (StateSpace.Shared or StateSpace.Generic)) continue;

@@ -67,7 +67,7 @@ public sealed class BarrierIntervals
         if (name.StartsWith("__nv_", StringComparison.Ordinal) && !name.Contains("sync", StringComparison.OrdinalIgnoreCase)) return false;
         var callee = call.Function.Module.FindFunction(name);
         if (callee is null || !callee.HasBody) return true;
-        foreach (var insn in callee.Instructions)
+        foreach (var insn in callee.InstructionSpan)
         {
             var info = insn.Info;
             if (info.Sync != SyncKind.None || insn.Opcode is "mbarrier" or "shfl" or "vote" or "match" or "redux" or "elect") return true;

@@ -106,7 +106,7 @@ public sealed class FunctionAnalyses
         foreach (var v in _fn.LocalSymbols.Values) if (v.Space.IsShared()) { any = true; break; }
         if (!any) foreach (var v in _fn.Module.Globals.Values) if (v.Space.IsShared()) { any = true; break; }
         if (!any) return false;
-        foreach (var insn in _fn.Instructions)
+        foreach (var insn in _fn.InstructionSpan)
             for (int k = 0; k < insn.Operands.Count; k++) // by index: a foreach would box the operand array's enumerator
                 if (NamesShared(insn.Operands[k])) return true;
         return false;

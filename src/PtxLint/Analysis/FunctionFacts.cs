@@ -21,7 +21,7 @@ public sealed class FunctionFacts
         // handled once (the pass marks it), not each instruction (its opcode hashed into the set)
         int pass = Interlocked.Increment(ref s_passes);
         if (pass == 0) pass = Interlocked.Increment(ref s_passes); // a fresh form's mark is 0 (after 2^32 passes)
-        foreach (var insn in fn.Instructions)
+        foreach (var insn in fn.InstructionSpan)
         {
             var form = insn.Form;
             if (form.SeenBy == pass) continue;

@@ -464,7 +464,7 @@ public sealed class ProvenanceInfo
     private Dictionary<string, List<Instruction>> IndexWriters()
     {
         var index = new Dictionary<string, List<Instruction>>(StringComparer.Ordinal);
-        foreach (var insn in _fn.Instructions)
+        foreach (var insn in _fn.InstructionSpan)
         {
             foreach (var m in insn.MemoryAccesses)
             {

@@ -580,7 +580,7 @@ public sealed class ReachingDefinitions
         {
             var a = new List<Instruction>[RegisterCount];
             for (int i = 0; i < a.Length; i++) a[i] = new List<Instruction>();
-            foreach (var insn in _fn.Instructions)
+            foreach (var insn in _fn.InstructionSpan)
                 foreach (var d in DefsAt(insn.Index)) a[d].Add(insn);
             _defsOfReg = a;
         }

@@ -118,7 +118,7 @@ public sealed class SharedMemoryRaces
     {
         var list = new List<SharedAccess>();
         SymbolicValues? values = null;
-        foreach (var insn in _fn.Instructions)
+        foreach (var insn in _fn.InstructionSpan)
         {
             if (insn.MemoryAccesses.Length == 0) continue;
             string m = insn.Mnemonic;
@@ -371,7 +371,7 @@ public sealed class SharedMemoryRaces
 
     private bool ReadsThreadIdentity()
     {
-        foreach (var insn in _fn.Instructions)
+        foreach (var insn in _fn.InstructionSpan)
             foreach (var u in insn.Uses)
                 if (u.IsSpecial && (u.Name is "%tid" or "%laneid" or "%warpid" || u.Name.StartsWith("%lanemask", StringComparison.Ordinal))) return true;
         return false;
@@ -381,7 +381,7 @@ public sealed class SharedMemoryRaces
     private int Dims()
     {
         int dims = 1;
-        foreach (var insn in _fn.Instructions)
+        foreach (var insn in _fn.InstructionSpan)
             foreach (var u in insn.Uses)
                 if (u.IsSpecial && u.Name == "%tid")
                     dims = Math.Max(dims, u.Component == "z" ? 3 : u.Component == "y" ? 2 : 1);

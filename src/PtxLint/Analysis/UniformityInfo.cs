@@ -68,7 +68,7 @@ public sealed class UniformityInfo
     /// </summary>
     private static bool IsOneDimensional(PtxFunction fn)
     {
-        foreach (var insn in fn.Instructions)
+        foreach (var insn in fn.InstructionSpan)
             foreach (var u in insn.Uses)
                 if (u.IsSpecial && u.Name is "%tid" or "%ntid" && u.Component is "y" or "z") return false;
         return true;

@@ -31,6 +31,11 @@ public sealed class PtxFunction
     public Dictionary<string, VariableSymbol> LocalSymbols { get; } = new(StringComparer.Ordinal);
     /// <summary>All instructions in source order; <see cref="Instruction.Index"/> is the position here.</summary>
     public List<Instruction> Instructions { get; } = new();
+    /// <summary>
+    /// <see cref="Instructions"/> as a span, for the passes over every instruction: a foreach over the list calls its
+    /// enumerator per element (shared generic code), over the span it is a plain indexed loop. Not while the list grows.
+    /// </summary>
+    public ReadOnlySpan<Instruction> InstructionSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Instructions);
     /// <summary>Label name → index of the first instruction at or after the label (Instructions.Count for a label at the end).</summary>
     public Dictionary<string, int> Labels { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, SourceSpan> LabelSpans { get; } = new(StringComparer.Ordinal);

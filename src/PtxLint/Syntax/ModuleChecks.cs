@@ -44,7 +44,7 @@ internal static class ModuleChecks
     {
         if (!fn.HasBody) return null;
         List<SyntaxError>? errors = null;
-        foreach (var insn in fn.Instructions)
+        foreach (var insn in fn.InstructionSpan)
         {
             if (insn.Info.Flow != FlowKind.Branch) continue;
             var ops = insn.Operands;
