@@ -40,10 +40,35 @@ public static class RobustHost
         }
     }
 
-    /// <summary>Starts <c>dotnet PtxLint.Cli.dll ARGS</c> with redirected output.</summary>
+    /// <summary>
+    /// A process inherits the signals its parent ignores: a test run started in the background by a non-interactive shell
+    /// (<c>dotnet test &amp;</c>) ignores SIGINT and SIGQUIT, and so would every ptxlint it starts, which then never sees a
+    /// Ctrl-C. Where the system's <c>env</c> can reset them (GNU coreutils 8.31 and later), the processes start with the
+    /// default handling, as from a terminal.
+    /// </summary>
+    private static readonly Lazy<bool> EnvResetsSignals = new(() =>
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            var probe = new ProcessStartInfo("env") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in new[] { "--default-signal=INT,QUIT,TERM", "true" }) probe.ArgumentList.Add(a);
+            using var p = Process.Start(probe)!;
+            return p.WaitForExit(10_000) && p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    });
+
+    /// <summary>Starts <c>dotnet PtxLint.Cli.dll ARGS</c> with redirected output (and SIGINT, SIGQUIT, SIGTERM at their default handling where it can).</summary>
     public static Process Start(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        bool reset = EnvResetsSignals.Value;
+        var psi = new ProcessStartInfo(reset ? "env" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (reset)
+        {
+            psi.ArgumentList.Add("--default-signal=INT,QUIT,TERM"); // env then executes dotnet in its place: the same process id
+            psi.ArgumentList.Add("dotnet");
+        }
         psi.ArgumentList.Add(CliDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
