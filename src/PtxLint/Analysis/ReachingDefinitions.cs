@@ -50,14 +50,17 @@ public sealed class ReachingDefinitions
 
     public ReachingDefinitions(ControlFlowGraph cfg) : this(cfg, null) { }
 
-    public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators) : this(cfg, dominators, new RegisterIndex(cfg.Function)) { }
-
     /// <summary>
     /// With <paramref name="dominators"/>, registers in SSA form (one unguarded definition that dominates every use:
     /// most of what nvcc and LLVM emit) skip the dense dataflow: each use sees that definition, and the blocks the
     /// register is live into come from a backward walk from its uses. The results are the same as without them.
     /// </summary>
-    /// <summary>Over the registers and per-instruction uses and defs of <paramref name="index"/> (the function's, shared with other analyses).</summary>
+    public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators) : this(cfg, dominators, new RegisterIndex(cfg.Function)) { }
+
+    /// <summary>
+    /// As <see cref="ReachingDefinitions(ControlFlowGraph, DominatorTree?)"/>, over the register numbering and the
+    /// per-instruction uses and defs of <paramref name="index"/> (the function's, shared with the other analyses).
+    /// </summary>
     public ReachingDefinitions(ControlFlowGraph cfg, DominatorTree? dominators, RegisterIndex index)
     {
         _cfg = cfg;
