@@ -250,8 +250,15 @@ public sealed class SymbolTable
     }
 
     /// <summary>The register number a name's digits spell; -1 for a leading zero (<c>%r&lt;8&gt;</c> declares %r0 .. %r7; "%r01" is not "%r1").</summary>
-    private static int RangeNumber(ReadOnlySpan<char> digits) =>
-        digits.Length > 1 && digits[0] == '0' ? -1 : digits.Length > 9 ? int.MaxValue : int.Parse(digits);
+    private static int RangeNumber(ReadOnlySpan<char> digits)
+    {
+        if (digits.Length > 1 && digits[0] == '0') return -1;
+        if (digits.Length > 9) return int.MaxValue;
+        // ASCII digits only (RangePrefixEnd found them): no culture-aware parse
+        int n = 0;
+        foreach (var c in digits) n = n * 10 + (c - '0');
+        return n;
+    }
 
     private static RegisterDecl? Innermost(List<RegisterDecl> decls, int at, RegisterDecl? best)
     {
