@@ -127,8 +127,7 @@ public sealed class PTX003IndirectPositionRead : IRule
         var fromLoad = regs.ForwardClosure(IsScalarPointerLoad, NotALoad);
         foreach (var insn in fa.Function.InstructionSpan)
             foreach (var m in insn.MemoryAccesses)
-                if (m.Access is AccessKind.Write or AccessKind.ReadWrite && m.Space is StateSpace.Global or StateSpace.Generic
-                    && (m.Address.BaseRegister is { } b && regs.Contains(fromLoad, b.Name) || m.Address.IndexRegister is { } x && regs.Contains(fromLoad, x.Name)))
+                if (m.Access is AccessKind.Write or AccessKind.ReadWrite && m.Space is StateSpace.Global or StateSpace.Generic && regs.Contains(fromLoad, m.Address))
                     return true;
         return false;
     }

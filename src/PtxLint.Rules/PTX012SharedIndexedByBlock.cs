@@ -51,7 +51,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
             foreach (var insn in fn.InstructionSpan)
             {
                 foreach (var u in insn.Uses)
-                    if (u.IsSpecial && u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid") { usesBlockIndex = true; break; }
+                    if (IsBlockIndexRegister(u)) { usesBlockIndex = true; break; }
                 if (usesBlockIndex) break;
             }
             if (!ctx.IgnorePrefilter && (!usesBlockIndex || !MayIndexSharedByBlock(fn))) continue;
@@ -104,10 +104,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
         var fromBlock = regs.ForwardClosure(ReadsBlockIndex, NotMemoryRead);
         foreach (var insn in fn.InstructionSpan)
             foreach (var m in insn.MemoryAccesses)
-            {
-                if (m.Space is not (StateSpace.Shared or StateSpace.Generic)) continue;
-                if (m.Address.BaseRegister is { } r && regs.Contains(fromBlock, r.Name) || m.Address.IndexRegister is { } x && regs.Contains(fromBlock, x.Name)) return true;
-            }
+                if (m.Space is StateSpace.Shared or StateSpace.Generic && regs.Contains(fromBlock, m.Address)) return true;
         return false;
     }
 
@@ -117,9 +114,12 @@ public sealed class PTX012SharedIndexedByBlock : IRule
     {
         if (!NotMemoryRead(insn)) return false;
         foreach (var u in insn.Uses)
-            if (u.IsSpecial && u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid") return true;
+            if (IsBlockIndexRegister(u)) return true;
         return false;
     }
+
+    /// <summary>%ctaid, %clusterid, %nctaid or %nclusterid (any component).</summary>
+    private static bool IsBlockIndexRegister(RegisterOperand u) => u.IsSpecial && u.Name is "%ctaid" or "%clusterid" or "%nctaid" or "%nclusterid";
 
     private static bool IsMapa(Atom a) => a.Kind == AtomKind.Operation && a.Name == "mapa" || a.Args.Any(e => e.Terms.Any(t => IsMapa(t.Atom)));
 

@@ -129,6 +129,10 @@ public sealed class RegisterIndex
         return id >= 0 && set[id];
     }
 
+    /// <summary>True when <paramref name="set"/> holds the base or the index register of <paramref name="address"/>.</summary>
+    public bool Contains(bool[] set, AddressOperand address) =>
+        address.BaseRegister is { } b && Contains(set, b.Name) || address.IndexRegister is { } x && Contains(set, x.Name);
+
     private void BuildReaders()
     {
         if (_readerStart is not null) return;

@@ -285,14 +285,14 @@ public sealed class SharedMemoryRaces
         return list;
     }
 
+    private readonly List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> _conditionSets = new();
+
     /// <summary>
     /// The conditions each of the two threads meets, one set per interval start both accesses are reachable from (two
     /// threads in one interval passed the same start): the guards that dominate the access, plus the branch outcomes on
-    /// every cut-free path from that start. Empty when no start reaches both.
+    /// every cut-free path from that start. Empty when no start reaches both. The list is this analysis's scratch,
+    /// refilled by the next call: the search reads it and keeps nothing of it.
     /// </summary>
-    private readonly List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> _conditionSets = new();
-
-    /// <summary>(The list is this analysis's scratch, refilled by the next call: the search reads it and keeps nothing of it.)</summary>
     private List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> ConditionSets(SharedAccess a, SharedAccess b)
     {
         var result = _conditionSets;
@@ -815,10 +815,6 @@ internal sealed class WitnessSearch
     private static readonly int[] LinearSteps = { 2, 8, 32, 64, 128, 256, 512, 1024 };
     private static readonly (int, int, int)[] BoxSteps = { (2, 2, 2), (4, 2, 2), (8, 4, 2), (16, 8, 4), (32, 16, 4), (64, 16, 4) };
 
-    /// <summary>
-    /// Growing boxes of threads (smallest witnesses first), within the bounds, over the components in
-    /// <paramref name="mask"/>; never empty.
-    /// </summary>
     private readonly Dictionary<(int Mask, int RowX, int RowY), List<(int X, int Y, int Z)>> _boxes = new();
 
     /// <summary><see cref="BoxesFor"/>, made once per mask and row limits (read only).</summary>
@@ -829,6 +825,10 @@ internal sealed class WitnessSearch
         return boxes;
     }
 
+    /// <summary>
+    /// Growing boxes of threads (smallest witnesses first), within the bounds, over the components in
+    /// <paramref name="mask"/>; never empty.
+    /// </summary>
     private List<(int X, int Y, int Z)> BoxesFor(int mask)
     {
         var b = _bounds;
