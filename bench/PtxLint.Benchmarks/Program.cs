@@ -271,13 +271,21 @@ public sealed class AllocProfile : System.Diagnostics.Tracing.EventListener
 
     /// <summary>
     /// `alloc FILE [--analyze]`: bytes allocated per type (sampled) while parsing the file three times, or, with
-    /// --analyze, while running the whole engine (parse and every default rule) over it three times.
+    /// --analyze, while running the whole engine (parse and every default rule) over it three times. FILE may be a
+    /// directory: its .ptx files, one after the other.
     /// </summary>
     public static int Run(string file, bool analyze)
     {
-        var text = File.ReadAllText(file);
+        // a directory: every .ptx file under it, one after the other (the sampled types over a whole corpus)
+        var files = Directory.Exists(file) ? Directory.GetFiles(file, "*.ptx", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray() : new[] { file };
+        var texts = files.Select(File.ReadAllText).ToArray();
+        long chars = texts.Sum(t => (long)t.Length);
         var engine = new PtxLint.Engine.AnalysisEngine(PtxLint.Rules.RuleRegistry.All);
-        void Once() { if (analyze) engine.AnalyzeText(file, text); else PtxParserDriver.Parse(file, text); }
+        void Once()
+        {
+            for (int k = 0; k < files.Length; k++)
+                if (analyze) engine.AnalyzeText(files[k], texts[k]); else PtxParserDriver.Parse(files[k], texts[k]);
+        }
         Once();
         using var l = new AllocProfile();
         Thread.Sleep(500);
@@ -288,7 +296,7 @@ public sealed class AllocProfile : System.Diagnostics.Tracing.EventListener
         l._on = false;
         Thread.Sleep(500);
         long sampled = l._bytes.Values.Sum();
-        Console.WriteLine($"allocated {total / 3 / 1e6:F1} MB per {(analyze ? "analysis" : "parse")} of {text.Length / 1e6:F1} MB; sampled {sampled / 3 / 1e6:F1} MB");
+        Console.WriteLine($"allocated {total / 3 / 1e6:F1} MB per {(analyze ? "analysis" : "parse")} of {chars / 1e6:F1} MB; sampled {sampled / 3 / 1e6:F1} MB");
         foreach (var (t, b) in l._bytes.OrderByDescending(kv => kv.Value).Take(40))
             Console.WriteLine($"{100.0 * b / sampled,5:F1}%  {b / 3 / 1e6,7:F1} MB  {t}");
         return 0;
@@ -389,6 +397,7 @@ public static class RuleLoop
             var sw = new Stopwatch();
             long allocated = 0;
             int functions = 0;
+            var slowest = new List<(double Ms, int Instructions, string Where)>();
             for (int i = 0; i < files.Count; i++)
             {
                 var m = PtxParserDriver.Parse(files[i], texts[i], new ParseOptions(Parallel: false));
@@ -397,15 +406,20 @@ public static class RuleLoop
                     if (name == "races" && !fn.Analyses.Facts.TouchesShared) continue;
                     prepare(fn.Analyses);
                     long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    var t0 = sw.Elapsed;
                     sw.Start();
                     compute(fn.Analyses);
                     sw.Stop();
+                    slowest.Add(((sw.Elapsed - t0).TotalMilliseconds, fn.Instructions.Count, Path.GetFileName(files[i]) + " " + fn.Name));
                     allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
                     functions++;
                     fn.ReleaseAnalyses();
                 }
             }
             Console.WriteLine($"@{name}: {files.Count} modules, {functions} functions, {sw.Elapsed.TotalMilliseconds:F0} ms, {allocated / 1e6:F0} MB allocated");
+            // the functions that took longest, with the time per instruction (a superlinear analysis shows as a large ratio)
+            foreach (var (ms, n, where) in slowest.OrderByDescending(s => s.Ms).Take(8))
+                Console.WriteLine($"  {ms,8:F1} ms  {n,7} instructions  {ms * 1e6 / Math.Max(1, n),7:F0} ns/instruction  {(where.Length > 90 ? where[..90] : where)}");
         }
         return 0;
     }
