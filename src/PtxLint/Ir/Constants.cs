@@ -70,12 +70,30 @@ public readonly record struct InitializerElement(InitializerKind Kind, ConstantV
 }
 
 /// <summary>A variable's initializer (<c>= {1, 2, 3}</c>, <c>= 4</c>, <c>= {{1,2},{3,4}}</c>): its scalar elements flattened.</summary>
+/// <remarks>
+/// Kept compact, since a module's tables (curand's precomputed states: 200,000 elements) live as long as the module:
+/// per element its 64 bits and one byte of kinds, and a text only when some element has one.
+/// </remarks>
 public sealed class Initializer
 {
+    private readonly long[] _bits;
+    private readonly byte[] _kinds; // InitializerKind in the low nibble, ConstantKind in the high one
+    private readonly string?[]? _texts;
+
     public Initializer(InitializerElement[] elements, int topLevelCount)
     {
-        Elements = elements;
+        var b = new Builder(elements.Length);
+        foreach (var e in elements) b.Add(e);
+        (_bits, _kinds, _texts) = (b.Bits, b.Kinds, b.Texts);
         TopLevelCount = topLevelCount;
+        Elements = new ElementList(this);
+    }
+
+    private Initializer(Builder b, int topLevelCount)
+    {
+        (_bits, _kinds, _texts) = (b.Bits, b.Kinds, b.Texts);
+        TopLevelCount = topLevelCount;
+        Elements = new ElementList(this);
     }
 
     /// <summary>The scalar elements in source order, nested brace lists flattened.</summary>
@@ -83,7 +101,44 @@ public sealed class Initializer
     /// <summary>The number of elements of the outermost brace list; -1 for a scalar initializer (<c>= 4</c>).</summary>
     public int TopLevelCount { get; }
 
+    private InitializerElement At(int i)
+    {
+        byte k = _kinds[i];
+        return new InitializerElement((InitializerKind)(k & 0xF), new ConstantValue((ConstantKind)(k >> 4), _bits[i]), _texts?[i]);
+    }
+
     public override string ToString() => TopLevelCount < 0 && Elements.Count == 1
         ? Elements[0].ToString()
         : "{" + string.Join(", ", Elements) + "}";
+
+    /// <summary>Fills an initializer of a known number of elements, without a list that grows.</summary>
+    public struct Builder(int count)
+    {
+        internal readonly long[] Bits = count == 0 ? Array.Empty<long>() : new long[count];
+        internal readonly byte[] Kinds = count == 0 ? Array.Empty<byte>() : new byte[count];
+        internal string?[]? Texts;
+        private int _n;
+
+        public void Add(InitializerElement e)
+        {
+            Bits[_n] = e.Value.Bits;
+            Kinds[_n] = (byte)((int)e.Kind | ((int)e.Value.Kind << 4));
+            if (e.Text is not null) (Texts ??= new string?[Bits.Length])[_n] = e.Text;
+            _n++;
+        }
+
+        public readonly Initializer Build(int topLevelCount) =>
+            _n == Bits.Length ? new Initializer(this, topLevelCount) : throw new InvalidOperationException($"initializer of {Bits.Length} elements got {_n}");
+    }
+
+    private sealed class ElementList(Initializer owner) : IReadOnlyList<InitializerElement>
+    {
+        public int Count => owner._bits.Length;
+        public InitializerElement this[int index] => (uint)index < (uint)Count ? owner.At(index) : throw new ArgumentOutOfRangeException(nameof(index));
+        public IEnumerator<InitializerElement> GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++) yield return owner.At(i);
+        }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

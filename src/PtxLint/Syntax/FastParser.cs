@@ -312,6 +312,22 @@ internal sealed class FastParser
         if (LA(1) == T.LBRACE)
         {
             _pos++;
+            // a data table: lone integer literals separated by commas, kept as one run of tokens
+            int first = _pos, run = 0;
+            while (LoneInt())
+            {
+                run++;
+                _pos++;
+                if (LA(1) == T.RBRACE)
+                {
+                    _pos++;
+                    return new InitSyntax { RunFirst = first, RunCount = run };
+                }
+                if (LA(1) != T.COMMA || !(LA(2) == T.INT)) break;
+                _pos++;
+            }
+            // anything else: element by element (the run read so far included)
+            _pos = first;
             var list = new List<InitSyntax>();
             if (!Accept(T.RBRACE))
             {

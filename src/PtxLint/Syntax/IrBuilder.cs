@@ -34,6 +34,12 @@ internal sealed class InitSyntax
     /// <summary>An integer literal token standing alone (the fast parser's data lists): an <see cref="Expr"/> without the node; -1 otherwise.</summary>
     public int Literal = -1;
     public List<InitSyntax>? List;
+    /// <summary>
+    /// A brace list of nothing but lone integer literals (<c>{1, 2, 3}</c>, the fast parser's data tables): its first
+    /// literal token and how many there are, every second token (a comma between them); no object per element.
+    /// <see cref="List"/> is null then.
+    /// </summary>
+    public int RunFirst = -1, RunCount;
     public int Field = -1, FieldValue = -1;
 }
 
@@ -461,16 +467,31 @@ internal sealed class IrBuilder
 
     private Initializer BuildInitializer(InitSyntax init)
     {
-        var elements = new List<InitializerElement>(init.List?.Count ?? 1);
-        Flatten(init, elements);
-        return new Initializer(elements.ToArray(), init.List?.Count ?? -1);
+        // the scalar elements counted first: one array of the exact size, no list that grows
+        var elements = new Initializer.Builder(Leaves(init));
+        Flatten(init, ref elements);
+        return elements.Build(init.List?.Count ?? (init.RunFirst >= 0 ? init.RunCount : -1));
     }
 
-    private void Flatten(InitSyntax init, List<InitializerElement> into)
+    private static int Leaves(InitSyntax init)
     {
+        if (init.RunFirst >= 0) return init.RunCount;
+        if (init.List is null) return 1;
+        int n = 0;
+        foreach (var x in init.List) n += Leaves(x);
+        return n;
+    }
+
+    private void Flatten(InitSyntax init, ref Initializer.Builder into)
+    {
+        if (init.RunFirst >= 0)
+        {
+            for (int k = 0; k < init.RunCount; k++) Literal(init.RunFirst + 2 * k, ref into);
+            return;
+        }
         if (init.List is not null)
         {
-            foreach (var x in init.List) Flatten(x, into);
+            foreach (var x in init.List) Flatten(x, ref into);
             return;
         }
         if (init.Field >= 0)
@@ -480,10 +501,7 @@ internal sealed class IrBuilder
         }
         if (init.Literal >= 0)
         {
-            // as an expression of one literal token: its value, or (too large) its text
-            into.Add(ConstantExpressions.TryEvaluateLiteral(init.Literal, _text, _t, out var lv)
-                ? new InitializerElement(InitializerKind.Constant, lv, null)
-                : new InitializerElement(InitializerKind.Expression, default, TextOf(init.Literal, init.Literal)));
+            Literal(init.Literal, ref into);
             return;
         }
         var e = init.Expr!;
@@ -507,6 +525,12 @@ internal sealed class IrBuilder
         }
         into.Add(new InitializerElement(InitializerKind.Expression, default, TextOf(e.First, e.Last)));
     }
+
+    /// <summary>A literal token as an expression of its own: its value, or (too large) its text.</summary>
+    private void Literal(int tok, ref Initializer.Builder into) =>
+        into.Add(ConstantExpressions.TryEvaluateLiteral(tok, _text, _t, out var lv)
+            ? new InitializerElement(InitializerKind.Constant, lv, null)
+            : new InitializerElement(InitializerKind.Expression, default, TextOf(tok, tok)));
 
     // ------------------------------------------------------------------ instructions
 

@@ -232,6 +232,41 @@ public class ConstantExpressionTests
     }
 
     [Fact]
+    public void Data_tables_of_plain_literals_read_like_the_grammar_reads_them()
+    {
+        // the fast parser keeps a brace list of plain integer literals as one run of tokens; lists that stop being
+        // one part-way (an operator, a sign, a symbol, a nested list, a literal too large for 64 bits) are read
+        // element by element: the same elements as the grammar's in every case
+        var big = string.Join(", ", Enumerable.Range(0, 5000).Select(i => (i * 7919L % 100003).ToString()));
+        var text = H + $".global .u32 run[5000] = {{{big}}};\n" +
+            ".global .u32 op[4] = {1, 2, 3 + 4, 5};\n.global .s32 neg[3] = {1, -2, 3};\n.global .u32 sym[3] = {1, 2, 0};\n" +
+            ".global .u64 ptr[3] = {1, run, 2};\n.global .u32 nest[2][2] = {{1, 2}, {3, 4}};\n.global .u64 huge[3] = {1, 18446744073709551616, 2};\n" +
+            ".global .u32 one[1] = {7};\n.global .u32 hex[3] = {0x10, 0X20, 8U};\n" +
+            ".visible .entry k()\n{\nret;\n}\n";
+        var fast = Parse(text);
+        var antlr = Corpus.Parse(text, antlr: true);
+        foreach (var name in new[] { "run", "op", "neg", "sym", "ptr", "nest", "huge", "one", "hex" })
+        {
+            var (f, a) = (fast.Globals[name].Initializer!, antlr.Globals[name].Initializer!);
+            Assert.Equal(a.Elements, f.Elements);
+            Assert.Equal(a.TopLevelCount, f.TopLevelCount);
+        }
+        Assert.Equal(5000, fast.Globals["run"].Initializer!.Elements.Count);
+        Assert.Equal(5000, fast.Globals["run"].Initializer!.TopLevelCount);
+        Assert.Equal(7919L * 4999 % 100003, fast.Globals["run"].Initializer!.Elements[4999].Value.Int);
+        Assert.Equal(new long[] { 1, 2, 7, 5 }, fast.Globals["op"].Initializer!.Elements.Select(e => e.Value.Int));
+        Assert.Equal(new long[] { 1, -2, 3 }, fast.Globals["neg"].Initializer!.Elements.Select(e => e.Value.Int));
+        Assert.Equal(InitializerKind.Address, fast.Globals["ptr"].Initializer!.Elements[1].Kind);
+        Assert.Equal((InitializerKind.Expression, "18446744073709551616"), (fast.Globals["huge"].Initializer!.Elements[1].Kind, fast.Globals["huge"].Initializer!.Elements[1].Text));
+        Assert.True(fast.Globals["hex"].Initializer!.Elements[2].Value.IsUnsigned);
+        Assert.Empty(fast.Errors);
+        // the fast parser reads it all itself (a failure would hand the unit to ANTLR and hide a wrong shortcut)
+        var tokens = PtxLint.Syntax.PtxScanner.Scan(text, out int count);
+        var builder = new PtxLint.Syntax.IrBuilder(new PtxModule("d.ptx", new SourceText(text)), text, tokens, PtxLint.Syntax.StringPool.ForThread());
+        new PtxLint.Syntax.FastParser(builder, tokens, 0, count).ParseModule();
+    }
+
+    [Fact]
     public void Operators_inside_registers_and_predicates_keep_their_old_meaning()
     {
         // %p|%q is a pair of destinations, !%p a negated predicate, %r<4> a register range: not expressions
