@@ -416,7 +416,8 @@ public static class RuleLoop
                     fn.ReleaseAnalyses();
                 }
             }
-            Console.WriteLine($"@{name}: {files.Count} modules, {functions} functions, {sw.Elapsed.TotalMilliseconds:F0} ms, {allocated / 1e6:F0} MB allocated");
+            long instructions = slowest.Sum(s => (long)s.Instructions);
+            Console.WriteLine($"@{name}: {files.Count} modules, {functions} functions, {instructions} instructions, {sw.Elapsed.TotalMilliseconds:F0} ms, {allocated / 1e6:F0} MB allocated ({allocated / (double)Math.Max(1, instructions):F0} bytes per instruction)");
             // the functions that took longest, with the time per instruction (a superlinear analysis shows as a large ratio)
             foreach (var (ms, n, where) in slowest.OrderByDescending(s => s.Ms).Take(8))
                 Console.WriteLine($"  {ms,8:F1} ms  {n,7} instructions  {ms * 1e6 / Math.Max(1, n),7:F0} ns/instruction  {(where.Length > 90 ? where[..90] : where)}");
