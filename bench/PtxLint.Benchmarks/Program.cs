@@ -29,6 +29,8 @@ public static class Program
             GC.KeepAlive(m);
             return 0;
         }
+        if (args.Length > 1 && args[0] == "gc")
+            return GcTrace.Run(args[1], cold: args.Length > 2 && args[2] == "--cold");
         if (args.Length > 1 && args[0] == "alloc")
             return AllocProfile.Run(args[1], analyze: args.Length > 2 && args[2] == "--analyze");
         if (args.Length > 1 && args[0] == "throughput")
@@ -422,6 +424,80 @@ public static class RuleLoop
             foreach (var (ms, n, where) in slowest.OrderByDescending(s => s.Ms).Take(8))
                 Console.WriteLine($"  {ms,8:F1} ms  {n,7} instructions  {ms * 1e6 / Math.Max(1, n),7:F0} ns/instruction  {(where.Length > 90 ? where[..90] : where)}");
         }
+        return 0;
+    }
+}
+
+/// <summary>
+/// `gc FILE [--cold]`: every garbage collection while the whole engine analyzes the file once (after a warm-up run,
+/// unless --cold: then the collector's budgets are a fresh process's, as in the CLI, and the JIT runs too): when it
+/// started, its generation, the runtime's reason, how long it took and the heap before and after. Run it with the
+/// CLI's collector settings (DOTNET_GCgen0size=800000 DOTNET_GCConserveMemory=7 DOTNET_GCLOHThreshold=400000) to see
+/// why the native build collects where it does.
+/// </summary>
+public sealed class GcTrace : System.Diagnostics.Tracing.EventListener
+{
+    private static readonly string[] Reasons =
+    {
+        "small allocation", "induced", "low memory", "empty", "large allocation", "out of space (small)", "out of space (large)",
+        "induced, not forced", "stress", "low memory (host)", "induced, compacting", "low memory, blocking", "induced, blocking",
+        "low memory (host), blocking", "BGC finalizer", "BGC stepping", "BGC tuning", "induced, aggressive", "provisional",
+    };
+    private readonly List<string> _lines = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private double _start;
+    internal bool On;
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Informational, (System.Diagnostics.Tracing.EventKeywords)0x1);
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (!On || e.Payload is null || e.PayloadNames is null) return;
+        object? P(string name) { int i = e.PayloadNames.IndexOf(name); return i >= 0 ? e.Payload[i] : null; }
+        double now = _clock.Elapsed.TotalMilliseconds;
+        lock (_lines)
+        {
+            if (e.EventName?.StartsWith("GCStart", StringComparison.Ordinal) == true)
+            {
+                _start = now;
+                int reason = Convert.ToInt32(P("Reason") ?? -1);
+                _lines.Add($"{now,8:F1} ms  gen{P("Depth")}  {(reason >= 0 && reason < Reasons.Length ? Reasons[reason] : reason.ToString())}");
+            }
+            else if (e.EventName?.StartsWith("GCEnd", StringComparison.Ordinal) == true && _lines.Count > 0)
+                _lines[^1] += $"  {now - _start,6:F1} ms";
+            else if (e.EventName?.StartsWith("GCHeapStats", StringComparison.Ordinal) == true && _lines.Count > 0)
+            {
+                long Gen(string n) => Convert.ToInt64(P(n) ?? 0L);
+                long total = Gen("GenerationSize0") + Gen("GenerationSize1") + Gen("GenerationSize2") + Gen("GenerationSize3") + Gen("GenerationSize4");
+                _lines[^1] += $"  after: {total / 1e6,6:F1} MB (gen0 {Gen("GenerationSize0") / 1e6:F1}, gen1 {Gen("GenerationSize1") / 1e6:F1}, gen2 {Gen("GenerationSize2") / 1e6:F1}, LOH {Gen("GenerationSize3") / 1e6:F1}); promoted {(Gen("TotalPromotedSize0") + Gen("TotalPromotedSize1") + Gen("TotalPromotedSize2")) / 1e6:F1} MB";
+            }
+        }
+    }
+
+    public static int Run(string file, bool cold)
+    {
+        var engine = new PtxLint.Engine.AnalysisEngine(PtxLint.Rules.RuleRegistry.All);
+        if (!cold)
+        {
+            engine.AnalyzeText(file, File.ReadAllText(file));
+            GC.Collect();
+        }
+        using var trace = new GcTrace();
+        Thread.Sleep(300);
+        trace.On = true;
+        var t0 = trace._clock.Elapsed.TotalMilliseconds;
+        var text = File.ReadAllText(file);
+        var t1 = trace._clock.Elapsed.TotalMilliseconds;
+        engine.AnalyzeText(file, text);
+        var t2 = trace._clock.Elapsed.TotalMilliseconds;
+        Thread.Sleep(300);
+        trace.On = false;
+        Console.WriteLine($"read {t0:F1}-{t1:F1} ms, analyzed {t1:F1}-{t2:F1} ms");
+        lock (trace._lines) foreach (var l in trace._lines) Console.WriteLine(l);
         return 0;
     }
 }
