@@ -31,7 +31,7 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
             "row of blocks computes and writes row 0, and rows 1.. are never written.",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "control dependence", "dominators", "loops", "post-dominators", "provenance", "reaching definitions", "register index" },
+        Analyses = new[] { "cfg", "control dependence", "dominators", "loops", "post-dominators", "provenance", "reaching definitions", "register index", "special registers" },
         HelpText = "Offset the row's pointers by the row index: `row = blockIdx.y; out += row * row_stride; in += row * row_stride;`.",
         HelpMarkdown = RuleDocs.Load("PTX002"),
         Precision = "medium",
@@ -48,18 +48,8 @@ public sealed class PTX002BatchedKernelIgnoresCtaidY : IRule
         foreach (var fn in ctx.Functions)
         {
             if (!fn.IsEntry) continue;
-            bool readsCtaidY = false, readsNctaidY = false, readsCtaidZ = false;
-            foreach (var insn in fn.InstructionSpan)
-                foreach (var u in insn.Uses)
-                {
-                    if (!u.IsSpecial) continue;
-                    switch (u.FullName)
-                    {
-                        case "%ctaid.y": readsCtaidY = true; break;
-                        case "%nctaid.y": readsNctaidY = true; break;
-                        case "%ctaid.z": readsCtaidZ = true; break;
-                    }
-                }
+            var specials = fn.Analyses.SpecialRegisters;
+            bool readsCtaidY = specials.ReadsFullName("%ctaid.y"), readsNctaidY = specials.ReadsFullName("%nctaid.y"), readsCtaidZ = specials.ReadsFullName("%ctaid.z");
             string? nameMatch = NameMatch(fn.Name, pattern);
             if (nameMatch is null && !readsNctaidY) continue;
             string why = nameMatch is not null ? $"its name matches batchedKernelPattern (`{nameMatch}`)" : "it reads `%nctaid.y` (gridDim.y)";

@@ -33,7 +33,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
             "behavior is undefined. Also a full-mask bar.warp.sync (__syncwarp()) under lane-dependent control.",
         DefaultLevel = Level.Error,
         PerFunction = true,
-        Analyses = new[] { "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "register index", "uniformity", "uniformity (no launch assumptions)" },
+        Analyses = new[] { "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "provenance", "reaching definitions", "register index", "special registers", "uniformity", "uniformity (no launch assumptions)" },
         AppliesTo = new FunctionFilter { AnyOpcode = new[] { "bar", "barrier" } },
         HelpText =
             "Every thread of the CTA must execute the same barrier. Make the trip count of a loop that contains a barrier " +

@@ -26,7 +26,7 @@ public sealed class PTX011SharedMemoryRace : IRule
             "barrier between. The result depends on warp scheduling: it passes tests and fails on 3 of 5 seeds.",
         DefaultLevel = Level.Error,
         PerFunction = true,
-        Analyses = new[] { "barrier intervals", "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "reaching definitions", "register index", "shared-memory races", "symbolic values", "uniformity" },
+        Analyses = new[] { "barrier intervals", "cfg", "control dependence", "dominators", "facts", "linear forms", "local slots", "loops", "post-dominators", "reaching definitions", "register index", "shared-memory races", "special registers", "symbolic values", "uniformity" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText =
             "Put a barrier (bar.sync 0, __syncthreads()) between the two accesses where every thread of the CTA reaches it; for lanes " +

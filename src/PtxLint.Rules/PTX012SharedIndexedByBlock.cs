@@ -27,7 +27,7 @@ public sealed class PTX012SharedIndexedByBlock : IRule
             "writes s_amax[blockIdx.x] in its own copy, and CTA 0 reading s_amax[1] reads a slot no thread of CTA 0 wrote.",
         DefaultLevel = Level.Warning,
         PerFunction = true,
-        Analyses = new[] { "cfg", "dominators", "facts", "loops", "reaching definitions", "register index", "symbolic values" },
+        Analyses = new[] { "cfg", "dominators", "facts", "loops", "reaching definitions", "register index", "special registers", "symbolic values" },
         AppliesTo = new FunctionFilter { TouchesShared = true },
         HelpText =
             "Cross-CTA results go through global memory: write each CTA's partial to a global buffer (partials[blockIdx.x]) and " +
@@ -48,12 +48,8 @@ public sealed class PTX012SharedIndexedByBlock : IRule
         foreach (var fn in ctx.Functions)
         {
             bool usesBlockIndex = false;
-            foreach (var insn in fn.InstructionSpan)
-            {
-                foreach (var u in insn.Uses)
-                    if (IsBlockIndexRegister(u)) { usesBlockIndex = true; break; }
-                if (usesBlockIndex) break;
-            }
+            foreach (var u in fn.Analyses.SpecialRegisters.Registers)
+                if (IsBlockIndexRegister(u)) { usesBlockIndex = true; break; }
             if (!ctx.IgnorePrefilter && (!usesBlockIndex || !MayIndexSharedByBlock(fn))) continue;
             var values = fn.Analyses.Values;
             var accesses = new List<(Instruction Insn, Expr Address, Atom Symbol, bool Writes, bool Reads, Atom? BlockTerm)>();

@@ -28,6 +28,7 @@ public sealed class FunctionAnalyses
     private LinearForms? _linearForms;
     private ConstantValues? _constants;
     private FunctionFacts? _facts;
+    private SpecialRegisterUses? _specials;
 
     public FunctionAnalyses(PtxFunction fn) { _fn = fn; }
 
@@ -86,11 +87,14 @@ public sealed class FunctionAnalyses
             case "linear forms": _linearForms = null; break;
             case "constant values": _constants = null; break;
             case "symbols": _symbols = null; break;
+            case "special registers": _specials = null; break;
         }
     }
 
     /// <summary>The opcodes of the function and whether it touches shared memory (one pass; rules' prefilters ask it).</summary>
     public FunctionFacts Facts => _facts ??= AnalysisTimings.Measure("facts", () => new FunctionFacts(this));
+    /// <summary>The special registers the function reads (<c>%tid.y</c>, <c>%ctaid.y</c>, <c>%laneid</c> ...), each once.</summary>
+    public SpecialRegisterUses SpecialRegisters => _specials ??= AnalysisTimings.Measure("special registers", () => new SpecialRegisterUses(_fn));
     private bool? _namesSharedVariable;
 
     /// <summary>

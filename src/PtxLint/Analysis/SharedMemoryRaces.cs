@@ -371,21 +371,16 @@ public sealed class SharedMemoryRaces
 
     private bool ReadsThreadIdentity()
     {
-        foreach (var insn in _fn.InstructionSpan)
-            foreach (var u in insn.Uses)
-                if (u.IsSpecial && (u.Name is "%tid" or "%laneid" or "%warpid" || u.Name.StartsWith("%lanemask", StringComparison.Ordinal))) return true;
+        foreach (var u in _fa.SpecialRegisters.Registers)
+            if (u.Name is "%tid" or "%laneid" or "%warpid" || u.Name.StartsWith("%lanemask", StringComparison.Ordinal)) return true;
         return false;
     }
 
     /// <summary>1, 2 or 3: the highest %tid component the function reads.</summary>
     private int Dims()
     {
-        int dims = 1;
-        foreach (var insn in _fn.InstructionSpan)
-            foreach (var u in insn.Uses)
-                if (u.IsSpecial && u.Name == "%tid")
-                    dims = Math.Max(dims, u.Component == "z" ? 3 : u.Component == "y" ? 2 : 1);
-        return dims;
+        var specials = _fa.SpecialRegisters;
+        return specials.Reads("%tid", "z") ? 3 : specials.Reads("%tid", "y") ? 2 : 1;
     }
 
     /// <summary>

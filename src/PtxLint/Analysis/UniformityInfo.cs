@@ -66,12 +66,10 @@ public sealed class UniformityInfo
     /// A function that never reads <c>%tid.y</c>, <c>%tid.z</c>, <c>%ntid.y</c> or <c>%ntid.z</c> is written for 1-D blocks
     /// (a 2-D launch would repeat its work per row): its warps are consecutive runs of <c>%tid.x</c>.
     /// </summary>
-    private static bool IsOneDimensional(PtxFunction fn)
+    private static bool IsOneDimensional(FunctionAnalyses fa)
     {
-        foreach (var insn in fn.InstructionSpan)
-            foreach (var u in insn.Uses)
-                if (u.IsSpecial && u.Name is "%tid" or "%ntid" && u.Component is "y" or "z") return false;
-        return true;
+        var specials = fa.SpecialRegisters;
+        return !(specials.Reads("%tid", "y") || specials.Reads("%tid", "z") || specials.Reads("%ntid", "y") || specials.Reads("%ntid", "z"));
     }
 
     public UniformityInfo(FunctionAnalyses fa, bool assumeWarpRows)
@@ -79,7 +77,7 @@ public sealed class UniformityInfo
         _fa = fa;
         AssumesWarpRows = fa.Function.Performance.ReqNtid is { Length: > 0 } req
             ? req[0] % 32 == 0 && (req.Length < 3 || req[2] == 1)
-            : assumeWarpRows || IsOneDimensional(fa.Function);
+            : assumeWarpRows || IsOneDimensional(fa);
         _cfg = fa.Cfg;
         _fn = _cfg.Function;
         _defs = fa.Defs;
