@@ -26,7 +26,7 @@ public static class ConfirmCommand
         var spec = new Option<FileInfo?>("--spec") { Description = "Launch spec (default: FILE.ptx.launch.json beside the PTX; else inferred)." };
         var timeout = new Option<TimeSpan>("--timeout")
         {
-            Description = "Watchdog per worker run: 10s, 500ms, 2m (default 10s).",
+            Description = "Watchdog per kernel launch run: 10s, 500ms, 2m (default 10s; probing the device waits at least 60s).",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
             CustomParser = r => ParseDurationArgument(r),
         };

@@ -24,6 +24,16 @@ public sealed class ConfirmOptions
     /// <summary>Progress lines (what is being launched), e.g. to stderr.</summary>
     public Action<string>? Log { get; set; }
 
+    /// <summary>
+    /// Watchdog for the runs that launch no kernel (probing the device, loading a module to show the JIT log): they
+    /// only create a context, which on a loaded or cold machine can take longer than a kernel's watchdog; default
+    /// 60 s or Timeout, whichever is larger.
+    /// </summary>
+    public TimeSpan? SetupTimeout { get; set; }
+
+    internal TimeSpan EffectiveSetupTimeout =>
+        SetupTimeout ?? TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(60).Ticks, Timeout.Ticks));
+
     internal TimeSpan EffectiveSanitizerTimeout =>
         SanitizerTimeout ?? TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(120).Ticks, Timeout.Ticks * 6));
 }
@@ -60,7 +70,7 @@ public sealed class ConfirmationEngine
 
         // Probe the device in a worker (the parent never creates a CUDA context).
         Log("probing the device");
-        var probe = await _client.RunAsync(new WorkerRequest(), _options.Timeout, SanitizerTool.None, ct);
+        var probe = await _client.RunAsync(new WorkerRequest(), _options.EffectiveSetupTimeout, SanitizerTool.None, ct);
         if (!probe.Ok || probe.Response?.DeviceInfo is null)
         {
             var why = probe.Response is { Stage: "driver" or "init" or "device" } r
@@ -77,7 +87,7 @@ public sealed class ConfirmationEngine
         {
             var ev = new StringBuilder($"device: {device}\n");
             // Load it anyway in a worker so the driver's own words and the JIT log are shown.
-            var load = await _client.RunAsync(new WorkerRequest { Modules = { module.Source.Text }, LoadModules = true }, _options.Timeout, SanitizerTool.None, ct);
+            var load = await _client.RunAsync(new WorkerRequest { Modules = { module.Source.Text }, LoadModules = true }, _options.EffectiveSetupTimeout, SanitizerTool.None, ct);
             if (load.Response is { Ok: false } lr)
                 ev.Append($"cuModuleLoadDataEx: {lr.ErrorName}: {lr.Error}\n" + (lr.JitLog is { } jl ? "JIT log:\n" + jl + "\n" : ""));
             else if (load.Ok)
