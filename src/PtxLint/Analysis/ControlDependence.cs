@@ -17,7 +17,7 @@ public sealed class ControlDependence
     private readonly List<BasicBlock>?[] _dependents;
     private static readonly Instruction[] NoBranches = [];
     private static readonly BasicBlock[] NoBlocks = [];
-    private readonly IReadOnlyList<Instruction>?[] _transitive;
+    private readonly Instruction[]?[] _transitive;
 
     public ControlDependence(ControlFlowGraph cfg, DominatorTree postDom)
     {
@@ -25,7 +25,7 @@ public sealed class ControlDependence
         int n = cfg.Blocks.Count;
         _direct = new List<Instruction>[n];
         _dependents = new List<BasicBlock>[n];
-        _transitive = new IReadOnlyList<Instruction>?[n];
+        _transitive = new Instruction[]?[n];
 
         foreach (var a in cfg.BlockSpan)
         {
@@ -71,8 +71,14 @@ public sealed class ControlDependence
     /// <summary>Blocks directly control dependent on a branch instruction.</summary>
     public IReadOnlyList<BasicBlock> DependentBlocks(Instruction branch) => DependentBlocks(_cfg.BlockOf(branch));
 
-    /// <summary>Every branch the block is control dependent on, directly or through the blocks of those branches, in source order.</summary>
-    public IReadOnlyList<Instruction> TransitiveBranchesControlling(BasicBlock b)
+    /// <summary>
+    /// Every branch the block is control dependent on, directly or through the blocks of those branches, in source
+    /// order. A span of the cached array: the uniformity solver and PTX005 walk it per use and per barrier, and a
+    /// loop over a span needs no enumerator object and no interface call per element.
+    /// </summary>
+    public ReadOnlySpan<Instruction> TransitiveBranchesControlling(BasicBlock b) => TransitiveBranches(b);
+
+    private Instruction[] TransitiveBranches(BasicBlock b)
     {
         var cached = _transitive[b.Id];
         if (cached is not null) return cached;
@@ -136,8 +142,8 @@ public sealed class ControlDependence
     public bool IsTransitivelyControlledBy(BasicBlock b, Instruction branch)
     {
         // the list is in source order (by index): a binary search, no set per block
-        var list = TransitiveBranchesControlling(b);
-        int lo = 0, hi = list.Count - 1, at = branch.Index;
+        var list = TransitiveBranches(b);
+        int lo = 0, hi = list.Length - 1, at = branch.Index;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;

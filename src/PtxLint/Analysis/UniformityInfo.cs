@@ -716,8 +716,13 @@ public sealed class UniformityInfo
     public Uniformity OfBranch(Instruction branch) => IsConditionalTerminator(branch) ? _val[branch.Index] : OfGuard(branch);
 
     /// <summary>The divergent branches a block is (transitively) control dependent on, in source order.</summary>
-    public IReadOnlyList<Instruction> DivergentBranchesControlling(BasicBlock b) =>
-        _cd.TransitiveBranchesControlling(b).Where(br => _val[br.Index] != Uniformity.Uniform).ToArray();
+    public IReadOnlyList<Instruction> DivergentBranchesControlling(BasicBlock b)
+    {
+        var divergent = new List<Instruction>();
+        foreach (var br in _cd.TransitiveBranchesControlling(b))
+            if (_val[br.Index] != Uniformity.Uniform) divergent.Add(br);
+        return divergent.ToArray();
+    }
 
     /// <summary>True when not every thread of the CTA that enters the function need reach this block together (a divergent branch controls it).</summary>
     public bool IsInDivergentRegion(BasicBlock b)

@@ -129,7 +129,7 @@ public class ControlFlowAnalysesTests
 
         // Control dependence: the inner header depends on its own latch branch and on the outer latch branch (transitively).
         Assert.Contains(innerExit, fa.ControlDependence.BranchesControlling(innerH));
-        Assert.Contains(outerExit, fa.ControlDependence.TransitiveBranchesControlling(innerH));
+        Assert.Contains(outerExit, fa.ControlDependence.TransitiveBranchesControlling(innerH).ToArray());
         Assert.DoesNotContain(innerExit, fa.ControlDependence.BranchesControlling(latchOuter));
         Assert.Contains(outerExit, fa.ControlDependence.BranchesControlling(latchOuter));
         Assert.Empty(fa.ControlDependence.BranchesControlling(fa.Cfg.BlockOf(I(fn, "bar.sync"))));
