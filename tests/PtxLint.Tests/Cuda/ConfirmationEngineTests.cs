@@ -11,8 +11,14 @@ public class ConfirmationEngineTests
 {
     private const string FakeDevice = "{\"name\":\"Fake H100\",\"major\":9,\"minor\":0,\"driverVersion\":13000,\"deviceCount\":1}";
 
-    /// <summary>A worker that hangs when the request holds <paramref name="hangOn"/>, crashes on <paramref name="crashOn"/>, else answers ok.</summary>
-    private static ConfirmationEngine Engine(string hangOn = "\"label\":\"never\"", string crashOn = "\"label\":\"never\"", TimeSpan? timeout = null)
+    private const string Never = "\"label\":\"never\"";
+
+    /// <summary>
+    /// A worker that hangs when the request holds <paramref name="hangOn"/>, crashes on <paramref name="crashOn"/>, else
+    /// answers ok. The watchdog is short (3 s) only where a run is meant to hang; elsewhere it is long, so that a
+    /// loaded machine starting /bin/sh slowly does not turn an answer into a timeout.
+    /// </summary>
+    private static ConfirmationEngine Engine(string hangOn = Never, string crashOn = Never, TimeSpan? timeout = null)
     {
         var script = $$"""
             req=$(cat)
@@ -21,7 +27,7 @@ public class ConfirmationEngineTests
             echo 'PTXLINT-RESULT: {"ok":true,"deviceInfo":{{FakeDevice}},"launches":[]}'
             """;
         var client = new WorkerClient(new CommandWorkerLauncher("/bin/sh", "-c", script), sanitizerPath: null);
-        return new ConfirmationEngine(new ConfirmOptions { Timeout = timeout ?? TimeSpan.FromSeconds(1), UseSanitizer = false, DriverCheck = () => null }, client);
+        return new ConfirmationEngine(new ConfirmOptions { Timeout = timeout ?? TimeSpan.FromSeconds(hangOn == Never ? 60 : 3), UseSanitizer = false, DriverCheck = () => null }, client);
     }
 
     [Fact]

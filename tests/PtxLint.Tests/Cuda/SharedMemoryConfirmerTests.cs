@@ -169,7 +169,7 @@ public class SharedMemoryConfirmerTests
             echo 'PTXLINT-RESULT: {{response}}'
             """;
         var client = new WorkerClient(new CommandWorkerLauncher("/bin/sh", "-c", script), sanitizerPath: null);
-        return new ConfirmationEngine(new ConfirmOptions { Timeout = TimeSpan.FromSeconds(5), UseSanitizer = false, DriverCheck = () => null }, client);
+        return new ConfirmationEngine(new ConfirmOptions { Timeout = TimeSpan.FromSeconds(60), UseSanitizer = false, DriverCheck = () => null }, client);
     }
 
     private static string Runs(int n, params string[] hashes)
