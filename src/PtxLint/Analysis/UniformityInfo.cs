@@ -503,6 +503,10 @@ public sealed class UniformityInfo
     /// flag <paramref name="selfSource"/> is set when the value is non-uniform by itself (a special register or a
     /// varying live-in).
     /// </summary>
+    /// <summary>Per instruction index, the stamp of the last use whose sync-dependence loop judged that branch.</summary>
+    private int[]? _branchSeen;
+    private int _branchSeenStamp;
+
     private Uniformity UseValue(Instruction at, RegisterOperand reg, List<Instruction>? why, ref bool selfSource)
     {
         if (reg.IsSpecial)
@@ -528,12 +532,18 @@ public sealed class UniformityInfo
         var useBlock = _cfg.BlockOf(at);
         if (set.Length >= 2)
         {
-            // Sync dependence: which definition arrives depends on a branch the use is not inside of.
+            // Sync dependence: which definition arrives depends on a branch the use is not inside of. The definitions'
+            // blocks share most of their controlling branches (the cases of an interpreter's dispatch), so each branch
+            // is judged once per use: a second visit could change neither the value nor the first-seen order of why.
+            var seen = _branchSeen ??= new int[insns.Count];
+            int stamp = ++_branchSeenStamp;
             foreach (var d in set)
             {
                 var db = d < 0 ? _cfg.Entry : _cfg.BlockOf(d);
                 foreach (var br in _cd.TransitiveBranchesControlling(db))
                 {
+                    if (seen[br.Index] == stamp) continue;
+                    seen[br.Index] = stamp;
                     var bv = _val[br.Index];
                     if (bv == Uniformity.Uniform || bv <= v && why is null || _cd.IsTransitivelyControlledBy(useBlock, br)) continue;
                     v = v.Meet(bv);
