@@ -276,7 +276,7 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 // The side that leads away: a successor from which the barrier cannot be reached without coming
                 // back through the branch (which repeats the decision).
                 foreach (var s in bb.Successors)
-                    if (!Reaches(s, barrierBlock, bb)) starts.Add((s, s.Start));
+                    if (!cfg.ReachesAvoiding(s, barrierBlock, bb)) starts.Add((s, s.Start));
                 if (starts.Count == 0)
                     foreach (var s in bb.Successors)
                         if (!_fa.PostDominators.Dominates(barrierBlock, s)) starts.Add((s, s.Start));
@@ -464,8 +464,8 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 var taken = target is not null && _fn.Labels.TryGetValue(target, out var ti) ? _fa.Cfg.BlockOf(ti) : null;
                 var other = brBlock.Successors.FirstOrDefault(x => x != taken);
                 if (taken is null || other is null) continue;
-                bool takenSide = Reaches(taken, b, brBlock);
-                bool fallSide = Reaches(other, b, brBlock);
+                bool takenSide = _fa.Cfg.ReachesAvoiding(taken, b, brBlock);
+                bool fallSide = _fa.Cfg.ReachesAvoiding(other, b, brBlock);
                 if (takenSide == fallSide) continue;
                 bool predTrueOnPath = takenSide != bg.Negated;
                 if (predTrueOnPath == equalityWhen) return true;
@@ -491,23 +491,6 @@ public sealed class PTX005BarrierInDivergentControl : IRule
                 else if (src.Kind is not (ValueSourceKind.Constant or ValueSourceKind.SpecialRegister)) return false;
             }
             return fromTid;
-        }
-
-        /// <summary>True when <paramref name="target"/> is reachable from <paramref name="from"/> without passing through <paramref name="avoid"/>.</summary>
-        private static bool Reaches(BasicBlock from, BasicBlock target, BasicBlock avoid)
-        {
-            if (from == avoid) return false;
-            var seen = new HashSet<BasicBlock> { from, avoid };
-            var stack = new Stack<BasicBlock>();
-            stack.Push(from);
-            while (stack.Count > 0)
-            {
-                var b = stack.Pop();
-                if (b == target) return true;
-                foreach (var s in b.Successors)
-                    if (seen.Add(s)) stack.Push(s);
-            }
-            return false;
         }
 
         private bool _spin;

@@ -39,6 +39,36 @@ public sealed class ControlFlowGraph
     /// <summary>The last instruction of a block, or null for the exit block.</summary>
     public Instruction? Terminator(BasicBlock b) => b.Count > 0 ? Function.Instructions[b.End - 1] : null;
 
+    private int[]? _reachStamp;
+    private int _reachStampValue;
+    private Stack<BasicBlock>? _reachStack;
+
+    /// <summary>
+    /// True when <paramref name="target"/> is reachable from <paramref name="from"/> on a path that never enters
+    /// <paramref name="avoid"/> (false when <paramref name="from"/> is <paramref name="avoid"/>). A depth-first search
+    /// over blocks with a stamp array and a stack kept between calls: no set per call. Like the other analyses' scratch,
+    /// it belongs to the one thread checking this function.
+    /// </summary>
+    public bool ReachesAvoiding(BasicBlock from, BasicBlock target, BasicBlock avoid)
+    {
+        if (from == avoid) return false;
+        var stamp = _reachStamp ??= new int[_blocks.Count];
+        int v = ++_reachStampValue;
+        var stack = _reachStack ??= new Stack<BasicBlock>();
+        stack.Clear();
+        stamp[from.Id] = v;
+        stamp[avoid.Id] = v;
+        stack.Push(from);
+        while (stack.Count > 0)
+        {
+            var b = stack.Pop();
+            if (b == target) return true;
+            foreach (var s in b.Successors)
+                if (stamp[s.Id] != v) { stamp[s.Id] = v; stack.Push(s); }
+        }
+        return false;
+    }
+
     internal static ControlFlowGraph Build(PtxFunction fn)
     {
         var insns = fn.Instructions;

@@ -64,6 +64,25 @@ public class ControlFlowAnalysesTests
         Assert.Empty(fa.Loops.Loops);
     }
 
+    [Fact]
+    public void Reachability_avoiding_a_block_in_the_diamond()
+    {
+        var fn = Fn(Diamond);
+        var cfg = fn.Analyses.Cfg;
+        var then = Block(fn, "$L_then");
+        var join = Block(fn, "$L_join");
+        var els = cfg.BlockOf(I(fn, "mov.u32 %r4, 1"));
+        Assert.True(cfg.ReachesAvoiding(cfg.Entry, join, then));   // through the else side
+        Assert.True(cfg.ReachesAvoiding(then, cfg.Exit, els));
+        Assert.False(cfg.ReachesAvoiding(then, cfg.Exit, join));   // every path leaves through the join
+        Assert.False(cfg.ReachesAvoiding(join, then, cfg.Entry));  // no path back
+        Assert.False(cfg.ReachesAvoiding(then, join, then));       // starting in the avoided block
+        Assert.True(cfg.ReachesAvoiding(join, join, then));        // the start is reached
+        // the scratch is reused: the same question again gives the same answer
+        Assert.True(cfg.ReachesAvoiding(cfg.Entry, join, then));
+        Assert.False(cfg.ReachesAvoiding(then, cfg.Exit, join));
+    }
+
     public const string NestedLoops = """
         .visible .entry loops(.param .u64 loops_param_0, .param .u32 loops_param_1)
         {
