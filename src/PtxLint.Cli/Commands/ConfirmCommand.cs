@@ -118,7 +118,7 @@ public static class ConfirmCommand
         int ran = results.Count(r => r.Result is not null);
         sb.AppendLine($"{results.Count} kernels: {ran - nondet} deterministic, {nondet} nondeterministic, {results.Count - ran} not run");
         if (SaveSpec is not null) await SaveSpecsAsync(module, specs, SaveSpec, ct);
-        if (output is not null) await File.WriteAllTextAsync(output.FullName, sb.ToString(), ct);
+        if (output is not null) AtomicFile.WriteAllText(output.FullName, sb.ToString());
         else Console.Out.Write(sb.ToString());
         return nondet > 0 ? 1 : ran == 0 && results.Count > 0 ? 2 : 0;
     }
@@ -132,7 +132,7 @@ public static class ConfirmCommand
             try { file.Kernels.Add(LaunchSpecInference.Resolve(k, specs)); }
             catch (FormatException e) { Console.Error.WriteLine($"ptxlint confirm: --save-spec: {k.Name}: {e.Message}"); }
         }
-        await File.WriteAllTextAsync(target.FullName, file.ToJson() + "\n", ct);
+        AtomicFile.WriteAllText(target.FullName, file.ToJson() + "\n");
         Console.Error.WriteLine($"ptxlint confirm: wrote the launch specs of {file.Kernels.Count} kernels to {target}");
     }
 
@@ -197,7 +197,7 @@ public static class ConfirmCommand
             report = sarif?.WriteBack() ?? source?.ToSarif(module, found) ?? SarifFindings.WriteMinimal(path, found);
         else
             report = FormatText(path, found, results);
-        if (output is not null) await File.WriteAllTextAsync(output.FullName, report, ct);
+        if (output is not null) AtomicFile.WriteAllText(output.FullName, report);
         else Console.Out.Write(report);
         return 0;
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using PtxLint.Cli.Commands;
 using PtxLint.Diagnostics;
 using PtxLint.Engine;
+using PtxLint.Tests.Packaging;
 using PtxLint.Tests.Support;
 using static PtxLint.Tests.Robustness.RobustHost;
 
@@ -168,5 +169,72 @@ public sealed class OutputIntegrityTests
                     File.Delete(Path.Combine(outDir, t));
                 }
         }
+    }
+
+    private static string FileType(string path)
+    {
+        var r = ProcessRunner.Run("stat", Path.GetDirectoryName(path)!, new[] { "-c", "%F", path }, null, TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.Stdout.Trim();
+    }
+
+    /// <summary>
+    /// <c>-o</c> naming something that is not a regular file (here a FIFO; <c>/dev/null</c> is the same case) writes into
+    /// it. A rename over it would have put a regular file in its place: as root, <c>-o /dev/null</c> broke /dev/null.
+    /// </summary>
+    [UnixFact]
+    public void Output_to_a_fifo_is_written_into_it_and_it_stays_a_fifo()
+    {
+        using var tmp = new TempDir();
+        var f = tmp.Write("k.ptx", Header + "SYNTAX\n");
+        var fifo = Path.Combine(tmp.Path, "report.fifo");
+        var mk = ProcessRunner.Run("mkfifo", tmp.Path, new[] { fifo }, null, TimeSpan.FromSeconds(30));
+        Assert.True(mk.ExitCode == 0, mk.ToString());
+        Assert.Equal("fifo", FileType(fifo));
+        var reader = Task.Run(() => File.ReadAllText(fifo)); // opening for reading waits for the writer
+        var rc = RobustHost.Run(out _, out var e, "analyze", f, "--format", "json", "-o", fifo);
+        if (!reader.Wait(TimeSpan.FromSeconds(60)))
+        {
+            using (new FileStream(fifo, FileMode.Open, FileAccess.Write)) { } // release the waiting reader
+            Assert.Fail("nothing was written into the FIFO; " + e);
+        }
+        Assert.True(rc == 1, e);
+        using var doc = JsonDocument.Parse(reader.Result); // the whole report came through
+        Assert.True(doc.RootElement.GetArrayLength() > 0);
+        Assert.Equal("fifo", FileType(fifo));
+        Assert.Empty(TempFiles(tmp.Path));
+    }
+
+    /// <summary>A report written through a symbolic link replaces the file the link points to, and the link stays.</summary>
+    [UnixFact]
+    public void Output_through_a_symbolic_link_replaces_its_target_and_keeps_the_link()
+    {
+        using var tmp = new TempDir();
+        var f = tmp.Write("k.ptx", Header + "SYNTAX\n");
+        var target = tmp.Write("reports/latest.json", "old report");
+        var link = Path.Combine(tmp.Path, "report.json");
+        File.CreateSymbolicLink(link, Path.Combine("reports", "latest.json")); // relative, as `ln -s` makes it
+        var rc = RobustHost.Run(out _, out var e, "analyze", f, "--format", "json", "-o", link);
+        Assert.True(rc == 1, e);
+        Assert.Equal(Path.Combine("reports", "latest.json"), new FileInfo(link).LinkTarget);
+        using var doc = JsonDocument.Parse(File.ReadAllText(target));
+        Assert.True(doc.RootElement.GetArrayLength() > 0);
+        Assert.Empty(TempFiles(tmp.Path));
+        Assert.Empty(TempFiles(Path.Combine(tmp.Path, "reports")));
+    }
+
+    /// <summary>A report that replaces an older one keeps the older file's permissions.</summary>
+    [UnixFact]
+    public void A_replaced_report_keeps_its_permissions()
+    {
+        using var tmp = new TempDir();
+        var f = tmp.Write("k.ptx", Header + "SYNTAX\n");
+        var outFile = tmp.Write("report.json", "old report");
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        File.SetUnixFileMode(outFile, mode);
+        var rc = RobustHost.Run(out _, out var e, "analyze", f, "--format", "json", "-o", outFile);
+        Assert.True(rc == 1, e);
+        Assert.NotEqual("old report", File.ReadAllText(outFile));
+        Assert.Equal(mode, File.GetUnixFileMode(outFile));
     }
 }
