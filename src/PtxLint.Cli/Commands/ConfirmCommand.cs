@@ -117,14 +117,14 @@ public static class ConfirmCommand
         int nondet = results.Count(r => r.Result is { Deterministic: false });
         int ran = results.Count(r => r.Result is not null);
         sb.AppendLine($"{results.Count} kernels: {ran - nondet} deterministic, {nondet} nondeterministic, {results.Count - ran} not run");
-        if (SaveSpec is not null) await SaveSpecsAsync(module, specs, SaveSpec, ct);
+        if (SaveSpec is not null) SaveSpecs(module, specs, SaveSpec);
         if (output is not null) AtomicFile.WriteAllText(output.FullName, sb.ToString());
         else Console.Out.Write(sb.ToString());
         return nondet > 0 ? 1 : ran == 0 && results.Count > 0 ? 2 : 0;
     }
 
     /// <summary>Writes the launch specs of every kernel (from the spec file, else inferred) as one .launch.json.</summary>
-    private static async Task SaveSpecsAsync(PtxModule module, LaunchSpecFile? specs, FileInfo target, CancellationToken ct)
+    private static void SaveSpecs(PtxModule module, LaunchSpecFile? specs, FileInfo target)
     {
         var file = new LaunchSpecFile();
         foreach (var k in module.Kernels)
@@ -191,7 +191,7 @@ public static class ConfirmCommand
         var engine = new ConfirmationEngine(options, client);
         var results = await engine.ConfirmAsync(module, found, specs, ct);
 
-        if (SaveSpec is not null) await SaveSpecsAsync(module, specs, SaveSpec, ct);
+        if (SaveSpec is not null) SaveSpecs(module, specs, SaveSpec);
         string report;
         if (format == "sarif")
             report = sarif?.WriteBack() ?? source?.ToSarif(module, found) ?? SarifFindings.WriteMinimal(path, found);
