@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PtxLint.Ir;
 using PtxLint.Semantics;
 
@@ -863,43 +864,89 @@ internal sealed class WitnessSearch
         if (a.StoredElements is not { } ea || b.StoredElements is not { } eb) return true;
         if (ea.Length != eb.Length || a.Bytes != b.Bytes) return true;
         for (int i = 0; i < ea.Length; i++)
-            if (Value(ea[i], t1) is { } va && Value(eb[i], t2) is { } vb && va.Others == vb.Others && va.Sum != vb.Sum) return true;
+        {
+            _othersA.Clear();
+            _othersB.Clear();
+            if (Value(ea[i], t1, 0, _othersA, out long sa) && Value(eb[i], t2, 0, _othersB, out long sb) && sa != sb
+                && CollectionsMarshal.AsSpan(_othersA).SequenceEqual(CollectionsMarshal.AsSpan(_othersB)))
+                return true;
+        }
         return false;
     }
 
+    private const int MaxValueDepth = 4;
+    private readonly List<long> _othersA = new(), _othersB = new();
+    // per depth of Value: the parts being collected, where each starts and how long it is, and an address's parts
+    private readonly List<long>[] _parts = NewLists(MaxValueDepth + 1);
+    private readonly List<(int Start, int Length)>[] _partRanges = Enumerable.Range(0, MaxValueDepth + 1).Select(_ => new List<(int, int)>()).ToArray();
+    private readonly List<long>[] _addressParts = NewLists(MaxValueDepth + 2);
+    private readonly Dictionary<int, Expr> _loadAddresses = new();
+
+    private static List<long>[] NewLists(int n) => Enumerable.Range(0, n).Select(_ => new List<long>()).ToArray();
+
     /// <summary>
-    /// A stored value for one thread, in a form two threads' values can be compared in: the sum of its thread-dependent
-    /// parts (computed), its CTA-uniform parts (as atoms), and loads (as the load and the address it reads). Null when
-    /// a part cannot be compared (a merge, a shuffle, an atomic's result).
+    /// A stored value for one thread, in a form two threads' values can be compared in: <paramref name="sum"/>, the sum
+    /// of its thread-dependent parts (computed), and, appended to <paramref name="others"/>, the parts it cannot compute
+    /// as one canonical sequence of numbers: a CTA-uniform atom as (0, coefficient, atom id); a load as (1, coefficient,
+    /// the load's index, its address's sum, the length of its address's parts, those parts). The parts are sorted, so two
+    /// values of the same parts give the same sequence. False when a part cannot be compared (a merge, a shuffle, an
+    /// atomic's result). The scratch lists are per depth and reused: the search's inner loop allocates nothing here.
     /// </summary>
-    private (long Sum, string Others)? Value(Expr e, ThreadBinding t, int depth = 0)
+    private bool Value(Expr e, ThreadBinding t, int depth, List<long> others, out long sum)
     {
-        if (depth > 4) return null;
-        long sum = e.Constant;
-        List<string>? rest = null; // most values are all thread-evaluable: no parts to list
+        sum = 0;
+        if (depth > MaxValueDepth) return false;
+        sum = e.Constant;
+        var parts = _parts[depth];
+        var ranges = _partRanges[depth];
+        parts.Clear();
+        ranges.Clear();
         foreach (var (atom, coef) in e.Terms)
         {
             if (atom.ThreadEvaluable)
             {
-                if (SymbolicValues.Evaluate(atom, t) is not long x) return null;
+                if (SymbolicValues.Evaluate(atom, t) is not long x) return false;
                 sum += coef * x;
                 continue;
             }
-            if (atom.IsThreadInvariant && atom.Origins.Count == 0) { (rest ??= new List<string>()).Add($"{coef}*a{atom.Id}"); continue; }
+            if (atom.IsThreadInvariant && atom.Origins.Count == 0)
+            {
+                ranges.Add((parts.Count, 3));
+                parts.Add(0); parts.Add(coef); parts.Add(atom.Id);
+                continue;
+            }
             if (atom.Kind == AtomKind.Opaque && atom.Origin is { } ld && ld.Opcode is "ld" or "ldu" && ld.MemoryAccesses.Length == 1
                 && !ld.Has(".volatile") && !ld.HasPrefix(".relaxed") && !ld.HasPrefix(".acquire"))
             {
-                if (Value(_fa.Values.AddressOf(ld, ld.MemoryAccesses[0].Address), t, depth + 1) is not { } addr) return null;
-                (rest ??= new List<string>()).Add($"{coef}*ld{ld.Index}@{addr.Sum}+{addr.Others}");
+                if (!_loadAddresses.TryGetValue(ld.Index, out var address))
+                    _loadAddresses[ld.Index] = address = _fa.Values.AddressOf(ld, ld.MemoryAccesses[0].Address);
+                var addressParts = _addressParts[depth + 1];
+                addressParts.Clear();
+                if (!Value(address, t, depth + 1, addressParts, out long addressSum)) return false;
+                ranges.Add((parts.Count, 5 + addressParts.Count));
+                parts.Add(1); parts.Add(coef); parts.Add(ld.Index); parts.Add(addressSum); parts.Add(addressParts.Count);
+                parts.AddRange(addressParts);
                 continue;
             }
-            return null;
+            return false;
         }
-        if (rest is null) return (sum, "");
-        rest.Sort(StringComparer.Ordinal);
         // Values that differ only in what they load (different addresses) may still be equal (a symmetric matrix):
-        // only a difference in the computed sum, with the same loads, counts.
-        return (sum, string.Join(",", rest));
+        // only a difference in the computed sum, with the same loads, counts. The parts in order (insertion sort: few).
+        var all = CollectionsMarshal.AsSpan(parts);
+        for (int k = 1; k < ranges.Count; k++)
+        {
+            var r = ranges[k];
+            int m = k - 1;
+            while (m >= 0 && all.Slice(ranges[m].Start, ranges[m].Length).SequenceCompareTo(all.Slice(r.Start, r.Length)) > 0)
+            {
+                ranges[m + 1] = ranges[m];
+                m--;
+            }
+            ranges[m + 1] = r;
+        }
+        foreach (var (start, length) in ranges)
+            for (int k = start; k < start + length; k++) others.Add(parts[k]);
+        return true;
     }
 
     /// <summary>
