@@ -556,7 +556,7 @@ internal sealed class WitnessSearch
         }
         // A pair one iteration apart needs the loop to run twice: enumerate its iteration number even when no address uses it.
         if (innermostSync is not null && relation[innermostSync] is 1 or -1 && !loops.Contains(innermostSync)) loops.Add(innermostSync);
-        var combos = IterationCombos(loops, relation, loopsA, loopsB);
+        var combos = CachedIterationCombos(loops, relation, loopsA, loopsB);
         if (combos.Count == 0) return null;
 
         var usable = _usable;
@@ -718,6 +718,31 @@ internal sealed class WitnessSearch
     // the combination of a search whose addresses and conditions name no loop: the first iteration of nothing, for both
     // accesses (shared by every such search; never written: the searches and their results only read iterations)
     private static readonly List<(Dictionary<Loop, long>, Dictionary<Loop, long>)> NoLoops = new() { (new(), new()) };
+
+    // the combinations per shape of the question (which loops, in which order, which access each holds, how their
+    // iterations relate), so that the searches of one function share them, and with them their iteration keys
+    private readonly Dictionary<string, List<(Dictionary<Loop, long>, Dictionary<Loop, long>)>> _combos = new(StringComparer.Ordinal);
+
+    /// <summary><see cref="IterationCombos"/>, made once per shape: three characters per loop (header id, and a code of what decides its pairs).</summary>
+    private List<(Dictionary<Loop, long>, Dictionary<Loop, long>)> CachedIterationCombos(List<Loop> loops, Dictionary<Loop, int?> relation, List<Loop> loopsA, List<Loop> loopsB)
+    {
+        if (loops.Count == 0) return NoLoops;
+        Span<char> key = loops.Count <= 128 ? stackalloc char[loops.Count * 3] : new char[loops.Count * 3];
+        for (int i = 0; i < loops.Count; i++)
+        {
+            var l = loops[i];
+            bool inA = loopsA.Contains(l), inB = loopsB.Contains(l);
+            int rel = !(inA && inB) ? 0 : relation.GetValueOrDefault(l) switch { 0 => 1, 1 => 2, -1 => 3, _ => 0 };
+            key[3 * i] = (char)(l.Header.Id & 0xFFFF);
+            key[3 * i + 1] = (char)((uint)l.Header.Id >> 16);
+            key[3 * i + 2] = (char)((inA ? 1 : 0) | (inB ? 2 : 0) | rel << 2);
+        }
+        var lookup = _combos.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(key, out var cached)) return cached;
+        var combos = IterationCombos(loops, relation, loopsA, loopsB);
+        _combos[new string(key)] = combos;
+        return combos;
+    }
 
     private static List<(Dictionary<Loop, long>, Dictionary<Loop, long>)> IterationCombos(List<Loop> loops, Dictionary<Loop, int?> relation, List<Loop> loopsA, List<Loop> loopsB)
     {
