@@ -329,13 +329,14 @@ public sealed class BarrierIntervals
         /// </summary>
         public List<(Instruction Branch, bool Taken, bool SameIteration)> ConditionsFrom(int startSeg, Instruction x)
         {
-            var result = new List<(Instruction, bool, bool)>();
-            if (!Ok) return result;
+            if (!Ok) return new List<(Instruction, bool, bool)>();
             int sx = _segOf[x.Index];
-            if (sx < 0) return result;
+            if (sx < 0) return new List<(Instruction, bool, bool)>();
             if (!_trees.TryGetValue(startSeg, out var tree)) _trees[startSeg] = tree = new StartTree(this, startSeg);
             int tx = _target[sx];
-            foreach (var (br, taken) in tree.Conditions(sx))
+            var conditions = tree.Conditions(sx);
+            var result = new List<(Instruction, bool, bool)>(conditions.Count); // its size known: no regrowth
+            foreach (var (br, taken) in conditions)
             {
                 int sb = _segOf[br.Index];
                 bool same = sb == sx || tx >= 0 && sb >= 0 && _fwdReach.Has(sb, tx);

@@ -494,7 +494,6 @@ internal sealed class WitnessSearch
     public Result? Search(SharedAccess a, SharedAccess b, List<(IReadOnlyList<ThreadCondition> A, IReadOnlyList<ThreadCondition> B)> conditionSets,
                           bool sameIteration, bool bLater, bool aLater, bool warpConcurrent)
     {
-        _iterationKeys.Clear(); // the combinations of the last search are gone
         var cfg = _fa.Cfg;
         var loopsA = LoopsOf(a.Instruction);
         var loopsB = LoopsOf(b.Instruction);
@@ -1121,7 +1120,7 @@ internal sealed class WitnessSearch
     private readonly List<Entry> _entries = new();
     private (long Value, int Index)[] _order = Array.Empty<(long, int)>();
 
-    // the iteration numbers of one search's combinations, as cache-key text (made once per combination, not per lookup)
+    // the iteration numbers of the combinations (kept by _combos for the whole function), as cache-key text, made once per combination
     private readonly Dictionary<Dictionary<Loop, long>, string> _iterationKeys = new(ReferenceEqualityComparer.Instance);
 
     private string IterationKey(Dictionary<Loop, long> iterations)
