@@ -9,9 +9,10 @@ namespace PtxLint.Cli;
 /// temp files being written are deleted before the process ends. Only an uncatchable kill (SIGKILL, power loss)
 /// can leave a <c>.NAME.PID.GUID.tmp</c> behind, and even then the old file is intact.
 /// <para>
-/// Only regular files are replaced. A path that names something else (<c>/dev/null</c>, <c>/dev/stdout</c>, a FIFO, a
-/// terminal), or a link to an open file (<c>/dev/stdout</c>, <c>/dev/fd/N</c>, <c>/proc/self/fd/N</c>), is written in place: a rename over it would put a regular
-/// file where the device was, and as root that breaks <c>/dev/null</c> for the whole machine. A symbolic link is
+/// Only regular files are replaced. A path that names something else (<c>/dev/null</c>, a FIFO, a socket, a terminal),
+/// or a link to an open file (<c>/dev/stdout</c>, <c>/dev/fd/N</c>, <c>/proc/self/fd/N</c>), is written in place: a
+/// rename over it would put a regular file where the device was, and as root that breaks <c>/dev/null</c> for the
+/// whole machine. A symbolic link is
 /// followed, and the file it finally points to is replaced, so the link stays a link. A replaced file keeps its
 /// permissions.
 /// </para>
@@ -86,7 +87,7 @@ public static class AtomicFile
         {
             var info = new FileInfo(full);
             if (info.LinkTarget is null) return full;
-            return info.ResolveLinkTarget(returnFinalTarget: true) is { } target ? Path.GetFullPath(target.FullName) : full;
+            return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
         }
         catch (IOException) { return full; } // a loop of links: the rename below reports the error
     }

@@ -901,12 +901,12 @@ internal sealed class WitnessSearch
     private const int MaxValueDepth = 4;
     private readonly List<long> _othersA = new(), _othersB = new();
     // per depth of Value: the parts being collected, where each starts and how long it is, and an address's parts
-    private readonly List<long>[] _parts = NewLists(MaxValueDepth + 1);
-    private readonly List<(int Start, int Length)>[] _partRanges = Enumerable.Range(0, MaxValueDepth + 1).Select(_ => new List<(int, int)>()).ToArray();
-    private readonly List<long>[] _addressParts = NewLists(MaxValueDepth + 2);
+    private readonly List<long>[] _parts = NewLists<long>(MaxValueDepth + 1);
+    private readonly List<(int Start, int Length)>[] _partRanges = NewLists<(int, int)>(MaxValueDepth + 1);
+    private readonly List<long>[] _addressParts = NewLists<long>(MaxValueDepth + 2);
     private readonly Dictionary<int, Expr> _loadAddresses = new();
 
-    private static List<long>[] NewLists(int n) => Enumerable.Range(0, n).Select(_ => new List<long>()).ToArray();
+    private static List<T>[] NewLists<T>(int n) => Enumerable.Range(0, n).Select(_ => new List<T>()).ToArray();
 
     /// <summary>
     /// A stored value for one thread, in a form two threads' values can be compared in: <paramref name="sum"/>, the sum

@@ -497,16 +497,16 @@ public sealed class UniformityInfo
         return _liveIn;
     }
 
+    /// <summary>Per instruction index, the stamp of the last use whose sync-dependence loop judged that branch.</summary>
+    private int[]? _branchSeen;
+    private int _branchSeenStamp;
+
     /// <summary>
     /// The uniformity of register <paramref name="reg"/> read at <paramref name="at"/>. When <paramref name="why"/>
     /// is given, the non-uniform contributors (definitions and divergent branches) are added to it; the return
     /// flag <paramref name="selfSource"/> is set when the value is non-uniform by itself (a special register or a
     /// varying live-in).
     /// </summary>
-    /// <summary>Per instruction index, the stamp of the last use whose sync-dependence loop judged that branch.</summary>
-    private int[]? _branchSeen;
-    private int _branchSeenStamp;
-
     private Uniformity UseValue(Instruction at, RegisterOperand reg, List<Instruction>? why, ref bool selfSource)
     {
         if (reg.IsSpecial)
@@ -731,7 +731,7 @@ public sealed class UniformityInfo
         var divergent = new List<Instruction>();
         foreach (var br in _cd.TransitiveBranchesControlling(b))
             if (_val[br.Index] != Uniformity.Uniform) divergent.Add(br);
-        return divergent.ToArray();
+        return divergent;
     }
 
     /// <summary>True when not every thread of the CTA that enters the function need reach this block together (a divergent branch controls it).</summary>
