@@ -365,6 +365,8 @@ public sealed class UniformityInfo
         bool setp = insn.Opcode == "setp" && insn.Operands.Count == 3;
         bool linear = !setp && insn.Opcode is "sub" or "add" or "min" or "max" or "mad" && insn.Defs.Length == 1 && insn.Guard is null;
         if (!setp && !linear) return false;
+        // the forms' answer does not depend on the values being solved: once it is no, nothing else need be asked
+        if (_sameBase is { } known && known[insn.Index] == 1) return false;
         int varyingInputs = 0;
         bool dummy = false;
         for (int i = 1; i < insn.Operands.Count; i++)
@@ -561,11 +563,13 @@ public sealed class UniformityInfo
             {
                 // Inside the loop, a value is uniform among the threads still iterating, unless it left the loop
                 // (through an enclosing loop) and came back in at the header.
-                if (l.Contains(useBlock) && !ReentersHeader(d, reg.Name, l)) continue;
+                // (the cheap test first: most loops have only uniform exits, and then nothing else is asked)
                 bool anyDivergentExit = false;
                 foreach (var br in l.ExitBranches)
                     if (_val[br.Index] != Uniformity.Uniform) { anyDivergentExit = true; break; }
-                if (!anyDivergentExit || !IsLoopVariant(insns[d], l)) continue;
+                if (!anyDivergentExit) continue;
+                if (l.Contains(useBlock) && !ReentersHeader(d, reg.Name, l)) continue;
+                if (!IsLoopVariant(insns[d], l)) continue;
                 foreach (var br in l.ExitBranches)
                 {
                     var bv = _val[br.Index];
