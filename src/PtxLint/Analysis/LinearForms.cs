@@ -84,6 +84,7 @@ public sealed class LinearForms
     // merged values assumed to have a form while a loop counter is checked, by their VnKey.Merged key
     private readonly Dictionary<VnKey, LinearForm> _assume = new();
     private readonly Dictionary<VnKey, int> _vnIntern = new();
+    private int _vnCount; // value numbers given out: the interned keys and the opaque definitions
     private int[]? _vnOfDef;        // value number + 1; 0 = not numbered yet
     private sbyte[]? _uniformMemo;  // 0 = not asked, 1 = no, 2 = yes
     // merged values by their reaching-definition set (the analysis shares one array per set) and register
@@ -304,7 +305,9 @@ public sealed class LinearForms
             key = NormalizedKey(def, ops);
         }
         else key = VnKey.Definition(def.Index);
-        int id = Intern(key);
+        // An opaque definition's key equals no other key, and a definition is numbered once (vnOfDef): it takes the
+        // next number without an entry in the intern table (the same number the table would have given it).
+        int id = key.Kind == VnKey.OpaqueDefinition ? _vnCount++ : Intern(key);
         vnOfDef[def.Index] = id + 1;
         return id;
     }
@@ -338,7 +341,7 @@ public sealed class LinearForms
     private int Intern(VnKey key)
     {
         ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_vnIntern, key, out bool exists);
-        if (!exists) id = _vnIntern.Count - 1;
+        if (!exists) id = _vnCount++;
         return id;
     }
 
@@ -364,7 +367,7 @@ public sealed class LinearForms
     /// </summary>
     private readonly struct VnKey : IEquatable<VnKey>
     {
-        public const char Number = 'n';
+        public const char Number = 'n', OpaqueDefinition = 'd';
         public readonly char Kind;
         public readonly long Num;
         public readonly string? Text;
@@ -382,7 +385,7 @@ public sealed class LinearForms
         public static VnKey OfNumber(int id) => new(Number, id);
         public static VnKey Merged(string name, int[] set) => new('r', 0, name, set: set);
         public static VnKey Other(int instruction) => new('?', instruction);
-        public static VnKey Definition(int instruction) => new('d', instruction);
+        public static VnKey Definition(int instruction) => new(OpaqueDefinition, instruction);
         public static VnKey ParameterLoad(string param, long offset, string? type) => new('p', offset, param, type ?? "");
         public static VnKey Operation(string op, VnKey a, VnKey b) => new('f', 0, op, args: new[] { a, b });
         public static VnKey Operation(string op, VnKey[] args) => new('f', 0, op, args: args);
