@@ -257,7 +257,8 @@ public static class PtxParserDriver
         // One token buffer per thread, reused by every unit it parses (units are parsed to completion on one thread):
         // no large-object allocation per unit.
         var tokens = PtxScanner.ScanTo(text, ref cursor, unit.End, out int end, t_tokens);
-        t_tokens = tokens.Length <= MaxRetainedTokens ? tokens : null;
+        // a buffer grown past the retained size is left to the collector; the thread keeps the one it had
+        if (tokens.Length <= MaxRetainedTokens) t_tokens = tokens;
         int start = 0;
         var pool = StringPool.ForThread();
         if (!options.ForceAntlr)

@@ -129,13 +129,16 @@ public static class PtxScanner
     [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
     public static RawToken[] ScanTo(string text, ref Cursor cursor, int endOffset, out int count, RawToken[]? buffer = null)
     {
+        // About one token per four characters of PTX (fewer in comments and long names, more in .b8 data): a buffer
+        // of that size is made at once, not grown from a small one by doublings that copy it each time.
         var tokens = buffer;
         if (tokens is null || tokens.Length < 16)
-            tokens = new RawToken[Math.Clamp((endOffset - cursor.Offset) / 4, 16, 1 << 16)];
+            tokens = new RawToken[Math.Clamp((endOffset - cursor.Offset) / 4 + 16, 16, 1 << 28)];
         int n = 0;
         while (true)
         {
-            if (n + 1 >= tokens.Length) Array.Resize(ref tokens, tokens.Length * 2);
+            if (n + 1 >= tokens.Length)
+                Array.Resize(ref tokens, (int)Math.Min(Array.MaxLength, Math.Max(2L * tokens.Length, n + Math.Max(0, endOffset - cursor.Offset) / 4L + 16)));
             Next(text, ref cursor, out tokens[n]);
             ref var t = ref tokens[n];
             if (t.Type == T.Eof) { n++; break; }
