@@ -160,11 +160,15 @@ public sealed class AnalysisEngine
                     if (timeout is null) r = AnalyzeCore(path, text, length, cfg, local, encoding, workers);
                     else
                     {
-                        // A dedicated background thread: an abandoned (timed-out) analysis never blocks the process exit.
-                        var task = Task.Factory.StartNew(() => AnalyzeCore(path, text, length, cfg, local, encoding, workers),
-                            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                        // On the worker's background thread (FileThread): an abandoned (timed-out) analysis never
+                        // blocks the process exit.
+                        var runner = t_fileThread ??= new FileThread("ptxlint file analysis");
+                        var task = runner.Run(() => AnalyzeCore(path, text, length, cfg, local, encoding, workers));
                         if (!task.Wait(timeout.Value))
                         {
+                            // the thread is left to the analysis it is stuck in; the next file gets a new one
+                            t_fileThread = null;
+                            runner.Dispose();
                             timedOut.Add(path);
                             notes.Add(new ToolNotification(Level.Warning,
                                 $"'{path}' timed out after {timeout.Value.TotalSeconds:0.###} s; skipped", path));
@@ -231,10 +235,19 @@ public sealed class AnalysisEngine
         void Work()
         {
             int k;
-            while (Volatile.Read(ref failure) is null && (k = Interlocked.Increment(ref next)) < order.Length)
+            try
             {
-                try { body(order[k]); }
-                catch (Exception e) { Interlocked.CompareExchange(ref failure, e, null); }
+                while (Volatile.Read(ref failure) is null && (k = Interlocked.Increment(ref next)) < order.Length)
+                {
+                    try { body(order[k]); }
+                    catch (Exception e) { Interlocked.CompareExchange(ref failure, e, null); }
+                }
+            }
+            finally
+            {
+                // the worker's file thread (if a time limit gave it one) exits with it
+                t_fileThread?.Dispose();
+                t_fileThread = null;
             }
         }
         threads = Math.Min(threads, order.Length);
@@ -280,6 +293,9 @@ public sealed class AnalysisEngine
 
     /// <summary>Files whose analysis is under way (<see cref="Analyze"/>): the cores they leave idle may check functions.</summary>
     private int _activeFiles;
+
+    /// <summary>The file thread of the file worker running on this thread (see <see cref="FileThread"/>).</summary>
+    [ThreadStatic] private static FileThread? t_fileThread;
 
     /// <summary>How many modules had their functions checked on several threads (for the test that compares the two ways).</summary>
     internal static int ModulesCheckedInParallel;

@@ -27,9 +27,66 @@ public sealed class SlowRule : IRule, IDisposable
     public void Dispose() => _release.Set();
 }
 
+/// <summary>Records the thread each file's rules ran on.</summary>
+public sealed class ThreadRecordingRule : IRule
+{
+    public RuleDescriptor Descriptor { get; } = Fakes.Descriptor("PTX992", "thread-recorder");
+    // the thread objects, not their ids: the runtime may give a dead thread's id to a new one
+    public System.Collections.Concurrent.ConcurrentDictionary<string, Thread> Threads { get; } = new();
+
+    public void Check(RuleContext context) => Threads[Path.GetFileName(context.Module.FilePath)] = Thread.CurrentThread;
+}
+
 public sealed class TimeoutTests
 {
     private const string Header = ".version 8.0\n.target sm_90\n.address_size 64\n";
+
+    [Fact]
+    public void Under_a_time_limit_a_worker_runs_its_files_on_one_thread_and_a_new_one_after_a_timeout()
+    {
+        // One worker, files largest first: c-slow (padded to be the largest) times out; a-fast and b-fast follow on
+        // the worker's next file thread, which is not the one left hanging, and they share it (what the parser and
+        // the analyses keep per thread carries over between files).
+        using var tmp = new TempDir();
+        using var slow = new SlowRule();
+        var recorder = new ThreadRecordingRule();
+        tmp.Write("c-slow.ptx", Header + "// SLOW" + new string(' ', 400) + "\n");
+        tmp.Write("a-fast.ptx", Header + "// a\n");
+        tmp.Write("b-fast.ptx", Header + "// b\n");
+        var engine = new AnalysisEngine(new AnalysisOptions
+        {
+            Rules = new IRule[] { recorder, slow }, MaxDegreeOfParallelism = 1, FileTimeout = TimeSpan.FromSeconds(1),
+        });
+        var result = engine.Analyze(new[] { tmp.Path });
+        Assert.Equal(new[] { Path.Combine(tmp.Path, "c-slow.ptx") }, result.TimedOut);
+        Assert.Equal(2, result.Files.Count);
+        var slowThread = recorder.Threads["c-slow.ptx"];
+        var a = recorder.Threads["a-fast.ptx"];
+        var b = recorder.Threads["b-fast.ptx"];
+        Assert.True(slowThread.IsBackground && a.IsBackground && b.IsBackground, "timed analyses run on background threads");
+        Assert.Same(a, b);
+        Assert.NotSame(slowThread, a);
+        Assert.NotSame(Thread.CurrentThread, a);
+    }
+
+    [Fact]
+    public void A_file_thread_runs_work_in_order_passes_exceptions_on_and_exits_when_disposed()
+    {
+        var ft = new FileThread("test file thread");
+        var first = ft.Run(() => Thread.CurrentThread);
+        var second = ft.Run(() => Thread.CurrentThread);
+        var failed = ft.Run<int>(() => throw new InvalidOperationException("boom"));
+        Assert.True(Task.WaitAll(new Task[] { first, second }, TimeSpan.FromSeconds(30)));
+        Assert.Same(first.Result, second.Result);
+        Assert.NotSame(Thread.CurrentThread, first.Result);
+        var e = Assert.Throws<AggregateException>(() => failed.Wait(TimeSpan.FromSeconds(30)));
+        Assert.IsType<InvalidOperationException>(e.InnerException);
+        Thread? thread = null;
+        var find = ft.Run(() => { thread = Thread.CurrentThread; return 0; });
+        Assert.True(find.Wait(TimeSpan.FromSeconds(30)));
+        ft.Dispose();
+        Assert.True(thread!.Join(TimeSpan.FromSeconds(30)), "the thread exits once disposed");
+    }
 
     [Fact]
     public void A_file_over_the_time_limit_is_reported_and_skipped_and_the_run_goes_on()
