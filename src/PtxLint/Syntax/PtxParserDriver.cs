@@ -73,8 +73,12 @@ public static class PtxParserDriver
 
     [ThreadStatic] private static RawToken[]? t_tokens;
 
-    /// <summary>A thread keeps its token buffer only up to this size (a giant single-function unit is not retained).</summary>
-    private const int MaxRetainedTokens = 1 << 18;
+    /// <summary>
+    /// A thread keeps its token buffer only up to this size, 1.3 MB: a unit of 64k characters needs 16k to 26k tokens,
+    /// and a giant single-function unit's buffer is not retained (the file threads live through the run, so what they
+    /// keep counts in its peak memory).
+    /// </summary>
+    private const int MaxRetainedTokens = 1 << 16;
 
     /// <summary>Deepest nesting of braces, brackets and parentheses the parsers accept (both recurse per level).</summary>
     public const int MaxNesting = 256;
