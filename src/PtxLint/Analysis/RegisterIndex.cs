@@ -14,7 +14,13 @@ public sealed class RegisterIndex
     private static readonly int[] Empty = Array.Empty<int>();
 
     private readonly PtxFunction _fn;
-    private readonly Dictionary<string, int> _ids;
+    // Ids by name. Most names are a prefix and a decimal number (%r12, %rd3, %p1): found by the prefix (a function has
+    // a handful), then in an array indexed by the number, holding id + 1. Other names are in _others.
+    private string[] _prefixes = new string[8];
+    private int[][] _slots = new int[8][];
+    private int _prefixCount;
+    private readonly int _maxSlotNumber;
+    private Dictionary<string, int>? _others;
     private readonly List<string> _names;
     // Per instruction i: the registers it reads are _useFlat[_useStart[i] .. _useStart[i+1]), those it writes
     // _defFlat[_defStart[i] .. _defStart[i+1]) (each distinct within the instruction).
@@ -31,8 +37,9 @@ public sealed class RegisterIndex
         long declared = 0;
         foreach (var d in fn.RegisterDecls) declared += d.Count ?? 1;
         int expect = (int)Math.Min(declared, 2L * n + 16);
-        _ids = new Dictionary<string, int>(expect, StringComparer.Ordinal);
         _names = new List<string>(expect);
+        // numbered names beyond this go to _others: the arrays stay within a few times the function's size
+        _maxSlotNumber = (int)Math.Min(1_000_000, 4L * n + 64);
         UseStart = new int[n + 1];
         DefStart = new int[n + 1];
         // sized by the operands (an upper bound: a register read twice by one instruction is one use), never resized
@@ -71,7 +78,39 @@ public sealed class RegisterIndex
     {
         int slot = RecentSlot(name, RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
-        return _ids.TryGetValue(name, out var id) ? id : -1;
+        if (SplitNumbered(name, out int prefixLength, out int number) && number <= _maxSlotNumber)
+        {
+            int k = PrefixIndex(name, prefixLength);
+            if (k < 0) return -1;
+            var slots = _slots[k];
+            return number < slots.Length ? slots[number] - 1 : -1;
+        }
+        return _others is not null && _others.TryGetValue(name, out var id) ? id : -1;
+    }
+
+    /// <summary>
+    /// A name made of a prefix and a decimal number without leading zeros (<c>%r01</c> is not <c>%r1</c>), at most six
+    /// digits: its prefix length and number.
+    /// </summary>
+    private static bool SplitNumbered(string name, out int prefixLength, out int number)
+    {
+        int end = name.Length;
+        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
+        int digits = name.Length - end;
+        prefixLength = end;
+        number = 0;
+        if (digits == 0 || end == 0 || digits > 6 || (digits > 1 && name[end] == '0')) return false;
+        for (int i = end; i < name.Length; i++) number = number * 10 + (name[i] - '0');
+        return true;
+    }
+
+    /// <summary>The index of the name's prefix among those seen, or -1.</summary>
+    private int PrefixIndex(string name, int prefixLength)
+    {
+        var prefix = name.AsSpan(0, prefixLength);
+        for (int k = 0; k < _prefixCount; k++)
+            if (prefix.SequenceEqual(_prefixes[k])) return k;
+        return -1;
     }
 
     public string Name(int id) => _names[id];
@@ -160,11 +199,41 @@ public sealed class RegisterIndex
     {
         int slot = RecentSlot(name, RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
-        ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_ids, name, out bool known);
-        if (!known)
+        int id;
+        if (SplitNumbered(name, out int prefixLength, out int number) && number <= _maxSlotNumber)
         {
-            id = _names.Count;
-            _names.Add(name);
+            int k = PrefixIndex(name, prefixLength);
+            if (k < 0)
+            {
+                if (_prefixCount == _prefixes.Length)
+                {
+                    Array.Resize(ref _prefixes, _prefixCount * 2);
+                    Array.Resize(ref _slots, _prefixCount * 2);
+                }
+                k = _prefixCount++;
+                _prefixes[k] = name[..prefixLength];
+                _slots[k] = Empty;
+            }
+            ref var slots = ref _slots[k];
+            if (number >= slots.Length) Array.Resize(ref slots, Math.Max(number + 1, Math.Max(16, 2 * slots.Length)));
+            ref int s = ref slots[number];
+            if (s == 0)
+            {
+                s = _names.Count + 1;
+                _names.Add(name);
+            }
+            id = s - 1;
+        }
+        else
+        {
+            _others ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            ref int o = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_others, name, out bool known);
+            if (!known)
+            {
+                o = _names.Count;
+                _names.Add(name);
+            }
+            id = o;
         }
         _recentNames[slot] = name;
         _recentIds[slot] = id;
