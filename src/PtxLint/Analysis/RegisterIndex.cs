@@ -89,20 +89,11 @@ public sealed class RegisterIndex
     }
 
     /// <summary>
-    /// A name made of a prefix and a decimal number without leading zeros (<c>%r01</c> is not <c>%r1</c>), at most six
-    /// digits: its prefix length and number.
+    /// A name made of a prefix and a decimal number without a leading zero (<see cref="RegisterNames.TrySplit"/>), at
+    /// most six digits: its prefix length and number.
     /// </summary>
-    private static bool SplitNumbered(string name, out int prefixLength, out int number)
-    {
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        int digits = name.Length - end;
-        prefixLength = end;
-        number = 0;
-        if (digits == 0 || end == 0 || digits > 6 || (digits > 1 && name[end] == '0')) return false;
-        for (int i = end; i < name.Length; i++) number = number * 10 + (name[i] - '0');
-        return true;
-    }
+    private static bool SplitNumbered(string name, out int prefixLength, out int number) =>
+        RegisterNames.TrySplit(name, out prefixLength, out number) && number < 1_000_000;
 
     /// <summary>The index of the name's prefix among those seen, or -1.</summary>
     private int PrefixIndex(string name, int prefixLength)

@@ -112,9 +112,9 @@ public sealed class SymbolTable
     {
         if (_singles.Count > 0 && _singles.TryGetValue(name, out var singles)) return singles[0];
         if (_rangePrefixes.Length == 0) return null;
-        int end = RangePrefixEnd(name);
+        int end = RegisterNames.NumberStart(name);
         if (end < 0) return null;
-        int n = RangeNumber(name.AsSpan(end));
+        int n = RegisterNames.Number(name, end);
         if (n < 0) return null;
         var prefix = name.AsSpan(0, end);
         for (int k = 0; k < _rangePrefixes.Length; k++)
@@ -195,7 +195,7 @@ public sealed class SymbolTable
     /// </summary>
     private RegisterDecl? LookupScoped(string name, int instructionIndex, out bool scoped)
     {
-        int end = RangePrefixEnd(name);
+        int end = RegisterNames.NumberStart(name);
         string? prefix = null;
         int n = -1;
         if (end > 0)
@@ -203,7 +203,7 @@ public sealed class SymbolTable
             if (_ranges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var key, out _))
             {
                 prefix = key;
-                n = RangeNumber(name.AsSpan(end));
+                n = RegisterNames.Number(name, end);
             }
         }
         scoped = _scopedNames!.Contains(name) || prefix is not null && _scopedPrefixes!.Contains(prefix);
@@ -229,35 +229,16 @@ public sealed class SymbolTable
             best = Innermost(singles, instructionIndex, best);
             if (!_allFlat) foreach (var d in CollectionsMarshal.AsSpan(singles)) scoped |= d.Scope is not null;
         }
-        int end = RangePrefixEnd(name);
+        int end = RegisterNames.NumberStart(name);
         if (end > 0 && _ranges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var ranges))
         {
             if (!_allFlat) foreach (var d in CollectionsMarshal.AsSpan(ranges)) scoped |= d.Scope is not null;
-            int n = RangeNumber(name.AsSpan(end));
+            int n = RegisterNames.Number(name, end);
             if (n >= 0)
                 foreach (var d in CollectionsMarshal.AsSpan(ranges))
                     if (n < d.Count && Visible(d, instructionIndex) && (best is null || Deeper(d, best))) best = d;
         }
         return best;
-    }
-
-    /// <summary>Where the number of a range register's name starts (<c>%rd12</c>: 3); -1 when it has no prefix or no number.</summary>
-    private static int RangePrefixEnd(string name)
-    {
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        return end == name.Length || end == 0 ? -1 : end;
-    }
-
-    /// <summary>The register number a name's digits spell; -1 for a leading zero (<c>%r&lt;8&gt;</c> declares %r0 .. %r7; "%r01" is not "%r1").</summary>
-    private static int RangeNumber(ReadOnlySpan<char> digits)
-    {
-        if (digits.Length > 1 && digits[0] == '0') return -1;
-        if (digits.Length > 9) return int.MaxValue;
-        // ASCII digits only (RangePrefixEnd found them): no culture-aware parse
-        int n = 0;
-        foreach (var c in digits) n = n * 10 + (c - '0');
-        return n;
     }
 
     private static RegisterDecl? Innermost(List<RegisterDecl> decls, int at, RegisterDecl? best)

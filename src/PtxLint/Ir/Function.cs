@@ -92,9 +92,8 @@ public sealed class PtxFunction
         }
         if (_regIndex.TryGetValue("=" + name, out var single)) return single;
         // %rd12 -> prefix %rd with a numeric suffix
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        if (end < name.Length && _regIndex.TryGetValue(name[..end], out var ranged)) return ranged;
+        int end = RegisterNames.NumberStart(name);
+        if (end > 0 && _regIndex.TryGetValue(name[..end], out var ranged)) return ranged;
         return null;
     }
 

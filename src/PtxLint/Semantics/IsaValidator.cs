@@ -701,9 +701,8 @@ public static class IsaValidator
 
     private static string? RangeHint(PtxFunction fn, string name)
     {
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        if (end == name.Length) return null;
+        int end = RegisterNames.NumberStart(name);
+        if (end < 0) return null;
         var prefix = name[..end];
         var decl = fn.RegisterDecls.FirstOrDefault(d => d.Count is not null && d.Prefix == prefix);
         return decl is null ? null : $"`.reg {decl.TypeName} {prefix}<{decl.Count}>` declares {prefix}0 to {prefix}{decl.Count - 1}";

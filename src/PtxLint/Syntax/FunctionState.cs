@@ -176,17 +176,12 @@ internal sealed class FunctionState
     public RegisterOperand? RangeReg(ReadOnlySpan<char> name)
     {
         if (_rangeCount == 0) return null;
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        int digits = name.Length - end;
-        // "%r01" is not "%r1": a leading zero is a different name
-        if (digits == 0 || end == 0 || digits > 6 || (digits > 1 && name[end] == '0')) return null;
+        // "%r01" is not "%r1": a leading zero is a different name; past six digits, the name's own operand
+        if (!RegisterNames.TrySplit(name, out int end, out int n) || n >= 1_000_000) return null;
         var prefix = name[..end];
         for (int k = 0; k < _rangeCount; k++)
         {
             if (!SamePrefix(prefix, _rangePrefixes[k])) continue;
-            int n = 0;
-            for (int i = end; i < name.Length; i++) n = n * 10 + (name[i] - '0');
             var slots = _rangeSlots[k];
             if (n >= slots.Length)
             {
@@ -225,9 +220,8 @@ internal sealed class FunctionState
         if (name.Length > 0 && name[0] == '%') return true;
         if (SingleRegs.Count > 0 && SingleRegs.Contains(name)) return true;
         if (RegPrefixes.Count == 0) return false;
-        int end = name.Length;
-        while (end > 0 && char.IsAsciiDigit(name[end - 1])) end--;
-        return end < name.Length && RegPrefixes.Contains(name[..end]);
+        int end = RegisterNames.NumberStart(name);
+        return end > 0 && RegPrefixes.Contains(name[..end]);
     }
 }
 

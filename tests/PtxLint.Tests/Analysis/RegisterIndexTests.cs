@@ -85,4 +85,47 @@ public class RegisterIndexTests
         Assert.Equal(regs.Count, none.Length);
         Assert.DoesNotContain(true, none);
     }
+
+    [Theory]
+    [InlineData("%rd12", 3, 12)]
+    [InlineData("%r0", 2, 0)]
+    [InlineData("%r01", 2, -1)]
+    [InlineData("%r", -1, -1)]
+    [InlineData("123", -1, -1)]
+    [InlineData("%r12345678901", 2, int.MaxValue)]
+    public void A_register_name_splits_into_a_prefix_and_a_number_without_a_leading_zero(string name, int prefix, int number)
+    {
+        Assert.Equal(prefix, RegisterNames.NumberStart(name));
+        Assert.Equal(number >= 0, RegisterNames.TrySplit(name, out int p, out int n));
+        if (number >= 0) Assert.Equal((prefix, number), (p, n));
+    }
+
+    [Fact]
+    public void The_parser_the_symbol_table_and_the_register_index_agree_on_what_a_range_covers()
+    {
+        var fn = Fn("""
+            .visible .entry k()
+            {
+              .reg .b32 %r<8>;
+              .reg .b32 %r01;
+              mov.b32 %r01, 1;
+              mov.b32 %r1, %r01;
+              mov.b32 %r7, %r1;
+              mov.b32 %r1234567, %r7;
+              ret;
+            }
+            """);
+        var symbols = fn.Analyses.Symbols;
+        Assert.Null(symbols.Register("%r8", 0));
+        Assert.Equal(8, symbols.Register("%r7", 0)?.Count);
+        Assert.Equal(8, symbols.Register("%r1", 0)?.Count);
+        Assert.Null(symbols.Register("%r01", 0)?.Count);
+        Assert.NotNull(symbols.Register("%r01", 0));
+        Assert.Null(symbols.Register("%r1234567", 0));
+        var regs = fn.Analyses.Registers;
+        var ids = new[] { "%r01", "%r1", "%r7", "%r1234567" }.Select(regs.Id).ToArray();
+        Assert.Equal(new[] { 0, 1, 2, 3 }, ids);
+        Assert.Equal(-1, regs.Id("%r001"));
+        Assert.Equal(-1, regs.Id("%r8"));
+    }
 }
