@@ -23,7 +23,6 @@ public sealed class SymbolTable
     /// Register lookups by name in a function with block-scoped registers, for the names no block-scoped declaration
     /// could declare (functions without any resolve names by <see cref="LookupFlat"/>).
     /// </summary>
-    private readonly Dictionary<string, RegisterDecl?> _memo = new(StringComparer.Ordinal);
     private const int RecentSize = 256;
     private readonly string?[] _recentNames = new string?[RecentSize];
     private readonly RegisterDecl?[] _recentDecls = new RegisterDecl?[RecentSize];
@@ -77,17 +76,11 @@ public sealed class SymbolTable
         }
         else
         {
-            var memo = _memo;
-            // a name no block-scoped declaration could declare (every name, when no register of the function is
-            // block-scoped) has the same declaration wherever it is asked
-            bool anywhere = true;
-            if (!memo.TryGetValue(name, out decl))
-            {
-                decl = Lookup(name, instructionIndex, out bool scoped);
-                if (!scoped) memo[name] = decl;
-                anywhere = !scoped;
-            }
-            if (anywhere)
+            // a name no block-scoped declaration could declare has the same declaration wherever it is asked: it
+            // goes into the recent answers (no memo of every name: in a function of 100k registers that dictionary
+            // was most of the table's allocation, for a lookup of a few hashes)
+            decl = Lookup(name, instructionIndex, out bool scoped);
+            if (!scoped)
             {
                 _recentNames[slot] = name;
                 _recentDecls[slot] = decl;

@@ -221,7 +221,7 @@ internal sealed class FunctionState
         if (SingleRegs.Count > 0 && SingleRegs.Contains(name)) return true;
         if (RegPrefixes.Count == 0) return false;
         int end = RegisterNames.NumberStart(name);
-        return end > 0 && RegPrefixes.Contains(name[..end]);
+        return end > 0 && RegPrefixes.GetAlternateLookup<ReadOnlySpan<char>>().Contains(name.AsSpan(0, end));
     }
 }
 
