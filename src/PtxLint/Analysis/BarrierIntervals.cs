@@ -187,8 +187,8 @@ public sealed class BarrierIntervals
         private readonly PtxFunction _fn;
         private readonly int[] _segOf;          // per instruction; -1 for cuts
         private readonly int[] _blockOfSeg;
-        private readonly List<int>[] _full;     // successor segments
-        private readonly List<int>[] _fwd;      // without back edges
+        private readonly Adjacency _full;       // successor segments
+        private readonly Adjacency _fwd;        // without back edges
         private readonly int[] _target;          // segment -> target index, -1 when it holds no memory access
         private readonly Reach _fullReach, _fwdReach;
         private readonly int[] _headerSeg;       // block id -> first segment
@@ -262,20 +262,25 @@ public sealed class BarrierIntervals
             _starts.Insert(0, (firstSeg[cfg.Entry.Id], null));
             int n = blockOfSeg.Count;
             _blockOfSeg = blockOfSeg.ToArray();
-            _full = new List<int>[n];
-            _fwd = new List<int>[n];
-            for (int i = 0; i < n; i++) { _full[i] = new List<int>(2); _fwd[i] = new List<int>(2); }
+            // The edges leave each block's last segment, and those segments are numbered in block order: each
+            // segment's successors are added in one go, in increasing order of the segment.
+            var full = new Adjacency.Builder(n, cfg.Blocks.Count + 8);
+            var fwd = new Adjacency.Builder(n, cfg.Blocks.Count + 8);
             var dom = fa.Dominators;
             foreach (var b in cfg.BlockSpan)
             {
                 int from = lastSeg[b.Id];
+                full.Begin(from);
+                fwd.Begin(from);
                 foreach (var s in b.Successors)
                 {
                     int to = firstSeg[s.Id];
-                    if (!_full[from].Contains(to)) _full[from].Add(to);
-                    if (!dom.Dominates(s, b) && !_fwd[from].Contains(to)) _fwd[from].Add(to);
+                    full.AddDistinct(to);
+                    if (!dom.Dominates(s, b)) fwd.AddDistinct(to);
                 }
             }
+            _full = full.Build();
+            _fwd = fwd.Build();
             _target = new int[n];
             int t = 0;
             for (int i = 0; i < n; i++) _target[i] = hasTarget[i] ? t++ : -1;
@@ -372,7 +377,7 @@ public sealed class BarrierIntervals
                 while (stack.Count > 0)
                 {
                     var (v, next) = stack.Pop();
-                    if (next < g._full[v].Count)
+                    if (next < g._full.Count(v))
                     {
                         stack.Push((v, next + 1));
                         int w = g._full[v][next];
@@ -505,76 +510,86 @@ public sealed class BarrierIntervals
     {
         private readonly int[] _scc;
         private readonly bool[] _cyclic;
-        private readonly ulong[][] _bits;
+        private readonly ulong[] _bits;   // component k's bit set is _bits[k * _words .. (k + 1) * _words)
         private readonly int _words;
         public bool Ok { get; }
 
-        public Reach(List<int>[] succ, int[] target, int targets)
+        public Reach(Adjacency succ, int[] target, int targets)
         {
             int n = succ.Length;
             _scc = new int[n];
-            var comps = Tarjan(succ, _scc);
-            int c = comps.Count;
+            var (members, compStart) = Tarjan(succ, _scc);
+            int c = compStart.Length - 1;
             _words = (targets + 63) / 64;
             _cyclic = new bool[c];
-            _bits = new ulong[c][];
-            if ((long)c * _words > MaxWords) { Ok = false; return; }
+            if ((long)c * _words > MaxWords) { Ok = false; _bits = Array.Empty<ulong>(); return; }
             Ok = true;
+            int W = _words;
+            _bits = new ulong[c * W];
             // Tarjan emits components in reverse topological order: successors first.
             for (int k = 0; k < c; k++)
             {
-                var bits = new ulong[_words];
-                var members = comps[k];
-                bool cyclic = members.Count > 1;
-                foreach (var v in members)
+                var bits = _bits.AsSpan(k * W, W);
+                var own = members.AsSpan(compStart[k], compStart[k + 1] - compStart[k]);
+                bool cyclic = own.Length > 1;
+                foreach (var v in own)
                     foreach (var s in succ[v])
                     {
                         int sc = _scc[s];
                         if (sc == k) { cyclic = true; continue; }
-                        var sb = _bits[sc];
-                        for (int w = 0; w < _words; w++) bits[w] |= sb[w];
-                        foreach (var m in comps[sc])
+                        var sb = _bits.AsSpan(sc * W, W);
+                        for (int w = 0; w < W; w++) bits[w] |= sb[w];
+                        for (int j = compStart[sc]; j < compStart[sc + 1]; j++)
+                        {
+                            int m = members[j];
                             if (target[m] >= 0) bits[target[m] >> 6] |= 1UL << (target[m] & 63);
+                        }
                     }
                 if (cyclic)
-                    foreach (var m in members)
+                    foreach (var m in own)
                         if (target[m] >= 0) bits[target[m] >> 6] |= 1UL << (target[m] & 63);
                 _cyclic[k] = cyclic;
-                _bits[k] = bits;
             }
         }
 
-        public bool Has(int fromSeg, int targetIndex) => (_bits[_scc[fromSeg]][targetIndex >> 6] & (1UL << (targetIndex & 63))) != 0;
+        public bool Has(int fromSeg, int targetIndex) => (_bits[_scc[fromSeg] * _words + (targetIndex >> 6)] & (1UL << (targetIndex & 63))) != 0;
         public bool IsCyclic(int seg) => _cyclic[_scc[seg]];
 
-        private static List<List<int>> Tarjan(List<int>[] succ, int[] comp)
+        /// <summary>
+        /// The strongly connected components (iterative Tarjan), in the order found: the members of component k are
+        /// Members[Start[k] .. Start[k + 1]), and <paramref name="comp"/>[v] is v's component.
+        /// </summary>
+        private static (int[] Members, int[] Start) Tarjan(Adjacency succ, int[] comp)
         {
             int n = succ.Length, index = 0;
             var idx = new int[n];
             var low = new int[n];
             var onStack = new bool[n];
             Array.Fill(idx, -1);
-            var stack = new Stack<int>();
-            var comps = new List<List<int>>();
+            var stack = new int[n];
+            int sp = 0;
+            var members = new int[n];
+            var start = new List<int>(n / 2 + 2) { 0 };
+            int filled = 0;
             var work = new Stack<(int V, int Next)>();
             for (int root = 0; root < n; root++)
             {
                 if (idx[root] >= 0) continue;
                 work.Push((root, 0));
                 idx[root] = low[root] = index++;
-                stack.Push(root);
+                stack[sp++] = root;
                 onStack[root] = true;
                 while (work.Count > 0)
                 {
                     var (v, next) = work.Pop();
-                    if (next < succ[v].Count)
+                    if (next < succ.Count(v))
                     {
                         work.Push((v, next + 1));
                         int w = succ[v][next];
                         if (idx[w] < 0)
                         {
                             idx[w] = low[w] = index++;
-                            stack.Push(w);
+                            stack[sp++] = w;
                             onStack[w] = true;
                             work.Push((w, 0));
                         }
@@ -583,16 +598,16 @@ public sealed class BarrierIntervals
                     }
                     if (low[v] == idx[v])
                     {
-                        var list = new List<int>();
+                        int k = start.Count - 1;
                         int w;
                         do
                         {
-                            w = stack.Pop();
+                            w = stack[--sp];
                             onStack[w] = false;
-                            comp[w] = comps.Count;
-                            list.Add(w);
+                            comp[w] = k;
+                            members[filled++] = w;
                         } while (w != v);
-                        comps.Add(list);
+                        start.Add(filled);
                     }
                     if (work.Count > 0)
                     {
@@ -601,7 +616,49 @@ public sealed class BarrierIntervals
                     }
                 }
             }
-            return comps;
+            return (members, start.ToArray());
+        }
+    }
+
+    /// <summary>A graph's successor lists in one array (compressed rows): vertex v's are Targets[Start[v] .. Start[v + 1]).</summary>
+    private sealed class Adjacency
+    {
+        private readonly int[] _start, _targets;
+
+        private Adjacency(int[] start, int[] targets) { _start = start; _targets = targets; }
+
+        public int Length => _start.Length - 1;
+        public int Count(int v) => _start[v + 1] - _start[v];
+        public ReadOnlySpan<int> this[int v] => _targets.AsSpan(_start[v], _start[v + 1] - _start[v]);
+
+        /// <summary>Adds the successors of vertices in increasing order of the vertex, each vertex's in one go.</summary>
+        public sealed class Builder(int vertices, int capacity)
+        {
+            private readonly int[] _start = new int[vertices + 1];
+            private int[] _targets = new int[Math.Max(4, capacity)];
+            private int _count, _vertex = -1, _first;
+
+            public void Begin(int vertex)
+            {
+                if (vertex <= _vertex) throw new InvalidOperationException("vertices must come in increasing order");
+                for (int v = _vertex + 1; v <= vertex; v++) _start[v] = _count;
+                _vertex = vertex;
+                _first = _count;
+            }
+
+            public void AddDistinct(int target)
+            {
+                for (int k = _first; k < _count; k++)
+                    if (_targets[k] == target) return;
+                if (_count == _targets.Length) Array.Resize(ref _targets, 2 * _targets.Length);
+                _targets[_count++] = target;
+            }
+
+            public Adjacency Build()
+            {
+                for (int v = _vertex + 1; v < _start.Length; v++) _start[v] = _count;
+                return new Adjacency(_start, _count == _targets.Length ? _targets : _targets[.._count]);
+            }
         }
     }
 }
