@@ -389,13 +389,17 @@ public sealed class BarrierIntervals
                 var rpo = new List<int>(post);
                 rpo.Reverse();
                 for (int i = 0; i < rpo.Count; i++) _order[rpo[i]] = i;
-                var preds = new List<int>[n];
+                // predecessors within the subgraph, in reverse postorder, as compressed rows
                 foreach (var v in rpo)
                     foreach (var w in g._full[v])
-                    {
-                        (preds[w] ??= new List<int>()).Add(v);
                         _predCount[w]++;
-                    }
+                var predStart = new int[n + 1];
+                for (int w = 0; w < n; w++) predStart[w + 1] = predStart[w] + _predCount[w];
+                var predFlat = new int[predStart[n]];
+                var fill = predStart[..n];
+                foreach (var v in rpo)
+                    foreach (var w in g._full[v])
+                        predFlat[fill[w]++] = v;
                 _idom[root] = root;
                 bool changed = true;
                 while (changed)
@@ -403,9 +407,9 @@ public sealed class BarrierIntervals
                     changed = false;
                     foreach (var v in rpo)
                     {
-                        if (v == root || preds[v] is null) continue;
+                        if (v == root || _predCount[v] == 0) continue;
                         int nd = -1;
-                        foreach (var p in preds[v])
+                        foreach (var p in predFlat.AsSpan(predStart[v], _predCount[v]))
                         {
                             if (_idom[p] < 0) continue;
                             nd = nd < 0 ? p : Intersect(p, nd);
