@@ -109,6 +109,8 @@ public sealed class ControlDependence
     private int[]? _stamp;
     private int _stampValue;
     private readonly List<BasicBlock> _dependentScratch = new();
+    private int[]? _expandedStamp;
+    private readonly Stack<BasicBlock> _work = new();
 
     /// <summary>
     /// <see cref="TransitiveDependentBlocks"/> in no particular order, into a list reused by the next call (the
@@ -117,14 +119,17 @@ public sealed class ControlDependence
     internal List<BasicBlock> TransitiveDependentBlocksUnordered(Instruction branch)
     {
         var stamp = _stamp ??= new int[_cfg.Blocks.Count];
+        var expanded = _expandedStamp ??= new int[_cfg.Blocks.Count];
         int v = ++_stampValue;
         var result = _dependentScratch;
         result.Clear();
-        var work = new Stack<BasicBlock>();
+        var work = _work;
+        work.Clear();
         var start = _cfg.BlockOf(branch);
         work.Push(start);
-        // stamp: v = in the result; the start block is expanded once, and in the result only when it depends on itself
-        var expanded = new HashSet<int> { start.Id };
+        // stamp: v = in the result; expanded: v = pushed (each block once); the start block is expanded once, and in
+        // the result only when it depends on itself
+        expanded[start.Id] = v;
         while (work.Count > 0)
         {
             var x = work.Pop();
@@ -132,7 +137,7 @@ public sealed class ControlDependence
             foreach (var d in dependents)
             {
                 if (stamp[d.Id] != v) { stamp[d.Id] = v; result.Add(d); }
-                if (_dependents[d.Id] is not null && expanded.Add(d.Id)) work.Push(d);
+                if (_dependents[d.Id] is not null && expanded[d.Id] != v) { expanded[d.Id] = v; work.Push(d); }
             }
         }
         return result;

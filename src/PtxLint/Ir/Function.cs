@@ -174,7 +174,7 @@ public sealed class Instruction
     public OpcodeInfo Info => _form.Info;
 
     /// <summary>The opcode with all modifiers, as written: <c>ld.global.v4.f32</c>.</summary>
-    public string FullOpcode => Modifiers.Length == 0 ? Opcode : Opcode + string.Concat(Modifiers);
+    public string FullOpcode => _form.FullOpcode;
 
     /// <summary>Opcode plus its first modifier for multi-word opcodes (<c>tcgen05.ld</c>, <c>cp.async</c>, <c>mbarrier.init</c>).</summary>
     public string Mnemonic => Info.Mnemonic(this);
@@ -261,6 +261,11 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
     private object? _type; // the last type modifier, NoType when none; set on first use (one reference: no torn read)
 
     private int _namesShared; // 0 not worked out, 1 no, 2 yes (an int: no torn read)
+
+    private string? _fullOpcode; // set on first use (one reference: no torn read)
+
+    /// <summary>The opcode with its modifiers (<c>ld.global.v4.f32</c>), made once for every instruction of the form.</summary>
+    public string FullOpcode => _fullOpcode ??= Modifiers.Length == 0 ? Opcode : Opcode + string.Concat(Modifiers);
 
     /// <summary>A modifier names a shared state space (<c>.shared</c>, <c>.shared::cta</c>, <c>.shared::cluster</c>); worked out once.</summary>
     public bool NamesSharedSpace
