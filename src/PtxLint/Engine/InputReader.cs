@@ -26,67 +26,10 @@ public static class InputReader
         return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : info;
     }
 
-    /// <summary>Files from this size on are read straight into their text when they are ASCII (<see cref="ReadAscii"/>).</summary>
-    private const int DirectReadMin = 64 * 1024;
-
-    /// <summary>The chunk <see cref="ReadAscii"/> reads at a time.</summary>
-    private const int DirectReadChunk = 64 * 1024;
-
-    /// <summary>
-    /// The text of the file <paramref name="path"/>. <paramref name="sizeHint"/>: its size as the caller measured it
-    /// (a small file is read in one call, without first opening it to measure), or -1.
-    /// </summary>
-    public static string Read(string path, out EncodingProblem? problem, long sizeHint = -1)
+    public static string Read(string path, out EncodingProblem? problem)
     {
-        problem = null;
-        if (sizeHint < 0 || sizeHint >= DirectReadMin)
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-            long length = RandomAccess.GetLength(handle);
-            if (length >= DirectReadMin && length <= Array.MaxLength && ReadAscii(handle, (int)length) is { } text) return text;
-        }
         var bytes = File.ReadAllBytes(path);
         return Decode(bytes, out problem);
-    }
-
-    /// <summary>
-    /// The text of a file of <paramref name="length"/> bytes that are all ASCII (as PTX is), read in chunks straight
-    /// into the string: no byte array of the whole file, and one pass that both checks and widens. Null when a byte
-    /// is not ASCII (a BOM included) or the file is not that long any more; <see cref="Decode"/> then decides.
-    /// </summary>
-    private static string? ReadAscii(Microsoft.Win32.SafeHandles.SafeFileHandle handle, int length)
-    {
-        var state = new AsciiRead(handle);
-        var text = string.Create(length, state, static (chars, st) =>
-        {
-            var chunk = ArrayPool<byte>.Shared.Rent(DirectReadChunk);
-            try
-            {
-                long offset = 0;
-                while (offset < chars.Length)
-                {
-                    int want = (int)Math.Min(DirectReadChunk, chars.Length - offset);
-                    int got = RandomAccess.Read(st.Handle, chunk.AsSpan(0, want), offset);
-                    if (got <= 0) return; // shorter than when it was measured
-                    if (Ascii.ToUtf16(chunk.AsSpan(0, got), chars[(int)offset..], out _) != OperationStatus.Done) return;
-                    offset += got;
-                }
-                // longer than measured: read as a whole by the general path
-                if (RandomAccess.Read(st.Handle, chunk.AsSpan(0, 1), offset) != 0) return;
-                st.Complete = true;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
-        });
-        return state.Complete ? text : null;
-    }
-
-    private sealed class AsciiRead(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
-    {
-        public readonly Microsoft.Win32.SafeHandles.SafeFileHandle Handle = handle;
-        public bool Complete;
     }
 
     public static string Decode(ReadOnlySpan<byte> bytes, out EncodingProblem? problem)
