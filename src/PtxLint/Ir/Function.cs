@@ -147,7 +147,7 @@ public sealed class Instruction
         Function = function;
         Index = index;
         _form = form;
-        Operands = operands;
+        Operands = new OperandList(operands as Operand[] ?? operands.ToArray());
         Listed = listed;
     }
 
@@ -166,7 +166,7 @@ public sealed class Instruction
     public string Opcode => _form.Opcode;
     /// <summary>Modifiers in source order, with their dots: <c>.global</c>, <c>.v4</c>, <c>.f32</c>, <c>.shared::cluster</c>.</summary>
     public string[] Modifiers => _form.Modifiers;
-    public IReadOnlyList<Operand> Operands { get; }
+    public OperandList Operands { get; }
     public RegisterOperand? Guard { get; init; }
     public SourceSpan Span { get; init; }
     public DebugLoc? Loc { get; init; }

@@ -18,6 +18,47 @@ public enum OperandKind
     Expression,
 }
 
+/// <summary>
+/// An instruction's operands, read-only: a view of one array whose count, indexer and enumerator are direct calls
+/// (every analysis and rule reads operands; through the interface each read was an interface dispatch). It is an
+/// <see cref="IReadOnlyList{T}"/> too, for LINQ and for code that takes any list.
+/// </summary>
+public readonly struct OperandList : IReadOnlyList<Operand>
+{
+    private readonly Operand[]? _items;
+
+    public OperandList(Operand[] items) { _items = items; }
+
+    private Operand[] Items => _items ?? System.Array.Empty<Operand>();
+
+    public int Count => Items.Length;
+
+    public Operand this[int index] => Items[index];
+
+    public ReadOnlySpan<Operand> AsSpan() => Items;
+
+    /// <summary>The array itself, for the parser's label renaming while it builds the function.</summary>
+    internal Operand[] Array => Items;
+
+    public Enumerator GetEnumerator() => new(Items);
+
+    IEnumerator<Operand> IEnumerable<Operand>.GetEnumerator() => ((IEnumerable<Operand>)Items).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => Items.GetEnumerator();
+
+    public struct Enumerator
+    {
+        private readonly Operand[] _items;
+        private int _i;
+
+        internal Enumerator(Operand[] items) { _items = items; _i = -1; }
+
+        public readonly Operand Current => _items[_i];
+
+        public bool MoveNext() => ++_i < _items.Length;
+    }
+}
+
 /// <summary>An instruction operand. Registers are identified by name (PTX registers are not SSA).</summary>
 public abstract class Operand
 {
