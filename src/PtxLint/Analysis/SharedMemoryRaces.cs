@@ -1053,22 +1053,24 @@ internal sealed class WitnessSearch
     {
         long? bx = _dims == 1 ? null : _bounds.Source is ".reqntid" ? _bounds.X : null;
         long? by = _dims == 3 && _bounds.Source is ".reqntid" ? _bounds.Y : null;
-        var listA = Cached(a, condA, varA, ka, box, bx, by, allowUnknown, invConst, hasOtherInv, size).Entries;
+        var (listA, keysA) = Cached(a, condA, varA, ka, box, bx, by, allowUnknown, invConst, hasOtherInv, size);
         if (listA.Length == 0) return null;
         var (sorted, keys) = Cached(b, condB, varB, kb, box, bx, by, allowUnknown, invConst, hasOtherInv, size);
         if (sorted.Length == 0) return null;
         // Quick range test, then a merge sweep over the two sorted lists (b's bytes [vb, vb + wb) overlap a's [va, va + wa)).
-        if (listA[^1].Value + a.Bytes <= keys[0] || keys[^1] + b.Bytes <= listA[0].Value) return null;
+        if (keysA[^1] + a.Bytes <= keys[0] || keys[^1] + b.Bytes <= keysA[0]) return null;
         // a thread of an entry as a binding, for evaluating what it stores (reused: nothing keeps it)
         var ta = Scratch(ref _scratchA, bx, by, ka);
         var tb = Scratch(ref _scratchB, bx, by, kb);
         int start = 0;
-        foreach (var ea in listA)
+        for (int ia = 0; ia < listA.Length; ia++)
         {
-            long lo = ea.Value - b.Bytes + 1, hi = ea.Value + a.Bytes - 1;
+            var ea = listA[ia];
+            long va = keysA[ia];
+            long lo = va - b.Bytes + 1, hi = va + a.Bytes - 1;
             while (start < keys.Length && keys[start] < lo) start++;
             if (start >= keys.Length) break;
-            for (int k = start, n = 0; k < sorted.Length && sorted[k].Value <= hi && n < 64; k++, n++)
+            for (int k = start, n = 0; k < sorted.Length && keys[k] <= hi && n < 64; k++, n++)
             {
                 var eb = sorted[k];
                 if (eb.X == ea.X && eb.Y == ea.Y && eb.Z == ea.Z) continue;
@@ -1081,7 +1083,7 @@ internal sealed class WitnessSearch
                 if (!DifferentData(a, b, ta, tb)) continue; // the same bytes either way (or not shown to differ)
                 var assumed = ea.Assumed.Concat(eb.Assumed).ToList();
                 return (new ThreadBinding { X = ea.X, Y = ea.Y, Z = ea.Z, BlockX = bx, BlockY = by, Iterations = ka },
-                    new ThreadBinding { X = eb.X, Y = eb.Y, Z = eb.Z, BlockX = bx, BlockY = by, Iterations = kb }, ea.Value, eb.Value, assumed);
+                    new ThreadBinding { X = eb.X, Y = eb.Y, Z = eb.Z, BlockX = bx, BlockY = by, Iterations = kb }, va, keys[k], assumed);
             }
         }
         return null;
@@ -1110,7 +1112,8 @@ internal sealed class WitnessSearch
     }
 
     /// <summary>A thread of a box that makes the access (its warp, -1 when the block shape leaves it unknown), and its offset.</summary>
-    private readonly record struct Entry(int X, int Y, int Z, int Warp, long Value, IReadOnlyList<ThreadCondition> Assumed);
+    // its offset is not in it: the evaluation's sorted offsets (the Keys beside the Entries) are, aligned with it
+    private readonly record struct Entry(int X, int Y, int Z, int Warp, IReadOnlyList<ThreadCondition> Assumed);
 
     private readonly record struct EvalKey(SharedAccess Access, IReadOnlyList<ThreadCondition> Conditions, string Iterations, (int, int, int) Box, bool AllowUnknown);
 
@@ -1118,6 +1121,7 @@ internal sealed class WitnessSearch
 
     // scratch of one evaluation (a search runs on one thread): the entries as found, and their sort keys
     private readonly List<Entry> _entries = new();
+    private readonly List<long> _offsets = new();
     private (long Value, int Index)[] _order = Array.Empty<(long, int)>();
 
     // the iteration numbers of the combinations (kept by _combos for the whole function), as cache-key text, made once per combination
@@ -1138,21 +1142,19 @@ internal sealed class WitnessSearch
         var key = new EvalKey(acc, conditions, IterationKey(iterations), box, allowUnknown);
         if (_evalCache.TryGetValue(key, out var r)) return r;
         _entries.Clear();
-        Evaluate(acc, conditions, perThread, iterations, box, bx, by, allowUnknown, invConst, hasOtherInv, size, _entries);
+        _offsets.Clear();
+        Evaluate(acc, conditions, perThread, iterations, box, bx, by, allowUnknown, invConst, hasOtherInv, size, _entries, _offsets);
         // sorted by offset, threads of one offset in the order they were made (a stable sort)
         var entries = _entries.ToArray();
-        var keys = new long[entries.Length];
+        var keys = _offsets.ToArray();
         bool sorted = true; // offsets that grow with the thread index (most addresses) come in order already
-        for (int i = 0; i < entries.Length; i++)
-        {
-            keys[i] = entries[i].Value;
-            if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
-        }
+        for (int i = 1; i < keys.Length; i++)
+            if (keys[i] < keys[i - 1]) { sorted = false; break; }
         if (!sorted)
         {
             if (_order.Length < entries.Length) _order = new (long Value, int Index)[Math.Max(entries.Length, 2 * _order.Length)];
             var order = _order;
-            for (int i = 0; i < entries.Length; i++) order[i] = (entries[i].Value, i);
+            for (int i = 0; i < entries.Length; i++) order[i] = (keys[i], i);
             Array.Sort(order, entries, 0, entries.Length);
             for (int i = 0; i < entries.Length; i++) keys[i] = order[i].Value;
         }
@@ -1171,7 +1173,7 @@ internal sealed class WitnessSearch
 
     /// <summary>Adds to <paramref name="list"/> the threads of a box that make the access, in thread order.</summary>
     private void Evaluate(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations, (int X, int Y, int Z) box,
-                          long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size, List<Entry> list)
+                          long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size, List<Entry> list, List<long> offsetsFound)
     {
         var t = new ThreadBinding { BlockX = bx, BlockY = by, Iterations = iterations };
         // Conditions that do not depend on the thread are decided once.
@@ -1212,7 +1214,8 @@ internal sealed class WitnessSearch
                     if (offsets[i] is not long v) continue;
                     // A witness outside the variable is an out-of-bounds access (PTX006), not evidence of a race.
                     if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
-                    list.Add(new Entry(x, y, z, t.Warp is long w && w <= int.MaxValue ? (int)w : -1, v, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
+                    list.Add(new Entry(x, y, z, t.Warp is long w && w <= int.MaxValue ? (int)w : -1, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
+                    offsetsFound.Add(v);
                 }
         values.Return(offsets);
     }
