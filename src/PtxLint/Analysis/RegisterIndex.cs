@@ -38,8 +38,9 @@ public sealed class RegisterIndex
         foreach (var d in fn.RegisterDecls) declared += d.Count ?? 1;
         int expect = (int)Math.Min(declared, 2L * n + 16);
         _names = new List<string>(expect);
-        // numbered names beyond this go to _others: the arrays stay within a few times the function's size
-        _maxSlotNumber = (int)Math.Min(1_000_000, 4L * n + 64);
+        // numbered names beyond this (and past six digits) go to _others: the arrays stay within a few times the
+        // function's size
+        _maxSlotNumber = (int)Math.Min(999_999, 4L * n + 64);
         UseStart = new int[n + 1];
         DefStart = new int[n + 1];
         // sized by the operands (an upper bound: a register read twice by one instruction is one use), never resized
@@ -78,7 +79,7 @@ public sealed class RegisterIndex
     {
         int slot = RecentSlot(name, RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
-        if (SplitNumbered(name, out int prefixLength, out int number) && number <= _maxSlotNumber)
+        if (Slotted(name, out int prefixLength, out int number))
         {
             int k = PrefixIndex(name, prefixLength);
             if (k < 0) return -1;
@@ -89,11 +90,11 @@ public sealed class RegisterIndex
     }
 
     /// <summary>
-    /// A name made of a prefix and a decimal number without a leading zero (<see cref="RegisterNames.TrySplit"/>), at
-    /// most six digits: its prefix length and number.
+    /// A name kept in the slot arrays: a prefix and a decimal number without a leading zero
+    /// (<see cref="RegisterNames.TrySplit"/>) of at most <see cref="_maxSlotNumber"/>; its prefix length and number.
     /// </summary>
-    private static bool SplitNumbered(string name, out int prefixLength, out int number) =>
-        RegisterNames.TrySplit(name, out prefixLength, out number) && number < 1_000_000;
+    private bool Slotted(string name, out int prefixLength, out int number) =>
+        RegisterNames.TrySplit(name, out prefixLength, out number) && number <= _maxSlotNumber;
 
     /// <summary>The index of the name's prefix among those seen, or -1.</summary>
     private int PrefixIndex(string name, int prefixLength)
@@ -191,7 +192,7 @@ public sealed class RegisterIndex
         int slot = RecentSlot(name, RecentSize - 1);
         if (ReferenceEquals(_recentNames[slot], name)) return _recentIds[slot];
         int id;
-        if (SplitNumbered(name, out int prefixLength, out int number) && number <= _maxSlotNumber)
+        if (Slotted(name, out int prefixLength, out int number))
         {
             int k = PrefixIndex(name, prefixLength);
             if (k < 0)

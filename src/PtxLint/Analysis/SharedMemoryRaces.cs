@@ -1111,8 +1111,10 @@ internal sealed class WitnessSearch
         return lo;
     }
 
-    /// <summary>A thread of a box that makes the access (its warp, -1 when the block shape leaves it unknown), and its offset.</summary>
-    // its offset is not in it: the evaluation's sorted offsets (the Keys beside the Entries) are, aligned with it
+    /// <summary>
+    /// A thread of a box that makes the access (its warp, -1 when the block shape leaves it unknown). Its offset is the
+    /// key at the same index in the evaluation's sorted keys (<see cref="Cached"/>).
+    /// </summary>
     private readonly record struct Entry(int X, int Y, int Z, int Warp, IReadOnlyList<ThreadCondition> Assumed);
 
     private readonly record struct EvalKey(SharedAccess Access, IReadOnlyList<ThreadCondition> Conditions, string Iterations, (int, int, int) Box, bool AllowUnknown);
@@ -1171,7 +1173,7 @@ internal sealed class WitnessSearch
         return false;
     }
 
-    /// <summary>Adds to <paramref name="list"/> the threads of a box that make the access, in thread order.</summary>
+    /// <summary>Adds to <paramref name="list"/> the threads of a box that make the access, in thread order, and their offsets to <paramref name="offsetsFound"/>.</summary>
     private void Evaluate(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations, (int X, int Y, int Z) box,
                           long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size, List<Entry> list, List<long> offsetsFound)
     {

@@ -19,10 +19,8 @@ public sealed class SymbolTable
     private readonly string[] _rangePrefixes;
     private readonly List<RegisterDecl>[] _rangeLists;
     private Dictionary<string, PtxFunction>? _functions;
-    /// <summary>
-    /// Register lookups by name in a function with block-scoped registers, for the names no block-scoped declaration
-    /// could declare (functions without any resolve names by <see cref="LookupFlat"/>).
-    /// </summary>
+    // The last answers, by the identity of the name string (a function's operands share their name strings): every
+    // name in a function without block-scoped registers, and the names no block-scoped declaration could declare.
     private const int RecentSize = 256;
     private readonly string?[] _recentNames = new string?[RecentSize];
     private readonly RegisterDecl?[] _recentDecls = new RegisterDecl?[RecentSize];
