@@ -128,7 +128,12 @@ internal sealed class FunctionState
     // name and no dictionary entry per register (nvcc's PTX defines a new register in almost every instruction).
     // A function has a handful of prefixes (%r, %rd, %f, %fd, %p, %rs): a linear match on them beats hashing.
     private string[] _rangePrefixes = Array.Empty<string>();
+    // per prefix: the operands by number. Up to RegisterCache.MaxNumbers this is the thread's own array for the prefix
+    // (shared by every function the thread parses, _rangeShared), else an array of the function's that grows with the
+    // registers used; the numbers of a shared prefix past its array are in _rangeHigh (from MaxNumbers on).
     private RegisterOperand?[][] _rangeSlots = Array.Empty<RegisterOperand?[]>();
+    private RegisterOperand?[]?[] _rangeHigh = Array.Empty<RegisterOperand?[]?>();
+    private bool[] _rangeShared = Array.Empty<bool>();
     private int[] _rangeLimits = Array.Empty<int>();
     private int _rangeCount;
 
@@ -137,8 +142,10 @@ internal sealed class FunctionState
 
     /// <summary>
     /// Records a <c>%r&lt;n&gt;</c> declaration: <paramref name="prefix"/> followed by 0..n-1 names a register.
-    /// The slot array grows with the registers actually used, not with the declared count (a declaration of a
-    /// huge range costs nothing until its registers appear).
+    /// The numbers below <see cref="RegisterCache.MaxNumbers"/> use the thread's array for the prefix (no array per
+    /// function); past it, or when the thread keeps no more prefixes, the function's own array grows with the
+    /// registers actually used, not with the declared count (a declaration of a huge range costs nothing until its
+    /// registers appear).
     /// </summary>
     public void DeclareRange(string prefix, int count)
     {
@@ -155,11 +162,16 @@ internal sealed class FunctionState
             int size = Math.Max(4, _rangeCount * 2);
             Array.Resize(ref _rangePrefixes, size);
             Array.Resize(ref _rangeSlots, size);
+            Array.Resize(ref _rangeHigh, size);
+            Array.Resize(ref _rangeShared, size);
             Array.Resize(ref _rangeLimits, size);
         }
         _rangePrefixes[_rangeCount] = prefix;
         _rangeLimits[_rangeCount] = count;
-        _rangeSlots[_rangeCount++] = new RegisterOperand?[Math.Min(count, 64)];
+        var shared = RegisterCache.SlotsFor(prefix);
+        _rangeShared[_rangeCount] = shared is not null;
+        _rangeHigh[_rangeCount] = null;
+        _rangeSlots[_rangeCount++] = shared ?? new RegisterOperand?[Math.Min(count, 64)];
     }
 
     private static bool SamePrefix(ReadOnlySpan<char> a, string b)
@@ -182,16 +194,27 @@ internal sealed class FunctionState
         for (int k = 0; k < _rangeCount; k++)
         {
             if (!SamePrefix(prefix, _rangePrefixes[k])) continue;
+            if (n >= _rangeLimits[k]) return null;
             var slots = _rangeSlots[k];
+            if (_rangeShared[k])
+                return n < slots.Length ? slots[n] ??= IrBuilder.MakeRegister(name.ToString(), null, false, default) : HighReg(k, name, n - slots.Length);
             if (n >= slots.Length)
             {
-                if (n >= _rangeLimits[k]) return null;
                 Array.Resize(ref _rangeSlots[k], (int)Math.Min(_rangeLimits[k], Math.Max(2L * slots.Length, n + 1L)));
                 slots = _rangeSlots[k];
             }
-            return slots[n] ??= RegisterCache.Get(name, end, n);
+            return slots[n] ??= IrBuilder.MakeRegister(name.ToString(), null, false, default);
         }
         return null;
+    }
+
+    /// <summary>The function's operand of a register of a shared prefix numbered past the thread's array (<paramref name="high"/> from there).</summary>
+    private RegisterOperand HighReg(int k, ReadOnlySpan<char> name, int high)
+    {
+        ref var own = ref _rangeHigh[k];
+        own ??= new RegisterOperand?[Math.Min(_rangeLimits[k] - RegisterCache.MaxNumbers, Math.Max(64, high + 1))];
+        if (high >= own.Length) Array.Resize(ref own, (int)Math.Min(_rangeLimits[k] - RegisterCache.MaxNumbers, Math.Max(2L * own.Length, high + 1L)));
+        return own[high] ??= IrBuilder.MakeRegister(name.ToString(), null, false, default);
     }
 
     public string? PendingLabel;
@@ -233,21 +256,20 @@ internal sealed class FunctionState
 /// </summary>
 internal static class RegisterCache
 {
-    private const int MaxNumbers = 8192;
+    public const int MaxNumbers = 8192;
     private const int MaxPrefixes = 16;
 
     [ThreadStatic] private static Dictionary<string, RegisterOperand?[]>? t_cache;
 
-    public static RegisterOperand Get(ReadOnlySpan<char> name, int prefixLength, int number)
+    /// <summary>
+    /// The thread's operands of a prefix by number (<paramref name="prefix"/>0 to <paramref name="prefix"/>8191), filled
+    /// by the functions that use them; null when the thread keeps <see cref="MaxPrefixes"/> others already.
+    /// </summary>
+    public static RegisterOperand?[]? SlotsFor(string prefix)
     {
-        if (number >= MaxNumbers) return IrBuilder.MakeRegister(name.ToString(), null, false, default);
         var cache = t_cache ??= new Dictionary<string, RegisterOperand?[]>(StringComparer.Ordinal);
-        var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (!lookup.TryGetValue(name[..prefixLength], out var slots))
-        {
-            if (cache.Count >= MaxPrefixes) return IrBuilder.MakeRegister(name.ToString(), null, false, default);
-            cache[name[..prefixLength].ToString()] = slots = new RegisterOperand?[MaxNumbers];
-        }
-        return slots[number] ??= IrBuilder.MakeRegister(name.ToString(), null, false, default);
+        if (cache.TryGetValue(prefix, out var slots)) return slots;
+        if (cache.Count >= MaxPrefixes) return null;
+        return cache[prefix] = new RegisterOperand?[MaxNumbers];
     }
 }
