@@ -55,7 +55,7 @@ public sealed class PTX013InvalidPtx : IRule
         foreach (var insn in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fn.Instructions))
         {
             // a line with a syntax error (PTX000) is what error recovery made of it: nothing more to say about it
-            if (syntaxLines.Contains(insn.Span.StartLine)) continue;
+            if (syntaxLines.Count > 0 && syntaxLines.Contains(insn.Span.StartLine)) continue;
             var p = IsaValidator.Validate(insn, isa, symbols, shapes);
             if (p is null) continue;
             if (p.Kind == IsaProblemKind.Undeclared && UndeclaredName(p) is { } name)
