@@ -20,10 +20,18 @@ internal sealed class FastParser
 
     private static readonly Failure Fail = new();
 
-    private readonly RawToken[] _t;
-    private readonly int _end;
+    // The tokens _t[0 .. _end). Given all at once (the first constructor), or scanned on demand into a window
+    // (the second): a lookahead past _end scans more into the window, growing it only for a statement longer than the
+    // window, and at a statement boundary (where the parser holds no token index) the consumed tokens are dropped.
+    // So a function of a million tokens is parsed in a window of a few thousand.
+    private RawToken[] _t;
+    private int _end;
     private readonly IrBuilder _b;
     private int _pos;
+    private readonly string? _text;
+    private PtxScanner.Cursor _cursor;
+    private readonly int _unitEnd;
+    private bool _scanned;
     /// <summary>Top-level operands of the instruction being parsed (a struct array: no covariance check per store).</summary>
     private OperandSlot[]? _scratch;
 
@@ -35,6 +43,68 @@ internal sealed class FastParser
         _t = tokens;
         _pos = start;
         _end = end;
+        _scanned = true;
+    }
+
+    /// <summary>
+    /// Scans the unit from <paramref name="start"/> (the tokens that start before <paramref name="unitEnd"/>, and the
+    /// EOF token when the text ends first) as it parses, into <paramref name="window"/> (at least 16 tokens; a longer
+    /// one is made when a statement does not fit). <see cref="Tokens"/> is the window in use at the end.
+    /// </summary>
+    public FastParser(IrBuilder builder, string text, PtxScanner.Cursor start, int unitEnd, RawToken[] window)
+    {
+        _b = builder;
+        _text = text;
+        _cursor = start;
+        _unitEnd = unitEnd;
+        _t = window;
+        _b.SetTokens(window);
+    }
+
+    /// <summary>The token array the parser ends with (the window, or a longer one it grew into).</summary>
+    public RawToken[] Tokens => _t;
+
+    /// <summary>Scans until token <paramref name="i"/> is in the window or the unit ends; true when it is.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool Fill(int i)
+    {
+        var text = _text!;
+        while (_end <= i && !_scanned)
+        {
+            if (_end == _t.Length)
+            {
+                // a statement longer than the window (an initializer of many values): room for the rest of the unit at
+                // about one token per four characters, as ScanTo makes, rather than doublings that copy it each time
+                long rest = Math.Max(0, _unitEnd - _cursor.Offset) / 4L + 16;
+                Array.Resize(ref _t, (int)Math.Min(Array.MaxLength, Math.Max(2L * _t.Length, _end + rest)));
+                _b.SetTokens(_t);
+            }
+            var t = _t;
+            int n = _end;
+            while (n < t.Length)
+            {
+                PtxScanner.Next(text, ref _cursor, out t[n]);
+                ref var tok = ref t[n];
+                if (tok.Type == T.Eof) { n++; _scanned = true; break; }
+                if (tok.Start >= _unitEnd) { _scanned = true; break; }
+                n++;
+            }
+            _end = n;
+        }
+        return i < _end;
+    }
+
+    /// <summary>
+    /// At a statement or module item boundary: when the tokens consumed fill half the window and more are to be
+    /// scanned, the rest moves to its start (token indices held across this point would be invalid: there are none).
+    /// </summary>
+    private void Compact()
+    {
+        if (_scanned || _pos < (_t.Length >> 1)) return;
+        int keep = _end - _pos;
+        Array.Copy(_t, _pos, _t, 0, keep);
+        _end = keep;
+        _pos = 0;
     }
 
     // ------------------------------------------------------------------ token helpers
@@ -42,18 +112,19 @@ internal sealed class FastParser
     private int LA(int k)
     {
         int i = _pos + k - 1;
-        return i < _end ? _t[i].Type : T.Eof;
+        if (i < _end) return _t[i].Type;
+        return _scanned || !Fill(i) ? T.Eof : _t[i].Type;
     }
 
     private int Expect(int type)
     {
-        if (_pos >= _end || _t[_pos].Type != type) throw Fail;
-        return _pos++;
+        if ((_pos < _end || (!_scanned && Fill(_pos))) && _t[_pos].Type == type) return _pos++;
+        throw Fail;
     }
 
     private bool Accept(int type)
     {
-        if (_pos < _end && _t[_pos].Type == type) { _pos++; return true; }
+        if ((_pos < _end || (!_scanned && Fill(_pos))) && _t[_pos].Type == type) { _pos++; return true; }
         return false;
     }
 
@@ -65,8 +136,11 @@ internal sealed class FastParser
 
     public void ParseModule()
     {
-        while (_pos < _end && LA(1) != T.Eof)
+        while (LA(1) != T.Eof)
+        {
             ModuleItem();
+            Compact();
+        }
     }
 
     private void ModuleItem()
@@ -187,6 +261,7 @@ internal sealed class FastParser
     private void FunctionDecl(List<int> linkage)
     {
         int kindTok = _pos++;
+        var kind = _t[kindTok]; // the body's statements may move the window past it
         List<DeclSyntax>? returnParams = LA(1) == T.LPAREN ? ParamList() : null;
         int nameTok = Expect(T.IDENT);
         var st = _b.BeginFunction(kindTok, nameTok, linkage);
@@ -214,6 +289,7 @@ internal sealed class FastParser
             {
                 if (LA(1) == T.Eof) throw Fail;
                 Statement(st);
+                Compact();
             }
             _pos++;
         }
@@ -221,7 +297,7 @@ internal sealed class FastParser
         {
             Accept(T.SEMI);
         }
-        _b.EndFunction(st, kindTok, _pos - 1);
+        _b.EndFunction(st, kind, _pos - 1);
     }
 
     private List<int> PerfArgs()
@@ -400,6 +476,7 @@ internal sealed class FastParser
                 {
                     if (LA(1) == T.Eof) throw Fail;
                     Statement(st);
+                    Compact();
                 }
                 _b.ExitBlock(st, first);
                 _pos++;
@@ -669,9 +746,9 @@ internal sealed class FastParser
     private ExprNode Binary(int minPrecedence)
     {
         var left = Unary();
-        while (_pos < _end)
+        while (true)
         {
-            int prec = ExprNode.Precedence(_t[_pos].Type);
+            int prec = ExprNode.Precedence(LA(1));
             if (prec < minPrecedence || prec == 0) break;
             int op = _pos++;
             var right = Binary(prec + 1);

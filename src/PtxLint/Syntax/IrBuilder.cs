@@ -56,7 +56,7 @@ internal sealed class IrBuilder
 {
     private readonly PtxModule _module;
     private readonly string _text;
-    private readonly RawToken[] _t;
+    private RawToken[] _t;
     private readonly StringPool _pool;
 
     public IrBuilder(PtxModule module, string text, RawToken[] tokens, StringPool pool)
@@ -73,6 +73,9 @@ internal sealed class IrBuilder
     public IReadOnlyDictionary<int, int>? BodySizes { get; init; }
 
     // ------------------------------------------------------------------ tokens and spans
+
+    /// <summary>The fast parser's token window moved to a new array (it grew): the indices it hands over are into this one.</summary>
+    internal void SetTokens(RawToken[] tokens) => _t = tokens;
 
     public string Text(int i) => _pool.Get(_text, _t[i].Start, _t[i].Length);
 
@@ -246,10 +249,15 @@ internal sealed class IrBuilder
             st.Fn.Instructions.Capacity = statements;
     }
 
-    public void EndFunction(FunctionState st, int kindTok, int lastTok)
+    public void EndFunction(FunctionState st, int kindTok, int lastTok) => EndFunction(st, _t[kindTok], lastTok);
+
+    /// <summary>The function ends at <paramref name="lastTok"/>; <paramref name="kind"/> is its <c>.entry</c>/<c>.func</c> token (kept by
+    /// the fast parser, whose window may have dropped it by now).</summary>
+    public void EndFunction(FunctionState st, in RawToken kind, int lastTok)
     {
         var fn = st.Fn;
-        fn.Span = Span(kindTok, lastTok);
+        ref var b = ref _t[lastTok];
+        fn.Span = new SourceSpan(kind.Line, kind.Column + 1, b.Line, b.Column + 1 + Math.Max(1, b.Length));
         Actions.Add(m => m.Functions.Add(fn));
     }
 

@@ -71,12 +71,12 @@ public static class PtxParserDriver
         module.NonAsciiLines = lines;
     }
 
+    /// <summary>This thread's token window for the fast parser (see <see cref="FastParser"/>), reused by every unit it parses.</summary>
     [ThreadStatic] private static RawToken[]? t_tokens;
 
     /// <summary>
-    /// A thread keeps its token buffer only up to this size, 1.3 MB: a unit of 64k characters needs 16k to 26k tokens,
-    /// and a giant single-function unit's buffer is not retained (the file threads live through the run, so what they
-    /// keep counts in its peak memory).
+    /// A thread keeps a window grown for a long statement (a module item's initializer of thousands of values) only
+    /// up to this size, 1.3 MB (the file threads live through the run, so what they keep counts in its peak memory).
     /// </summary>
     private const int MaxRetainedTokens = 1 << 16;
 
@@ -257,18 +257,15 @@ public static class PtxParserDriver
             return new UnitResult(new List<Action<PtxModule>>(),
                 new List<SyntaxError> { new(unit.TooDeepAt, $"braces, brackets or parentheses nested deeper than {MaxNesting} levels; this part of the file is not analyzed") });
         }
-        var cursor = unit.Start;
-        // One token buffer per thread, reused by every unit it parses (units are parsed to completion on one thread):
-        // no large-object allocation per unit.
-        var tokens = PtxScanner.ScanTo(text, ref cursor, unit.End, out int end, t_tokens);
-        // a buffer grown past the retained size is left to the collector; the thread keeps the one it had
-        if (tokens.Length <= MaxRetainedTokens) t_tokens = tokens;
-        int start = 0;
         var pool = StringPool.ForThread();
-        if (!options.ForceAntlr)
+        if (!options.ForceAntlr && options.TokenWindow > 0)
         {
-            var fastBuilder = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
-            var fast = new FastParser(fastBuilder, tokens, start, end);
+            // The fast parser scans as it goes, into a window: this thread's (units are parsed to completion on one
+            // thread), so no unit allocates tokens unless a statement outgrows it.
+            bool own = options.TokenWindow == ParseOptions.DefaultTokenWindow;
+            var window = own && t_tokens is { Length: >= ParseOptions.DefaultTokenWindow } w ? w : new RawToken[Math.Max(16, options.TokenWindow)];
+            var fastBuilder = new IrBuilder(module, text, window, pool) { BodySizes = bodySizes };
+            var fast = new FastParser(fastBuilder, text, unit.Start, unit.End, window);
             try
             {
                 fast.ParseModule();
@@ -278,6 +275,28 @@ public static class PtxParserDriver
             {
                 Interlocked.Increment(ref FastPathFallbacks);
                 // not what the fast path expects: let the ANTLR parser decide and report
+            }
+            finally
+            {
+                // a window grown past the retained size is left to the collector; the thread keeps the one it had
+                if (own) t_tokens = fast.Tokens.Length <= MaxRetainedTokens ? fast.Tokens : window;
+            }
+        }
+        // The other paths read the unit's tokens all at once.
+        var cursor = unit.Start;
+        var tokens = PtxScanner.ScanTo(text, ref cursor, unit.End, out int end, null);
+        int start = 0;
+        if (!options.ForceAntlr && options.TokenWindow == 0)
+        {
+            var wholeBuilder = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
+            try
+            {
+                new FastParser(wholeBuilder, tokens, start, end).ParseModule();
+                return new UnitResult(wholeBuilder.Actions, new List<SyntaxError>());
+            }
+            catch (FastParser.Failure)
+            {
+                Interlocked.Increment(ref FastPathFallbacks);
             }
         }
         // A body whose '{' is never closed: close it where the next module item starts (one error at the '{'),
@@ -351,6 +370,15 @@ public sealed record ParseOptions(bool Parallel = true, int MaxDegreeOfParalleli
 {
     /// <summary>Unit size for splitting (tests split at every item with 1, or not at all with int.MaxValue).</summary>
     internal int UnitChars { get; init; } = 64 * 1024;
+
+    /// <summary>The fast parser's token window, 8192 tokens (160 KB): a statement is a few to a few hundred tokens.</summary>
+    internal const int DefaultTokenWindow = 1 << 13;
+
+    /// <summary>
+    /// Tokens the fast parser scans ahead into its window (tests use a tiny one); 0 scans each unit's tokens at once,
+    /// as the other parsers read them (tests compare the two).
+    /// </summary>
+    internal int TokenWindow { get; init; } = DefaultTokenWindow;
 
     public static readonly ParseOptions Default = new();
 }

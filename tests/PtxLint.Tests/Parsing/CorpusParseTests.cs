@@ -105,6 +105,49 @@ public class CorpusParseTests
         Assert.True(diffs.Count == 0, $"{diffs.Count} files differ:\n" + string.Join("\n", diffs.Take(20)));
     }
 
+    [SharedCorpusFact]
+    public void A_token_window_of_sixteen_gives_the_same_ir_and_errors_as_the_units_tokens_at_once()
+    {
+        // The fast parser scans into a window, drops consumed tokens at statement boundaries and grows the window for
+        // a longer statement. A tiny window does all three all the time: any token index kept across a statement, or
+        // a lookahead past the window, would change the IR or the errors.
+        var files = Corpus.Shared().Concat(Corpus.Own()).Where(f => f.Text.Length <= 1_500_000).ToList();
+        Assert.True(files.Count > 600);
+        var diffs = new List<string>();
+        foreach (var f in files)
+        {
+            var whole = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: false) { TokenWindow = 0 });
+            var window = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: false) { TokenWindow = 16 });
+            var errorsA = string.Join("\n", whole.Errors.Select(e => $"{e.Span} {e.Message}"));
+            var errorsB = string.Join("\n", window.Errors.Select(e => $"{e.Span} {e.Message}"));
+            if (errorsA != errorsB) { diffs.Add($"{f.Name}: errors differ"); continue; }
+            string a = IrDump.Dump(whole), b = IrDump.Dump(window);
+            if (a != b) diffs.Add($"{f.Name}: {FirstDifference(a, b)}");
+        }
+        Assert.True(diffs.Count == 0, $"{diffs.Count} files differ:\n" + string.Join("\n", diffs.Take(20)));
+    }
+
+    [Fact]
+    public void A_statement_longer_than_the_token_window_and_an_unclosed_body_parse_as_with_all_tokens()
+    {
+        // an initializer of 300 values is one statement of 600 tokens: the 16-token window grows for it; a body
+        // without its '}' makes the fast parser give up mid-unit, and the fallback reads the unit again from its start
+        var values = string.Join(", ", Enumerable.Range(0, 300));
+        var text = ".version 8.0\n.target sm_90\n.address_size 64\n" +
+                   $".global .align 4 .u32 table[300] = {{{values}}};\n" +
+                   ".visible .entry k(.param .u64 p)\n{\n.reg .b32 %r<4>;\n.reg .b64 %rd<4>;\n" +
+                   "ld.param.u64 %rd1, [p];\nld.global.u32 %r1, [table+8];\nst.global.u32 [%rd1], %r1;\nret;\n}\n" +
+                   ".visible .entry broken()\n{\n.reg .b32 %r<2>;\nmov.u32 %r1, 1;\n";
+        var whole = PtxParserDriver.Parse("w.ptx", text, new ParseOptions(Parallel: false) { TokenWindow = 0 });
+        var window = PtxParserDriver.Parse("w.ptx", text, new ParseOptions(Parallel: false) { TokenWindow = 16 });
+        Assert.Equal(IrDump.Dump(whole), IrDump.Dump(window));
+        Assert.Equal(whole.Errors.Select(e => (e.Span, e.Message)), window.Errors.Select(e => (e.Span, e.Message)));
+        Assert.NotEmpty(window.Errors); // the unclosed body
+        var table = window.Globals["table"];
+        Assert.Equal(300, table.ElementCount);
+        Assert.Contains(window.Functions, f => f.Name == "k" && f.Instructions.Count == 4);
+    }
+
     [Theory]
     [InlineData("\n")]
     [InlineData("\r\n")]
