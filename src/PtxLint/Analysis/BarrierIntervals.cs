@@ -390,16 +390,17 @@ public sealed class BarrierIntervals
                 rpo.Reverse();
                 for (int i = 0; i < rpo.Count; i++) _order[rpo[i]] = i;
                 // predecessors within the subgraph, in reverse postorder, as compressed rows
+                var preds = new RowInversion(n);
                 foreach (var v in rpo)
                     foreach (var w in g._full[v])
-                        _predCount[w]++;
-                var predStart = new int[n + 1];
-                for (int w = 0; w < n; w++) predStart[w + 1] = predStart[w] + _predCount[w];
-                var predFlat = new int[predStart[n]];
-                var fill = predStart[..n];
+                        preds.Count(w);
+                preds.Allocate();
                 foreach (var v in rpo)
                     foreach (var w in g._full[v])
-                        predFlat[fill[w]++] = v;
+                        preds.Fill(w, v);
+                var predStart = preds.Start;
+                var predFlat = preds.Flat;
+                for (int w = 0; w < n; w++) _predCount[w] = preds.Length(w);
                 _idom[root] = root;
                 bool changed = true;
                 while (changed)

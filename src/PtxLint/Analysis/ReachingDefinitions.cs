@@ -263,19 +263,19 @@ public sealed class ReachingDefinitions
             }
         }
         // invert into def-use chains: count the readers of each def slot, then fill in the same (source) order
-        _duStart = new int[nd + 1];
-        InvertUses(null);
-        for (int k = 0; k < nd; k++) _duStart[k + 1] += _duStart[k];
-        _duFlat = _duStart[nd] == 0 ? Empty : new int[_duStart[nd]];
-        var fill = _duStart[nd] == 0 ? Empty : _duStart[..nd];
-        InvertUses(fill);
+        var users = new RowInversion(nd);
+        InvertUses(users, fill: false);
+        users.Allocate();
+        InvertUses(users, fill: true);
+        _duStart = users.Start;
+        _duFlat = users.Flat;
     }
 
     /// <summary>
-    /// Walks every (def slot, reading instruction) pair in source order: counts the readers of each slot into
-    /// _duStart[slot + 1] (<paramref name="fill"/> null), or writes each reader at fill[slot]++ of _duFlat.
+    /// Walks every (def slot, reading instruction) pair in source order: counts the readers of each slot
+    /// (<paramref name="fill"/> false), or adds each reader to its slot's row.
     /// </summary>
-    private void InvertUses(int[]? fill)
+    private void InvertUses(RowInversion users, bool fill)
     {
         foreach (var b in _cfg.BlockSpan)
             for (int i = b.Start; i < b.End; i++)
@@ -283,20 +283,20 @@ public sealed class ReachingDefinitions
                 {
                     int r = _useFlat[j];
                     int code = _useCodes[j];
-                    if (code >= 0) Count(code, r, i, fill);
+                    if (code >= 0) Invert(code, r, i, users, fill);
                     else if (code <= UseMulti)
                         foreach (var d in _multi[UseMulti - code])
-                            if (d >= 0) Count(d, r, i, fill);
+                            if (d >= 0) Invert(d, r, i, users, fill);
                 }
     }
 
     /// <summary>One (def slot, reader) pair of <see cref="InvertUses"/>: definition <paramref name="d"/> of register <paramref name="r"/> read at <paramref name="i"/>.</summary>
-    private void Count(int d, int r, int i, int[]? fill)
+    private void Invert(int d, int r, int i, RowInversion users, bool fill)
     {
         int k = DefSlot(d, r);
         if (k < 0) return;
-        if (fill is null) _duStart[k + 1]++;
-        else _duFlat[fill[k]++] = i;
+        if (fill) users.Fill(k, i);
+        else users.Count(k);
     }
 
     /// <summary>The code of a use's reaching set in <see cref="_useCodes"/>.</summary>

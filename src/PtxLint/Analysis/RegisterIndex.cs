@@ -168,16 +168,14 @@ public sealed class RegisterIndex
     {
         if (_readerStart is not null) return;
         int n = _fn.Instructions.Count;
-        var start = new int[Count + 1];
-        for (int j = 0; j < UseStart[n]; j++) start[UseFlat[j] + 1]++;
-        for (int r = 0; r < Count; r++) start[r + 1] += start[r];
-        var readers = UseStart[n] == 0 ? Empty : new int[UseStart[n]];
-        var fill = start[..Count];
+        var rows = new RowInversion(Count);
+        for (int j = 0; j < UseStart[n]; j++) rows.Count(UseFlat[j]);
+        rows.Allocate();
         for (int i = 0; i < n; i++)
             for (int j = UseStart[i]; j < UseStart[i + 1]; j++)
-                readers[fill[UseFlat[j]]++] = i;
-        _readers = readers;
-        _readerStart = start;
+                rows.Fill(UseFlat[j], i);
+        _readers = rows.Flat;
+        _readerStart = rows.Start;
     }
 
     private static void AddDistinct(int[] flat, ref int count, int segmentStart, int id)
