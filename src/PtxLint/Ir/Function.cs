@@ -136,37 +136,65 @@ public sealed class BasicBlock
 public sealed class Instruction
 {
     public Instruction(PtxFunction function, int index, string opcode, string[] modifiers, IReadOnlyList<Operand> operands)
-        : this(function, index, new OpcodeForm(opcode, modifiers, InstructionTable.Lookup(opcode, modifiers)), operands, listed: false)
+        : this(function, index, new OpcodeForm(opcode, modifiers, InstructionTable.Lookup(opcode, modifiers)),
+               new OperandList(operands as Operand[] ?? operands.ToArray()), listed: false)
     {
     }
 
     /// <summary>With a shared opcode form (the parser keeps one per distinct opcode text); <paramref name="listed"/>: the
     /// builder appends it to <paramref name="function"/>'s instructions at <paramref name="index"/>.</summary>
-    internal Instruction(PtxFunction function, int index, OpcodeForm form, IReadOnlyList<Operand> operands, bool listed)
+    internal Instruction(PtxFunction function, int index, OpcodeForm form, OperandList operands, bool listed)
     {
+        if (index < 0) throw new ArgumentOutOfRangeException(nameof(index));
         Function = function;
-        Index = index;
+        _indexListed = index | (listed ? ListedBit : 0);
         _form = form;
-        Operands = new OperandList(operands as Operand[] ?? operands.ToArray());
-        Listed = listed;
+        _items = operands.Items;
+        int count = operands.Count, start = operands.Start;
+        // a run of a shared array: its start and count in one int; an instruction with more operands than a run holds
+        // has an array of its own (start 0, all of it)
+        if (start < 1 << StartBits && count < OwnArray)
+            _run = start | count << StartBits;
+        else
+        {
+            if (start != 0 || count != _items.Length) _items = operands.AsSpan().ToArray();
+            _run = OwnArray << StartBits;
+        }
     }
+
+    private const int ListedBit = 1 << 31;
+    private const int StartBits = 11;
+    private const int OwnArray = (1 << (32 - StartBits)) - 1;
 
     /// <summary>True when the instruction is its function's <c>Instructions[Index]</c> (the builder made it there):
     /// the per-function side tables hold its defs, uses and memory accesses without looking it up in the list.</summary>
-    internal bool Listed { get; }
+    internal bool Listed => _indexListed < 0;
 
     // An instruction is kept small: the opcode, its modifiers and its table row are one shared object, and the
     // lazily computed defs/uses/memory accesses live in per-function side tables (see PtxFunction).
     private readonly OpcodeForm _form;
     internal OpcodeForm Form => _form;
 
+    // the index and Listed (the sign bit); the operands: _items[start .. start + count), start and count packed in _run
+    // (count OwnArray: all of _items), so that an instruction stays at 80 bytes
+    private readonly int _indexListed;
+    private readonly Operand[] _items;
+    private readonly int _run;
+
     public PtxFunction Function { get; }
-    public int Index { get; }
+    public int Index => _indexListed & ~ListedBit;
     /// <summary>The base opcode, e.g. <c>ld</c>, <c>tcgen05.ld</c> is <c>tcgen05</c> with modifier <c>.ld</c>.</summary>
     public string Opcode => _form.Opcode;
     /// <summary>Modifiers in source order, with their dots: <c>.global</c>, <c>.v4</c>, <c>.f32</c>, <c>.shared::cluster</c>.</summary>
     public string[] Modifiers => _form.Modifiers;
-    public OperandList Operands { get; }
+    public OperandList Operands
+    {
+        get
+        {
+            int count = (int)((uint)_run >> StartBits);
+            return count == OwnArray ? new OperandList(_items) : new OperandList(_items, _run & ((1 << StartBits) - 1), count);
+        }
+    }
     public RegisterOperand? Guard { get; init; }
     public SourceSpan Span { get; init; }
     public DebugLoc? Loc { get; init; }

@@ -19,43 +19,64 @@ public enum OperandKind
 }
 
 /// <summary>
-/// An instruction's operands, read-only: a view of one array whose count, indexer and enumerator are direct calls
-/// (every analysis and rule reads operands; through the interface each read was an interface dispatch). It is an
-/// <see cref="IReadOnlyList{T}"/> too, for LINQ and for code that takes any list.
+/// An instruction's operands, read-only: a view of a run of one array (the parser keeps the operands of many
+/// instructions in one array) whose count, indexer and enumerator are direct calls (every analysis and rule reads
+/// operands; through the interface each read was an interface dispatch). It is an <see cref="IReadOnlyList{T}"/>
+/// too, for LINQ and for code that takes any list.
 /// </summary>
 public readonly struct OperandList : IReadOnlyList<Operand>
 {
     private readonly Operand[]? _items;
+    private readonly int _start, _count;
 
-    public OperandList(Operand[] items) { _items = items; }
+    public OperandList(Operand[] items) : this(items, 0, items.Length) { }
 
-    private Operand[] Items => _items ?? System.Array.Empty<Operand>();
+    /// <summary>The operands <paramref name="items"/>[<paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/>).</summary>
+    internal OperandList(Operand[] items, int start, int count)
+    {
+        System.Diagnostics.Debug.Assert((uint)start <= (uint)items.Length && (uint)count <= (uint)(items.Length - start));
+        _items = items;
+        _start = start;
+        _count = count;
+    }
 
-    public int Count => Items.Length;
+    public int Count => _count;
 
-    public Operand this[int index] => Items[index];
+    public Operand this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)_count) throw new IndexOutOfRangeException();
+            return System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_items!), _start + index);
+        }
+    }
 
-    public ReadOnlySpan<Operand> AsSpan() => Items;
+    public ReadOnlySpan<Operand> AsSpan() => _items is null ? default : new ReadOnlySpan<Operand>(_items, _start, _count);
 
-    /// <summary>The array itself, for the parser's label renaming while it builds the function.</summary>
-    internal Operand[] Array => Items;
+    /// <summary>The operands themselves, for the parser's label renaming while it builds the function.</summary>
+    internal Span<Operand> Writable => _items is null ? default : new Span<Operand>(_items, _start, _count);
 
-    public Enumerator GetEnumerator() => new(Items);
+    /// <summary>The array the operands are in and where they start (the instruction keeps these).</summary>
+    internal Operand[] Items => _items ?? System.Array.Empty<Operand>();
+    internal int Start => _start;
 
-    IEnumerator<Operand> IEnumerable<Operand>.GetEnumerator() => ((IEnumerable<Operand>)Items).GetEnumerator();
+    public Enumerator GetEnumerator() => new(Items, _start, _count);
 
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => Items.GetEnumerator();
+    IEnumerator<Operand> IEnumerable<Operand>.GetEnumerator() => ((IEnumerable<Operand>)new ArraySegment<Operand>(Items, _start, _count)).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<Operand>)this).GetEnumerator();
 
     public struct Enumerator
     {
         private readonly Operand[] _items;
+        private readonly int _end;
         private int _i;
 
-        internal Enumerator(Operand[] items) { _items = items; _i = -1; }
+        internal Enumerator(Operand[] items, int start, int count) { _items = items; _i = start - 1; _end = start + count; }
 
         public readonly Operand Current => _items[_i];
 
-        public bool MoveNext() => ++_i < _items.Length;
+        public bool MoveNext() => ++_i < _end;
     }
 }
 

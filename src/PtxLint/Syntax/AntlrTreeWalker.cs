@@ -184,7 +184,7 @@ internal sealed class AntlrTreeWalker
         var operands = ctx.operand();
         var ops = new Ir.Operand[operands.Length];
         for (int i = 0; i < ops.Length; i++) ops[i] = Operand(st, operands[i]);
-        _b.Instruction(st, ctx.Start.TokenIndex, guard, negated, op, modStart, modStart + mods.Length, ops, Tok(ctx.SEMI()));
+        _b.Instruction(st, ctx.Start.TokenIndex, guard, negated, op, modStart, modStart + mods.Length, new Ir.OperandList(ops), Tok(ctx.SEMI()));
     }
 
     private Ir.Operand Operand(FunctionState st, P.OperandContext ctx)

@@ -578,8 +578,8 @@ internal sealed class FastParser
         int modStart = _pos;
         while (IsDotName(LA(1))) _pos++;
         int modEnd = _pos;
-        Operand[] ops;
-        if (LA(1) == T.SEMI) ops = Array.Empty<Operand>();
+        OperandList ops;
+        if (LA(1) == T.SEMI) ops = new OperandList(Array.Empty<Operand>());
         else
         {
             // operands of nested vectors are parsed by recursion into their own lists; the top level uses a scratch buffer
@@ -593,15 +593,16 @@ internal sealed class FastParser
                 scratch = _scratch!;
                 scratch[n++].Value = op;
             }
-            ops = new Operand[n];
-            // the array was just made as Operand[]: stores through its data reference skip the covariance check that
-            // ops[i] = ... makes for every element (a type check of the operand's class)
-            ref Operand dst = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(ops);
+            var chunk = _b.ReserveOperands(n, out int at);
+            // the array was made as Operand[]: stores through its data reference skip the covariance check that
+            // chunk[i] = ... makes for every element (a type check of the operand's class)
+            ref Operand dst = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(chunk);
             for (int i = 0; i < n; i++)
             {
-                System.Runtime.CompilerServices.Unsafe.Add(ref dst, i) = scratch[i].Value;
+                System.Runtime.CompilerServices.Unsafe.Add(ref dst, at + i) = scratch[i].Value;
                 scratch[i].Value = null!;
             }
+            ops = new OperandList(chunk, at, n);
         }
         int semi = Expect(T.SEMI);
         _b.Instruction(st, start, guard, neg, opTok, modStart, modEnd, ops, semi);

@@ -54,7 +54,7 @@ internal sealed class FunctionState
         // one pass over the block's instructions (not one per renamed label: a block with thousands of them stays linear)
         for (int i = firstInstruction; i < Fn.Instructions.Count; i++)
         {
-            var ops = Fn.Instructions[i].Operands.Array;
+            var ops = Fn.Instructions[i].Operands.Writable;
             for (int k = 0; k < ops.Length; k++)
                 if (ops[k] is SymbolOperand { Offset: 0 } so && scope.TryGetValue(so.Name, out var unique) && unique != so.Name)
                     ops[k] = new SymbolOperand(unique) { Span = so.Span };

@@ -569,18 +569,22 @@ internal sealed class IrBuilder
     /// register token or -1.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
-    public void Instruction(FunctionState st, int first, int guard, bool guardNegated, int opTok, int modStart, int modEnd, Operand[] ops, int semi)
+    public void Instruction(FunctionState st, int first, int guard, bool guardNegated, int opTok, int modStart, int modEnd, OperandList operands, int semi)
     {
         var fn = st.Fn;
         var form = OpcodeOf(opTok, modStart, modEnd);
         // The grammar reads a parenthesized operand `(1 << 4)` as a one-element list (its paren-list alternative comes
         // first); only `call` has argument lists, elsewhere the parentheses group an expression.
         if (form.Info.Flow != FlowKind.Call)
+        {
+            var ops = operands.Writable;
             for (int i = 0; i < ops.Length; i++)
                 if (ops[i] is ParenListOperand { Elements.Count: 1 } p && p.Elements[0] is not (ParenListOperand or VectorOperand))
                     ops[i] = p.Elements[0];
+        }
+        var ops2 = operands;
         RegisterOperand? g = guard >= 0 ? MakeRegister(Text(guard), null, guardNegated, Span(first, guard)) : null;
-        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops, listed: true)
+        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops2, listed: true)
         {
             Guard = g,
             Span = Span(first, semi),
@@ -590,6 +594,26 @@ internal sealed class IrBuilder
     }
 
     // ------------------------------------------------------------------ operands
+
+    // The top-level operands of the unit's instructions, run after run in shared arrays (one array object per few
+    // thousand operands, not one per instruction): arrays of 64 operands, doubling to 2048.
+    private Operand[] _operandChunk = System.Array.Empty<Operand>();
+    private int _operandChunkUsed;
+    private const int MaxOperandChunk = 2048;
+
+    /// <summary>Room for <paramref name="count"/> operands of one instruction: the array and where they go.</summary>
+    public Operand[] ReserveOperands(int count, out int start)
+    {
+        if (_operandChunkUsed + count > _operandChunk.Length)
+        {
+            int size = Math.Min(MaxOperandChunk, Math.Max(64, 2 * _operandChunk.Length));
+            _operandChunk = new Operand[Math.Max(count, size)];
+            _operandChunkUsed = 0;
+        }
+        start = _operandChunkUsed;
+        _operandChunkUsed += count;
+        return _operandChunk;
+    }
 
     /// <summary>The decimal integers 0..999 with their text, shared.</summary>
     private static class SmallInts
