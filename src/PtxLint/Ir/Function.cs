@@ -66,6 +66,20 @@ public sealed class PtxFunction
     /// Drops the cached analyses and the per-instruction caches (defs, uses, memory accesses) — the engine, after the
     /// last per-function rule; the next ask recomputes them.
     /// </summary>
+    // instruction spans that do not pack into an instruction (see Instruction.Span): a line past column 4095, or an
+    // instruction over 254 lines. Written while the instruction is made, read afterwards.
+    private Dictionary<Instruction, SourceSpan>? _wideSpans;
+
+    internal void SetWideSpan(Instruction insn, SourceSpan span)
+    {
+        lock (this) (_wideSpans ??= new(ReferenceEqualityComparer.Instance))[insn] = span;
+    }
+
+    internal SourceSpan WideSpanOf(Instruction insn)
+    {
+        lock (this) return _wideSpans is not null && _wideSpans.TryGetValue(insn, out var span) ? span : default;
+    }
+
     public void ReleaseAnalyses()
     {
         _analyses = null;
@@ -141,62 +155,131 @@ public sealed class Instruction
     {
     }
 
-    /// <summary>With a shared opcode form (the parser keeps one per distinct opcode text); <paramref name="listed"/>: the
-    /// builder appends it to <paramref name="function"/>'s instructions at <paramref name="index"/>.</summary>
-    internal Instruction(PtxFunction function, int index, OpcodeForm form, OperandList operands, bool listed)
+    /// <summary>
+    /// With a shared opcode form (the parser keeps one per distinct opcode text); <paramref name="listed"/>: the builder
+    /// appends it to <paramref name="function"/>'s instructions at <paramref name="index"/>. A <paramref name="guard"/>
+    /// is kept in front of the operands: in the slot before the run when the builder reserved it
+    /// (<paramref name="guardSlot"/>), else in an array of the instruction's own.
+    /// </summary>
+    internal Instruction(PtxFunction function, int index, OpcodeForm form, OperandList operands, bool listed,
+        RegisterOperand? guard = null, bool guardSlot = false)
     {
-        if (index < 0) throw new ArgumentOutOfRangeException(nameof(index));
+        if ((uint)index > IndexMask) throw new ArgumentOutOfRangeException(nameof(index));
         Function = function;
-        _indexListed = index | (listed ? ListedBit : 0);
         _form = form;
-        _items = operands.Items;
-        int count = operands.Count, start = operands.Start;
-        // a run of a shared array: its start and count in one int; an instruction with more operands than a run holds
-        // has an array of its own (start 0, all of it)
-        if (start < 1 << StartBits && count < OwnArray)
+        _indexFlags = index | (listed ? ListedBit : 0) | (guard is not null ? GuardBit : 0);
+        var items = operands.Items;
+        int start = operands.Start, count = operands.Count;
+        // a run of a shared array: its start and count in one int
+        if (start < 1 << StartBits && count < OwnArray && (guard is null || (guardSlot && start >= 1)))
+        {
+            if (guard is not null) items[start - 1] = guard;
+            _items = items;
             _run = start | count << StartBits;
+            return;
+        }
+        // an array of its own: [guard,] operands
+        int g = guard is null ? 0 : 1;
+        if (g == 0 && start == 0 && count == items.Length) _items = items;
         else
         {
-            if (start != 0 || count != _items.Length) _items = operands.AsSpan().ToArray();
-            _run = OwnArray << StartBits;
+            var own = new Operand[count + g];
+            if (g == 1) own[0] = guard!;
+            operands.AsSpan().CopyTo(own.AsSpan(g));
+            _items = own;
         }
+        _run = OwnArray << StartBits;
     }
 
     private const int ListedBit = 1 << 31;
+    private const int GuardBit = 1 << 30;
+    private const int IndexMask = GuardBit - 1;
     private const int StartBits = 11;
+    private const int StartMask = (1 << StartBits) - 1;
     private const int OwnArray = (1 << (32 - StartBits)) - 1;
 
     /// <summary>True when the instruction is its function's <c>Instructions[Index]</c> (the builder made it there):
     /// the per-function side tables hold its defs, uses and memory accesses without looking it up in the list.</summary>
-    internal bool Listed => _indexListed < 0;
+    internal bool Listed => _indexFlags < 0;
 
-    // An instruction is kept small: the opcode, its modifiers and its table row are one shared object, and the
-    // lazily computed defs/uses/memory accesses live in per-function side tables (see PtxFunction).
+    // An instruction is kept small (64 bytes): the opcode, its modifiers and its table row are one shared object; the
+    // lazily computed defs/uses/memory accesses live in per-function side tables (see PtxFunction); the index carries
+    // two flags; the operands (and the guard, in front of them) are a run of an array shared with other instructions;
+    // the span is packed into 8 bytes.
     private readonly OpcodeForm _form;
     internal OpcodeForm Form => _form;
 
-    // the index and Listed (the sign bit); the operands: _items[start .. start + count), start and count packed in _run
-    // (count OwnArray: all of _items), so that an instruction stays at 80 bytes
-    private readonly int _indexListed;
+    // the index, Listed (the sign bit) and whether there is a guard (bit 30)
+    private readonly int _indexFlags;
+    // the operands: _items[start .. start + count), start and count packed in _run; count OwnArray: all of _items after
+    // the guard. The guard is at _items[start - 1].
     private readonly Operand[] _items;
     private readonly int _run;
+    private readonly long _span;
 
     public PtxFunction Function { get; }
-    public int Index => _indexListed & ~ListedBit;
+    public int Index => _indexFlags & IndexMask;
     /// <summary>The base opcode, e.g. <c>ld</c>, <c>tcgen05.ld</c> is <c>tcgen05</c> with modifier <c>.ld</c>.</summary>
     public string Opcode => _form.Opcode;
     /// <summary>Modifiers in source order, with their dots: <c>.global</c>, <c>.v4</c>, <c>.f32</c>, <c>.shared::cluster</c>.</summary>
     public string[] Modifiers => _form.Modifiers;
+
+    private int OperandStart => (int)((uint)_run >> StartBits) == OwnArray ? (_indexFlags & GuardBit) != 0 ? 1 : 0 : _run & StartMask;
+
     public OperandList Operands
     {
         get
         {
             int count = (int)((uint)_run >> StartBits);
-            return count == OwnArray ? new OperandList(_items) : new OperandList(_items, _run & ((1 << StartBits) - 1), count);
+            if (count != OwnArray) return new OperandList(_items, _run & StartMask, count);
+            int g = (_indexFlags & GuardBit) != 0 ? 1 : 0;
+            return new OperandList(_items, g, _items.Length - g);
         }
     }
-    public RegisterOperand? Guard { get; init; }
-    public SourceSpan Span { get; init; }
+
+    /// <summary>The guard predicate (<c>@%p1</c>, <c>@!%p1</c>), or null.</summary>
+    public RegisterOperand? Guard
+    {
+        get => (_indexFlags & GuardBit) == 0 ? null : System.Runtime.CompilerServices.Unsafe.As<RegisterOperand>(_items[OperandStart - 1]);
+        init
+        {
+            // set after construction (not by the parser): the operands move to an array of the instruction's own
+            var ops = Operands;
+            int g = value is null ? 0 : 1;
+            var own = new Operand[ops.Count + g];
+            if (value is not null) own[0] = value;
+            ops.AsSpan().CopyTo(own.AsSpan(g));
+            _items = own;
+            _run = OwnArray << StartBits;
+            _indexFlags = value is null ? _indexFlags & ~GuardBit : _indexFlags | GuardBit;
+        }
+    }
+
+    // Span packing: start line (32 bits), start column (12), end line - start line (8), end column (12). A span that
+    // does not fit (a long line, an instruction over 254 lines) is WideSpan here and kept by the function.
+    private const long WideSpan = 0xFFL << 44;
+
+    public SourceSpan Span
+    {
+        get
+        {
+            long s = _span;
+            if (s == WideSpan) return Function.WideSpanOf(this);
+            int line = (int)s;
+            return new SourceSpan(line, (int)((s >> 32) & 0xFFF), line + (int)((s >> 44) & 0xFF), (int)((ulong)s >> 52));
+        }
+        init
+        {
+            if (value.StartLine >= 0 && (uint)value.StartColumn <= 0xFFF && (uint)value.EndColumn <= 0xFFF && (uint)(value.EndLine - value.StartLine) < 0xFF)
+                _span = (uint)value.StartLine | (long)value.StartColumn << 32 | (long)(value.EndLine - value.StartLine) << 44 | (long)value.EndColumn << 52;
+            else
+            {
+                _span = WideSpan;
+                Function.SetWideSpan(this, value);
+            }
+        }
+    }
+
     public DebugLoc? Loc { get; init; }
     /// <summary>Semantics from the instruction table (conservative defaults for unknown opcodes).</summary>
     public OpcodeInfo Info => _form.Info;

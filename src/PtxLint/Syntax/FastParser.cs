@@ -578,8 +578,18 @@ internal sealed class FastParser
         int modStart = _pos;
         while (IsDotName(LA(1))) _pos++;
         int modEnd = _pos;
+        // a guard goes in the slot before the operands (the instruction keeps no field for it)
+        int g = guard >= 0 ? 1 : 0;
         OperandList ops;
-        if (LA(1) == T.SEMI) ops = new OperandList(Array.Empty<Operand>());
+        if (LA(1) == T.SEMI)
+        {
+            if (g == 0) ops = new OperandList(Array.Empty<Operand>());
+            else
+            {
+                var slot = _b.ReserveOperands(1, out int at0);
+                ops = new OperandList(slot, at0 + 1, 0);
+            }
+        }
         else
         {
             // operands of nested vectors are parsed by recursion into their own lists; the top level uses a scratch buffer
@@ -593,7 +603,8 @@ internal sealed class FastParser
                 scratch = _scratch!;
                 scratch[n++].Value = op;
             }
-            var chunk = _b.ReserveOperands(n, out int at);
+            var chunk = _b.ReserveOperands(n + g, out int at);
+            at += g;
             // the array was made as Operand[]: stores through its data reference skip the covariance check that
             // chunk[i] = ... makes for every element (a type check of the operand's class)
             ref Operand dst = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(chunk);
@@ -605,7 +616,7 @@ internal sealed class FastParser
             ops = new OperandList(chunk, at, n);
         }
         int semi = Expect(T.SEMI);
-        _b.Instruction(st, start, guard, neg, opTok, modStart, modEnd, ops, semi);
+        _b.Instruction(st, start, guard, neg, opTok, modStart, modEnd, ops, semi, guardSlot: g == 1);
     }
 
     private static bool EndsOperand(int type) => type is T.COMMA or T.SEMI or T.RBRACE or T.RPAREN or T.RBRACK;

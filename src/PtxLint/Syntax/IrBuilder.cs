@@ -566,10 +566,11 @@ internal sealed class IrBuilder
     /// <summary>
     /// <c>[@[!]guard] opcode.modifiers operands;</c> from token <paramref name="first"/> to the ';'. The modifiers are the
     /// tokens <paramref name="modStart"/> to <paramref name="modEnd"/> - 1; <paramref name="guard"/> is the guard's
-    /// register token or -1.
+    /// register token or -1; <paramref name="guardSlot"/>: the slot before <paramref name="operands"/> was reserved for it.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(PtxLint.Syntax.JitHints.Hot)]
-    public void Instruction(FunctionState st, int first, int guard, bool guardNegated, int opTok, int modStart, int modEnd, OperandList operands, int semi)
+    public void Instruction(FunctionState st, int first, int guard, bool guardNegated, int opTok, int modStart, int modEnd, OperandList operands, int semi,
+        bool guardSlot = false)
     {
         var fn = st.Fn;
         var form = OpcodeOf(opTok, modStart, modEnd);
@@ -584,9 +585,8 @@ internal sealed class IrBuilder
         }
         var ops2 = operands;
         RegisterOperand? g = guard >= 0 ? MakeRegister(Text(guard), null, guardNegated, Span(first, guard)) : null;
-        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops2, listed: true)
+        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops2, listed: true, g, guardSlot)
         {
-            Guard = g,
             Span = Span(first, semi),
             Loc = st.CurrentLoc,
         });

@@ -49,7 +49,7 @@ public class OperandListTests
         Assert.False(b.Listed);
         Assert.Equal(new Operand[] { R3, R1 }, b.Operands.AsSpan().ToArray());
         var c = new Instruction(fn, 0, "ret", Array.Empty<string>(), Array.Empty<Operand>());
-        Assert.Equal(0, c.Operands.Count);
+        Assert.Empty(c.Operands);
         Assert.False(c.Listed);
     }
 
@@ -77,5 +77,72 @@ public class OperandListTests
         Assert.Equal(new[] { "[%rd1]", "%r2" }, insns[3].Operands.Select(o => o.ToString()));
         Assert.Empty(insns[4].Operands);
         Assert.True(insns.All(i => i.Listed));
+    }
+
+    [Fact]
+    public void A_guard_is_kept_before_the_operands_and_is_not_one_of_them()
+    {
+        var m = PtxParserDriver.Parse("t.ptx", """
+            .version 8.0
+            .target sm_90
+            .address_size 64
+            .visible .entry k()
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<8>;
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 32;
+                @%p1 add.s32 %r2, %r1, 5;
+                @!%p1 bra DONE;
+                @%p1 ret;
+            DONE:
+                ret;
+            }
+            """);
+        var insns = m.Functions.Single().Instructions;
+        Assert.Null(insns[0].Guard);
+        Assert.Equal("%p1", insns[2].Guard!.ToString());
+        Assert.Equal(new[] { "%r2", "%r1", "5" }, insns[2].Operands.Select(o => o.ToString()));
+        Assert.Equal("!%p1", insns[3].Guard!.ToString());
+        Assert.Equal(new[] { "DONE" }, insns[3].Operands.Select(o => o.ToString()));
+        Assert.Equal("%p1", insns[4].Guard!.ToString());
+        Assert.Empty(insns[4].Operands);
+        Assert.Null(insns[5].Guard);
+        Assert.Contains(insns[2].Guard!, insns[2].Uses);
+    }
+
+    [Fact]
+    public void A_guard_set_after_construction_moves_the_operands_to_an_own_array()
+    {
+        var m = new PtxModule("t.ptx", new SourceText(""));
+        var fn = new PtxFunction(m, "k", isEntry: true);
+        var p = new RegisterOperand("%p1", negated: true);
+        var i = new Instruction(fn, 3, "add", new[] { ".s32" }, new Operand[] { R1, R2, R3 }) { Guard = p };
+        Assert.Same(p, i.Guard);
+        Assert.Equal(new Operand[] { R1, R2, R3 }, i.Operands.AsSpan().ToArray());
+        Assert.Equal(3, i.Index);
+        var j = new Instruction(fn, 4, "ret", Array.Empty<string>(), Array.Empty<Operand>()) { Guard = p };
+        Assert.Same(p, j.Guard);
+        Assert.Empty(j.Operands);
+    }
+
+    [Fact]
+    public void Spans_that_do_not_pack_are_kept_exactly()
+    {
+        var pad = new string(' ', 5000);
+        var m = PtxParserDriver.Parse("t.ptx", ".version 8.0\n.target sm_90\n.address_size 64\n" +
+            ".visible .entry k()\n{\n.reg .b32 %r<4>;\n" +
+            "mov.u32 %r1,\n 1;\n" +                 // two lines
+            pad + "mov.u32 %r2, 2;\n" +              // past column 4095
+            "mov.u32 %r3,\n" + string.Concat(Enumerable.Repeat("\n", 300)) + "3;\n" + // over 254 lines
+            "ret;\n}\n");
+        Assert.Empty(m.Errors);
+        var insns = m.Functions.Single().Instructions;
+        Assert.Equal(new SourceSpan(7, 1, 8, 4), insns[0].Span);
+        Assert.Equal(new SourceSpan(9, 5001, 9, 5016), insns[1].Span);
+        Assert.Equal(10, insns[2].Span.StartLine);
+        Assert.Equal(311, insns[2].Span.EndLine);
+        Assert.Equal(new SourceSpan(312, 1, 312, 5), insns[3].Span);
+        Assert.Equal(default, new Instruction(new PtxFunction(m, "f", false), 0, "ret", Array.Empty<string>(), Array.Empty<Operand>()).Span);
     }
 }
