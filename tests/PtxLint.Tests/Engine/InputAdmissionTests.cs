@@ -6,7 +6,7 @@ namespace PtxLint.Tests.Engine;
 
 /// <summary>
 /// Files start largest first, and files share the cores only while their bytes together stay within three quarters of
-/// the largest input (or 8 MiB): the memory bar of issue 11 is 3 x the largest input + 200 MB, whatever the number of files.
+/// the largest input (or 4 MiB): the memory bar of issue 11 is 3 x the largest input + 200 MB, whatever the number of files.
 /// </summary>
 public sealed class InputAdmissionTests
 {
@@ -21,10 +21,11 @@ public sealed class InputAdmissionTests
     }
 
     [Fact]
-    public void Small_inputs_share_a_budget_of_at_least_8_MiB()
+    public void Small_inputs_share_a_budget_of_at_least_4_MiB()
     {
         var a = new InputAdmission(new[] { 1000L, 20_000L });
-        Assert.Equal(InputAdmission.MinimumBudget, a.Budget);
+        Assert.Equal(4 * MiB, a.Budget);
+        Assert.Equal(4 * MiB, new InputAdmission(new[] { 5 * MiB, 1 * MiB }).Budget); // three quarters of 5 MiB is less
     }
 
     [Fact]
