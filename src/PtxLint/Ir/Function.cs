@@ -72,12 +72,17 @@ public sealed class PtxFunction
 
     internal void SetWideSpan(Instruction insn, SourceSpan span)
     {
-        lock (this) (_wideSpans ??= new(ReferenceEqualityComparer.Instance))[insn] = span;
+        var spans = Volatile.Read(ref _wideSpans)
+                    ?? Interlocked.CompareExchange(ref _wideSpans, new Dictionary<Instruction, SourceSpan>(ReferenceEqualityComparer.Instance), null)
+                    ?? _wideSpans!;
+        lock (spans) spans[insn] = span;
     }
 
     internal SourceSpan WideSpanOf(Instruction insn)
     {
-        lock (this) return _wideSpans is not null && _wideSpans.TryGetValue(insn, out var span) ? span : default;
+        var spans = Volatile.Read(ref _wideSpans);
+        if (spans is null) return default;
+        lock (spans) return spans.TryGetValue(insn, out var span) ? span : default;
     }
 
     public void ReleaseAnalyses()
