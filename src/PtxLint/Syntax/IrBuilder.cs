@@ -583,9 +583,8 @@ internal sealed class IrBuilder
                 if (ops[i] is ParenListOperand { Elements.Count: 1 } p && p.Elements[0] is not (ParenListOperand or VectorOperand))
                     ops[i] = p.Elements[0];
         }
-        var ops2 = operands;
         RegisterOperand? g = guard >= 0 ? MakeRegister(Text(guard), null, guardNegated, Span(first, guard)) : null;
-        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, ops2, listed: true, g, guardSlot)
+        fn.Instructions.Add(new Instruction(fn, fn.Instructions.Count, form, operands, listed: true, g, guardSlot)
         {
             Span = Span(first, semi),
             Loc = st.CurrentLoc,
