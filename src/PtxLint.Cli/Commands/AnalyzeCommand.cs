@@ -361,12 +361,14 @@ public static class AnalyzeCommand
             $"paused {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / (1024 * 1024)} MB");
         if (s.Timings is { Count: > 0 } t)
         {
-            // Exclusive CPU time (what each analysis or rule itself took, not what it asked for), summed over threads.
-            // Allocated: the megabytes it allocated itself (exclusive likewise), the collector's work that it causes.
-            err.WriteLine($"ptxlint: stats: {"analysis or rule",-36} {"ms",9} {"share",6} {"computed",9} {"alloc MB",9}");
+            // Exclusive CPU time (what each analysis or rule itself took, not what it asked for), summed over threads;
+            // "paused ms": the part of it the thread stood still in collections (which fall wherever the heap fills up:
+            // ms - paused ms is what the analysis computed). Allocated: the megabytes it allocated itself (exclusive
+            // likewise), the collector's work that it causes.
+            err.WriteLine($"ptxlint: stats: {"analysis or rule",-36} {"ms",9} {"share",6} {"computed",9} {"alloc MB",9} {"paused ms",10}");
             double total = t.Sum(x => x.Time.TotalMilliseconds);
-            foreach (var (name, time, count, allocated) in t)
-                err.WriteLine($"ptxlint: stats: {name,-36} {time.TotalMilliseconds,9:F0} {(total > 0 ? time.TotalMilliseconds / total * 100 : 0),5:F1}% {count,9} {allocated / (1024.0 * 1024),9:F0}");
+            foreach (var (name, time, count, allocated, paused) in t)
+                err.WriteLine($"ptxlint: stats: {name,-36} {time.TotalMilliseconds,9:F0} {(total > 0 ? time.TotalMilliseconds / total * 100 : 0),5:F1}% {count,9} {allocated / (1024.0 * 1024),9:F0} {paused.TotalMilliseconds,10:F0}");
         }
     }
 }

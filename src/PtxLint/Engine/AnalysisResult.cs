@@ -55,7 +55,7 @@ public sealed class AnalysisStats
     public TimeSpan WallTime { get; set; }
     public double MegabytesPerSecond => WallTime.TotalSeconds > 0 ? Bytes / 1e6 / WallTime.TotalSeconds : 0;
     /// <summary>Exclusive time per analysis and per rule (name, time, times computed), when collected.</summary>
-    public IReadOnlyList<(string Name, TimeSpan Time, long Count, long Allocated)>? Timings { get; init; }
+    public IReadOnlyList<(string Name, TimeSpan Time, long Count, long Allocated, TimeSpan Paused)>? Timings { get; init; }
 }
 
 /// <summary>The outcome of <see cref="AnalysisEngine.Analyze(IEnumerable{string})"/>.</summary>

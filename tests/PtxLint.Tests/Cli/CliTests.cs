@@ -178,6 +178,9 @@ public sealed class CliTests
         var k = tmp.Write("k.ptx", "ok\n");
         Assert.Equal(0, CliTestHost.Run(out _, out var e, "analyze", k, "--stats"));
         Assert.Matches(@"ptxlint: stats: 1 file, 3 bytes .* MB/s", e);
+        // the per-analysis table: exclusive ms, share, computations, allocation, and the part paused by collections
+        Assert.Matches(@"ptxlint: stats: analysis or rule +ms +share +computed +alloc MB +paused ms", e);
+        Assert.Matches(@"ptxlint: stats: parse \+ IR +\d+ +[\d.]+% +1 +\d+ +\d+", e);
     }
 
     [Fact]
