@@ -176,7 +176,7 @@ public sealed class Instruction
         var items = operands.Items;
         int start = operands.Start, count = operands.Count;
         // a run of a shared array: its start and count in one int
-        if (start < 1 << StartBits && count < OwnArray && (guard is null || (guardSlot && start >= 1)))
+        if (start < SharedRunLimit && count < OwnArray && (guard is null || (guardSlot && start >= 1)))
         {
             if (guard is not null) items[start - 1] = guard;
             _items = items;
@@ -201,6 +201,9 @@ public sealed class Instruction
     private const int IndexMask = GuardBit - 1;
     private const int StartBits = 11;
     private const int StartMask = (1 << StartBits) - 1;
+
+    /// <summary>A run of a shared operand array is kept as a run when it starts below this; the builder's arrays are no longer.</summary>
+    internal const int SharedRunLimit = 1 << StartBits;
     private const int OwnArray = (1 << (32 - StartBits)) - 1;
 
     /// <summary>True when the instruction is its function's <c>Instructions[Index]</c> (the builder made it there):

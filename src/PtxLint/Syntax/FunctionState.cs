@@ -128,12 +128,11 @@ internal sealed class FunctionState
     // name and no dictionary entry per register (nvcc's PTX defines a new register in almost every instruction).
     // A function has a handful of prefixes (%r, %rd, %f, %fd, %p, %rs): a linear match on them beats hashing.
     private string[] _rangePrefixes = Array.Empty<string>();
-    // per prefix: the operands by number. Up to RegisterCache.MaxNumbers this is the thread's own array for the prefix
-    // (shared by every function the thread parses, _rangeShared), else an array of the function's that grows with the
-    // registers used; the numbers of a shared prefix past its array are in _rangeHigh (from MaxNumbers on).
+    // per prefix: the operands numbered below RegisterCache.MaxNumbers, in the thread's own array for the prefix (shared
+    // by every function the thread parses) or, when the thread keeps no more prefixes, in an array of the function's that
+    // grows with the registers used; the numbers from MaxNumbers on are the function's, in _rangeHigh.
     private RegisterOperand?[][] _rangeSlots = Array.Empty<RegisterOperand?[]>();
     private RegisterOperand?[]?[] _rangeHigh = Array.Empty<RegisterOperand?[]?>();
-    private bool[] _rangeShared = Array.Empty<bool>();
     private int[] _rangeLimits = Array.Empty<int>();
     private int _rangeCount;
 
@@ -163,15 +162,12 @@ internal sealed class FunctionState
             Array.Resize(ref _rangePrefixes, size);
             Array.Resize(ref _rangeSlots, size);
             Array.Resize(ref _rangeHigh, size);
-            Array.Resize(ref _rangeShared, size);
             Array.Resize(ref _rangeLimits, size);
         }
         _rangePrefixes[_rangeCount] = prefix;
         _rangeLimits[_rangeCount] = count;
-        var shared = RegisterCache.SlotsFor(prefix);
-        _rangeShared[_rangeCount] = shared is not null;
         _rangeHigh[_rangeCount] = null;
-        _rangeSlots[_rangeCount++] = shared ?? new RegisterOperand?[Math.Min(count, 64)];
+        _rangeSlots[_rangeCount++] = RegisterCache.SlotsFor(prefix) ?? new RegisterOperand?[Math.Min(count, 64)];
     }
 
     private static bool SamePrefix(ReadOnlySpan<char> a, string b)
@@ -195,12 +191,12 @@ internal sealed class FunctionState
         {
             if (!SamePrefix(prefix, _rangePrefixes[k])) continue;
             if (n >= _rangeLimits[k]) return null;
+            if (n >= RegisterCache.MaxNumbers) return HighReg(k, name, n - RegisterCache.MaxNumbers);
             var slots = _rangeSlots[k];
-            if (_rangeShared[k])
-                return n < slots.Length ? slots[n] ??= IrBuilder.MakeRegister(name.ToString(), null, false, default) : HighReg(k, name, n - slots.Length);
             if (n >= slots.Length)
             {
-                Array.Resize(ref _rangeSlots[k], (int)Math.Min(_rangeLimits[k], Math.Max(2L * slots.Length, n + 1L)));
+                // the function's own array (the thread's holds every number below MaxNumbers)
+                Array.Resize(ref _rangeSlots[k], (int)Math.Min(Math.Min(_rangeLimits[k], RegisterCache.MaxNumbers), Math.Max(2L * slots.Length, n + 1L)));
                 slots = _rangeSlots[k];
             }
             return slots[n] ??= IrBuilder.MakeRegister(name.ToString(), null, false, default);
@@ -208,7 +204,7 @@ internal sealed class FunctionState
         return null;
     }
 
-    /// <summary>The function's operand of a register of a shared prefix numbered past the thread's array (<paramref name="high"/> from there).</summary>
+    /// <summary>The function's operand of a register numbered from <see cref="RegisterCache.MaxNumbers"/> on (<paramref name="high"/> past it).</summary>
     private RegisterOperand HighReg(int k, ReadOnlySpan<char> name, int high)
     {
         ref var own = ref _rangeHigh[k];

@@ -81,12 +81,9 @@ internal sealed class IrBuilder
 
     public int TypeOf(int i) => _t[i].Type;
 
-    public SourceSpan Span(int startTok, int stopTok)
-    {
-        ref var a = ref _t[startTok];
-        ref var b = ref _t[stopTok];
-        return new SourceSpan(a.Line, a.Column + 1, b.Line, b.Column + 1 + Math.Max(1, b.Length));
-    }
+    public SourceSpan Span(int startTok, int stopTok) => Span(_t[startTok], _t[stopTok]);
+
+    private static SourceSpan Span(in RawToken a, in RawToken b) => new(a.Line, a.Column + 1, b.Line, b.Column + 1 + Math.Max(1, b.Length));
 
     /// <summary>The tokens' texts concatenated (no whitespace): the text of an expression operand.</summary>
     public string TextOf(int first, int last)
@@ -256,8 +253,7 @@ internal sealed class IrBuilder
     public void EndFunction(FunctionState st, in RawToken kind, int lastTok)
     {
         var fn = st.Fn;
-        ref var b = ref _t[lastTok];
-        fn.Span = new SourceSpan(kind.Line, kind.Column + 1, b.Line, b.Column + 1 + Math.Max(1, b.Length));
+        fn.Span = Span(kind, _t[lastTok]);
         Actions.Add(m => m.Functions.Add(fn));
     }
 
@@ -595,10 +591,11 @@ internal sealed class IrBuilder
     // ------------------------------------------------------------------ operands
 
     // The top-level operands of the unit's instructions, run after run in shared arrays (one array object per few
-    // thousand operands, not one per instruction): arrays of 64 operands, doubling to 2048.
+    // thousand operands, not one per instruction): arrays of 64 operands, doubling to the longest an instruction keeps
+    // as a run of a shared array (a longer one is copied into an array of the instruction's own).
     private Operand[] _operandChunk = System.Array.Empty<Operand>();
     private int _operandChunkUsed;
-    private const int MaxOperandChunk = 2048;
+    private const int MaxOperandChunk = Ir.Instruction.SharedRunLimit;
 
     /// <summary>Room for <paramref name="count"/> operands of one instruction: the array and where they go.</summary>
     public Operand[] ReserveOperands(int count, out int start)

@@ -288,35 +288,15 @@ public static class PtxParserDriver
         int start = 0;
         if (!options.ForceAntlr && options.TokenWindow == 0)
         {
-            var wholeBuilder = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
-            try
-            {
-                new FastParser(wholeBuilder, tokens, start, end).ParseModule();
-                return new UnitResult(wholeBuilder.Actions, new List<SyntaxError>());
-            }
-            catch (FastParser.Failure)
-            {
-                Interlocked.Increment(ref FastPathFallbacks);
-            }
+            if (FastOverTokens(module, text, tokens, end, pool, bodySizes, new List<SyntaxError>()) is { } whole) return whole;
+            Interlocked.Increment(ref FastPathFallbacks);
         }
         // A body whose '{' is never closed: close it where the next module item starts (one error at the '{'),
         // then parse the repaired tokens.
         var repairErrors = new List<SyntaxError>();
-        if (BraceRepair.TryRepair(text, ref tokens, ref end, repairErrors))
-        {
-            if (!options.ForceAntlr)
-            {
-                var again = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
-                try
-                {
-                    new FastParser(again, tokens, start, end).ParseModule();
-                    return new UnitResult(again.Actions, repairErrors);
-                }
-                catch (FastParser.Failure)
-                {
-                }
-            }
-        }
+        if (BraceRepair.TryRepair(text, ref tokens, ref end, repairErrors) && !options.ForceAntlr
+            && FastOverTokens(module, text, tokens, end, pool, bodySizes, repairErrors) is { } repaired)
+            return repaired;
         // Stage 1: SLL, bail on the first error (fast path for valid PTX).
         var source = new SliceTokenSource(text, tokens, start, end, pool, filePath);
         var stream = new CommonTokenStream(source);
@@ -353,6 +333,22 @@ public static class PtxParserDriver
             _ = ex;
         }
         return new UnitResult(builder.Actions, errors);
+    }
+
+    /// <summary>The fast parser over a unit's tokens given at once: its result with <paramref name="errors"/>, or null when it gives up.</summary>
+    private static UnitResult? FastOverTokens(PtxModule module, string text, RawToken[] tokens, int end, StringPool pool,
+        Dictionary<int, int>? bodySizes, List<SyntaxError> errors)
+    {
+        var builder = new IrBuilder(module, text, tokens, pool) { BodySizes = bodySizes };
+        try
+        {
+            new FastParser(builder, tokens, 0, end).ParseModule();
+            return new UnitResult(builder.Actions, errors);
+        }
+        catch (FastParser.Failure)
+        {
+            return null;
+        }
     }
 
     private sealed record UnitResult(List<Action<PtxModule>> Actions, List<SyntaxError> Errors)
