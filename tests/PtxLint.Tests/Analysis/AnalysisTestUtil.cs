@@ -1,3 +1,4 @@
+using PtxLint.Analysis;
 using PtxLint.Ir;
 
 namespace PtxLint.Tests.Analysis;
@@ -28,6 +29,17 @@ internal static class AnalysisTestUtil
         Assert.True(hits.Count == 1, $"expected one instruction starting with '{prefix}', found {hits.Count}: " +
                                      string.Join(" | ", fn.Instructions.Select(i => i.ToString())));
         return hits[0];
+    }
+
+    /// <summary>The timings <paramref name="run"/> books, as under <c>--stats</c> (the thread's collector is restored after).</summary>
+    public static AnalysisTimings Timed(Action run)
+    {
+        var timings = new AnalysisTimings();
+        var saved = AnalysisTimings.Current;
+        AnalysisTimings.Current = timings;
+        try { run(); }
+        finally { AnalysisTimings.Current = saved; }
+        return timings;
     }
 
     public static RegisterOperand Use(Instruction insn, string name) => insn.Uses.First(u => u.FullName == name);

@@ -8,11 +8,7 @@ public class AnalysisTimingsTests
     [Fact]
     public void A_collection_inside_an_analysis_is_booked_as_its_paused_time_not_its_callers()
     {
-        var timings = new AnalysisTimings();
-        var saved = AnalysisTimings.Current;
-        AnalysisTimings.Current = timings;
-        try
-        {
+        var timings = AnalysisTestUtil.Timed(() =>
             AnalysisTimings.Measure("outer", () =>
             {
                 Thread.SpinWait(1_000);
@@ -23,9 +19,7 @@ public class AnalysisTimingsTests
                     GC.WaitForPendingFinalizers();
                     GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                 });
-            });
-        }
-        finally { AnalysisTimings.Current = saved; }
+            }));
         var rows = timings.Snapshot().ToDictionary(r => r.Name);
         var inner = rows["inner"];
         var outer = rows["outer"];

@@ -115,16 +115,12 @@ public class SharedAnalysesTests
     [Fact]
     public void Stats_book_the_on_demand_work_of_the_new_analyses_once_per_function()
     {
-        var timings = new AnalysisTimings();
-        var saved = AnalysisTimings.Current;
-        AnalysisTimings.Current = timings;
-        try
+        var timings = Timed(() =>
         {
             var fn = Fn(Tile);
             _ = fn.Analyses.SharedRaces.Races;
             _ = fn.Analyses.Intervals.Cuts(SyncScope.Cta);
-        }
-        finally { AnalysisTimings.Current = saved; }
+        });
         var rows = timings.Snapshot().ToDictionary(r => r.Name, r => r.Count);
         Assert.Equal(1, rows["shared-memory races"]);
         Assert.Equal(1, rows["symbolic values"]);

@@ -69,15 +69,25 @@ public class CorpusParseTests
     public void Fast_parser_builds_the_same_ir_as_the_antlr_parser_on_the_corpus()
     {
         // The grammar is the specification; the fast recursive-descent path must agree with it.
+        AssertNoDifferenceOnCorpus(f =>
+        {
+            var fast = IrDump.Dump(Corpus.Parse(f.Text, f.Name));
+            var antlr = IrDump.Dump(Corpus.Parse(f.Text, f.Name, antlr: true));
+            return fast != antlr ? FirstDifference(fast, antlr) : null;
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="difference"/> on every shared and own corpus file up to 1.5 MB (more than 600) and fails
+    /// with the first 20 differences it names (null: none).
+    /// </summary>
+    private static void AssertNoDifferenceOnCorpus(Func<CorpusFile, string?> difference)
+    {
         var files = Corpus.Shared().Concat(Corpus.Own()).Where(f => f.Text.Length <= 1_500_000).ToList();
         Assert.True(files.Count > 600);
         var diffs = new List<string>();
         foreach (var f in files)
-        {
-            var fast = IrDump.Dump(Corpus.Parse(f.Text, f.Name));
-            var antlr = IrDump.Dump(Corpus.Parse(f.Text, f.Name, antlr: true));
-            if (fast != antlr) diffs.Add($"{f.Name}: {FirstDifference(fast, antlr)}");
-        }
+            if (difference(f) is { } d) diffs.Add($"{f.Name}: {d}");
         Assert.True(diffs.Count == 0, $"{diffs.Count} files differ:\n" + string.Join("\n", diffs.Take(20)));
     }
 
@@ -86,23 +96,20 @@ public class CorpusParseTests
     {
         // The splitter finds item boundaries without tokenizing; a boundary in the wrong place (inside a string,
         // a comment or an initializer) would change the IR or the errors.
-        var files = Corpus.Shared().Concat(Corpus.Own()).Where(f => f.Text.Length <= 1_500_000).ToList();
-        var diffs = new List<string>();
-        foreach (var f in files)
+        AssertNoDifferenceOnCorpus(f =>
         {
             var whole = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: false) { UnitChars = int.MaxValue });
             var items = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: true) { UnitChars = 1 });
             if (whole.Errors.Count > 0 || items.Errors.Count > 0)
             {
                 // invalid files: error recovery may build different partial IR, but the first error is the same
-                if (whole.Errors.Count == 0 || items.Errors.Count == 0 || whole.Errors[0].Span != items.Errors[0].Span)
-                    diffs.Add($"{f.Name}: first error {whole.Errors.FirstOrDefault()?.Span} as one unit, {items.Errors.FirstOrDefault()?.Span} split");
-                continue;
+                return whole.Errors.Count == 0 || items.Errors.Count == 0 || whole.Errors[0].Span != items.Errors[0].Span
+                    ? $"first error {whole.Errors.FirstOrDefault()?.Span} as one unit, {items.Errors.FirstOrDefault()?.Span} split"
+                    : null;
             }
             string a = IrDump.Dump(whole), b = IrDump.Dump(items);
-            if (a != b) diffs.Add($"{f.Name}: {FirstDifference(a, b)}");
-        }
-        Assert.True(diffs.Count == 0, $"{diffs.Count} files differ:\n" + string.Join("\n", diffs.Take(20)));
+            return a != b ? FirstDifference(a, b) : null;
+        });
     }
 
     [SharedCorpusFact]
@@ -111,20 +118,16 @@ public class CorpusParseTests
         // The fast parser scans into a window, drops consumed tokens at statement boundaries and grows the window for
         // a longer statement. A tiny window does all three all the time: any token index kept across a statement, or
         // a lookahead past the window, would change the IR or the errors.
-        var files = Corpus.Shared().Concat(Corpus.Own()).Where(f => f.Text.Length <= 1_500_000).ToList();
-        Assert.True(files.Count > 600);
-        var diffs = new List<string>();
-        foreach (var f in files)
+        AssertNoDifferenceOnCorpus(f =>
         {
             var whole = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: false) { TokenWindow = 0 });
             var window = PtxParserDriver.Parse(f.Name, f.Text, new ParseOptions(Parallel: false) { TokenWindow = 16 });
             var errorsA = string.Join("\n", whole.Errors.Select(e => $"{e.Span} {e.Message}"));
             var errorsB = string.Join("\n", window.Errors.Select(e => $"{e.Span} {e.Message}"));
-            if (errorsA != errorsB) { diffs.Add($"{f.Name}: errors differ"); continue; }
+            if (errorsA != errorsB) return "errors differ";
             string a = IrDump.Dump(whole), b = IrDump.Dump(window);
-            if (a != b) diffs.Add($"{f.Name}: {FirstDifference(a, b)}");
-        }
-        Assert.True(diffs.Count == 0, $"{diffs.Count} files differ:\n" + string.Join("\n", diffs.Take(20)));
+            return a != b ? FirstDifference(a, b) : null;
+        });
     }
 
     [Fact]

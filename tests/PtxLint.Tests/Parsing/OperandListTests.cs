@@ -2,6 +2,7 @@ using PtxLint.Diagnostics;
 using PtxLint.Ir;
 using PtxLint.Semantics;
 using PtxLint.Syntax;
+using PtxLint.Tests.Analysis;
 using Xunit;
 
 namespace PtxLint.Tests.Parsing;
@@ -56,10 +57,7 @@ public class OperandListTests
     [Fact]
     public void Parsed_instructions_share_operand_arrays_and_read_their_own_operands()
     {
-        var m = PtxParserDriver.Parse("t.ptx", """
-            .version 8.0
-            .target sm_90
-            .address_size 64
+        var insns = AnalysisTestUtil.Fn("""
             .visible .entry k(.param .u64 p)
             {
                 .reg .b32 %r<8>;
@@ -70,8 +68,7 @@ public class OperandListTests
                 st.global.u32 [%rd1], %r2;
                 ret;
             }
-            """);
-        var insns = m.Functions.Single().Instructions;
+            """).Instructions;
         Assert.Equal(new[] { "%rd1", "[p]" }, insns[0].Operands.Select(o => o.ToString()));
         Assert.Equal(new[] { "%r2", "%r1", "5" }, insns[2].Operands.Select(o => o.ToString()));
         Assert.Equal(new[] { "[%rd1]", "%r2" }, insns[3].Operands.Select(o => o.ToString()));
@@ -82,10 +79,7 @@ public class OperandListTests
     [Fact]
     public void A_guard_is_kept_before_the_operands_and_is_not_one_of_them()
     {
-        var m = PtxParserDriver.Parse("t.ptx", """
-            .version 8.0
-            .target sm_90
-            .address_size 64
+        var insns = AnalysisTestUtil.Fn("""
             .visible .entry k()
             {
                 .reg .pred %p<3>;
@@ -98,8 +92,7 @@ public class OperandListTests
             DONE:
                 ret;
             }
-            """);
-        var insns = m.Functions.Single().Instructions;
+            """).Instructions;
         Assert.Null(insns[0].Guard);
         Assert.Equal("%p1", insns[2].Guard!.ToString());
         Assert.Equal(new[] { "%r2", "%r1", "5" }, insns[2].Operands.Select(o => o.ToString()));
