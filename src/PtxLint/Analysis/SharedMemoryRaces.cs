@@ -268,12 +268,13 @@ public sealed class SharedMemoryRaces
         if (_startBits.TryGetValue(a, out var bits)) return bits;
         _startIndex ??= new Dictionary<int, int>();
         var list = StartsOf(a.Instruction);
-        foreach (var st in list)
-            if (!_startIndex.ContainsKey(st.Start)) _startIndex[st.Start] = _startIndex.Count;
+        // by index: a foreach over the interface boxes the list's enumerator
+        for (int k = 0; k < list.Count; k++)
+            _startIndex.TryAdd(list[k].Start, _startIndex.Count);
         bits = new ulong[Math.Max(1, (_fa.Intervals.Cuts(SyncScope.Cta).Count + 1 + 63) / 64)];
-        foreach (var st in list)
+        for (int k = 0; k < list.Count; k++)
         {
-            int i = _startIndex[st.Start];
+            int i = _startIndex[list[k].Start];
             if (i / 64 < bits.Length) bits[i / 64] |= 1UL << (i % 64);
         }
         _startBits[a] = bits;
@@ -328,7 +329,7 @@ public sealed class SharedMemoryRaces
         var values = _fa.Values;
         foreach (var (br, taken, same) in _fa.Intervals.ConditionsFrom(start, acc.Instruction, SyncScope.Cta))
         {
-            if (list.Any(c => c.Source == br && c.Polarity == taken)) continue;
+            if (HasCondition(list, br, taken)) continue;
             var pred = values.PredicateOf(br, br.Guard!);
             // A loop's exit test, for an access after the loop: it held at some iteration, its loop-variant part says nothing.
             bool exitTest = false;
@@ -346,6 +347,14 @@ public sealed class SharedMemoryRaces
             list.Add(new ThreadCondition(pred, taken, br));
         }
         return list;
+    }
+
+    // a loop, not list.Any with a lambda: the lambda's closure was allocated for every branch asked about
+    private static bool HasCondition(List<ThreadCondition> list, Instruction branch, bool taken)
+    {
+        foreach (var c in list)
+            if (c.Source == branch && c.Polarity == taken) return true;
+        return false;
     }
 
     /// <summary>How two accesses can be concurrent: null when a cut separates them on every path.</summary>

@@ -97,22 +97,25 @@ public sealed class PtxFunction
     public VariableSymbol? FindVariable(string name) =>
         LocalSymbols.TryGetValue(name, out var v) ? v : Module.Globals.TryGetValue(name, out var g) ? g : null;
 
-    private Dictionary<string, RegisterDecl>? _regIndex;
+    // declarations by name: single registers by their name, ranges (%r<N>) by their prefix
+    private Dictionary<string, RegisterDecl>? _singleRegs, _rangeRegs;
 
     /// <summary>The declaration of a register such as <c>%rd12</c>; null when undeclared.</summary>
     public RegisterDecl? FindRegister(string name)
     {
-        if (_regIndex is null)
+        if (_singleRegs is null)
         {
-            var idx = new Dictionary<string, RegisterDecl>(StringComparer.Ordinal);
+            var singles = new Dictionary<string, RegisterDecl>(StringComparer.Ordinal);
+            var ranges = new Dictionary<string, RegisterDecl>(StringComparer.Ordinal);
             foreach (var d in RegisterDecls)
-                idx[d.Count is null ? "=" + d.Prefix : d.Prefix] = d;
-            _regIndex = idx;
+                (d.Count is null ? singles : ranges)[d.Prefix] = d;
+            _rangeRegs = ranges;
+            _singleRegs = singles;
         }
-        if (_regIndex.TryGetValue("=" + name, out var single)) return single;
-        // %rd12 -> prefix %rd with a numeric suffix
+        if (_singleRegs.Count != 0 && _singleRegs.TryGetValue(name, out var single)) return single;
+        // %rd12 -> prefix %rd with a numeric suffix (looked up by span: no string is made)
         int end = RegisterNames.NumberStart(name);
-        if (end > 0 && _regIndex.TryGetValue(name[..end], out var ranged)) return ranged;
+        if (end > 0 && _rangeRegs!.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name.AsSpan(0, end), out var ranged)) return ranged;
         return null;
     }
 
