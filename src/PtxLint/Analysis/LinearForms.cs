@@ -371,13 +371,18 @@ public sealed class LinearForms
         public readonly char Kind;
         public readonly long Num;
         public readonly string? Text;
-        public readonly string? Type;
-        public readonly int[]? Set;
-        public readonly VnKey[]? Args;
+        // the one of type, set and arguments that the kind has (a parameter load's type, a merge's definition set, an
+        // operation's arguments): one field, so that a key is 32 bytes, not 48 (the intern table holds one per value)
+        private readonly object? _extra;
+
+        public string? Type => _extra as string;
+        public int[]? Set => _extra as int[];
+        public VnKey[]? Args => _extra as VnKey[];
 
         private VnKey(char kind, long num, string? text = null, string? type = null, int[]? set = null, VnKey[]? args = null)
         {
-            Kind = kind; Num = num; Text = text; Type = type; Set = set; Args = args;
+            System.Diagnostics.Debug.Assert((type is null ? 0 : 1) + (set is null ? 0 : 1) + (args is null ? 0 : 1) <= 1);
+            Kind = kind; Num = num; Text = text; _extra = (object?)type ?? (object?)set ?? args;
         }
 
         public static VnKey Immediate(long v) => new('#', v);
@@ -392,16 +397,19 @@ public sealed class LinearForms
 
         public bool Equals(VnKey o)
         {
-            if (Kind != o.Kind || Num != o.Num || !string.Equals(Text, o.Text, StringComparison.Ordinal) || !string.Equals(Type, o.Type, StringComparison.Ordinal))
-                return false;
-            if (Set is not null && (o.Set is null || !Set.AsSpan().SequenceEqual(o.Set))) return false;
-            if (Args is { } x)
+            if (Kind != o.Kind || Num != o.Num || !string.Equals(Text, o.Text, StringComparison.Ordinal)) return false;
+            switch (_extra)
             {
-                if (o.Args is not { } y || x.Length != y.Length) return false;
-                for (int i = 0; i < x.Length; i++)
-                    if (!x[i].Equals(y[i])) return false;
+                case null: return o._extra is not string;
+                case string type: return o._extra is string otherType && string.Equals(type, otherType, StringComparison.Ordinal);
+                case int[] set: return o._extra is int[] otherSet && set.AsSpan().SequenceEqual(otherSet);
+                default:
+                    var x = (VnKey[])_extra;
+                    if (o._extra is not VnKey[] y || x.Length != y.Length) return false;
+                    for (int i = 0; i < x.Length; i++)
+                        if (!x[i].Equals(y[i])) return false;
+                    return true;
             }
-            return true;
         }
 
         public override bool Equals(object? obj) => obj is VnKey k && Equals(k);
@@ -412,8 +420,8 @@ public sealed class LinearForms
             h.Add(Kind);
             h.Add(Num);
             if (Text is not null) h.Add(string.GetHashCode(Text, StringComparison.Ordinal));
-            if (Set is not null) foreach (var d in Set) h.Add(d);
-            if (Args is not null) foreach (var a in Args) h.Add(a.GetHashCode());
+            if (_extra is int[] set) foreach (var d in set) h.Add(d);
+            else if (_extra is VnKey[] args) foreach (var a in args) h.Add(a.GetHashCode());
             return h.ToHashCode();
         }
 

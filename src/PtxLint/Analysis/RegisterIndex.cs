@@ -34,13 +34,15 @@ public sealed class RegisterIndex
         _fn = fn;
         var insns = fn.Instructions;
         int n = insns.Count;
-        long declared = 0;
-        foreach (var d in fn.RegisterDecls) declared += d.Count ?? 1;
-        int expect = (int)Math.Min(declared, 2L * n + 16);
-        _names = new List<string>(expect);
         // numbered names beyond this (and past six digits) go to _others: the arrays stay within a few times the
         // function's size
         _maxSlotNumber = (int)Math.Min(999_999, 4L * n + 64);
+        long declared = 0;
+        foreach (var d in fn.RegisterDecls)
+        {
+            declared += d.Count ?? 1;
+            PresizeSlots(d);
+        }
         UseStart = new int[n + 1];
         DefStart = new int[n + 1];
         // sized by the operands (an upper bound: a register read twice by one instruction is one use), never resized
@@ -50,6 +52,8 @@ public sealed class RegisterIndex
             maxUses += insns[i].Uses.Length;
             maxDefs += insns[i].Defs.Length;
         }
+        // no more names than declared, nor than the operands that name registers
+        _names = new List<string>((int)Math.Min(declared, maxUses + maxDefs));
         var useFlat = maxUses == 0 ? Empty : new int[maxUses];
         var defFlat = maxDefs == 0 ? Empty : new int[maxDefs];
         int nu = 0, nd = 0;
@@ -176,6 +180,32 @@ public sealed class RegisterIndex
                 rows.Fill(UseFlat[j], i);
         _readers = rows.Flat;
         _readerStart = rows.Start;
+    }
+
+    /// <summary>
+    /// The slot array of a range declaration's prefix (<c>.reg .b32 %r&lt;40&gt;</c>: %r0 .. %r39), made at its final
+    /// size up front rather than grown as the names come (the grown copies were most of the index's allocation). Only
+    /// for a prefix that is what a name of the range splits into (not <c>%r1&lt;10&gt;</c>, whose %r10 splits as %r and 10).
+    /// </summary>
+    private void PresizeSlots(RegisterDecl d)
+    {
+        if (d.Count is not int count || count <= 0) return;
+        string prefix = d.Prefix;
+        if (prefix.Length == 0 || char.IsAsciiDigit(prefix[^1])) return;
+        int size = Math.Min(count, _maxSlotNumber + 1);
+        int k = PrefixIndex(prefix, prefix.Length);
+        if (k < 0)
+        {
+            if (_prefixCount == _prefixes.Length)
+            {
+                Array.Resize(ref _prefixes, _prefixCount * 2);
+                Array.Resize(ref _slots, _prefixCount * 2);
+            }
+            k = _prefixCount++;
+            _prefixes[k] = prefix;
+            _slots[k] = Empty;
+        }
+        if (_slots[k].Length < size) Array.Resize(ref _slots[k], size);
     }
 
     private static void AddDistinct(int[] flat, ref int count, int segmentStart, int id)
