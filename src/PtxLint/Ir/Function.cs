@@ -350,7 +350,7 @@ public sealed class Instruction
     /// <summary>Registers this instruction writes (from the instruction table).</summary>
     public RegisterOperand[] Defs => Function.Caches.Defs(this);
     /// <summary>Registers (and special registers) this instruction reads, the guard included.</summary>
-    public RegisterOperand[] Uses => Function.Caches.Uses(this);
+    public RegisterList Uses => Function.Caches.Uses(this);
 
     /// <summary>The memory address operands with their resolved state space and access direction.</summary>
     public MemoryAccess[] MemoryAccesses => Function.Caches.MemoryAccesses(this);
@@ -431,24 +431,60 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
 internal sealed class InstructionCaches(PtxFunction function)
 {
     private RegisterOperand[]?[]? _defs;
-    private RegisterOperand[]?[]? _uses;
+    private UseTable? _uses;
     private MemoryAccess[]?[]? _mem;
 
-    // Two copies of one lookup, for the two element types, rather than one generic method: shared generic code over
-    // reference types looks its array type up at run time on every call (and the delegate call is an indirect one).
-    private RegisterOperand[] Get(ref RegisterOperand[]?[]? table, Instruction insn, bool defs)
+    /// <summary>The uses of every instruction of the function, flat: instruction i reads Flat[Start[i] .. Start[i + 1]).</summary>
+    private sealed class UseTable(RegisterOperand[] flat, int[] start)
+    {
+        public readonly RegisterOperand[] Flat = flat;
+        public readonly int[] Start = start;
+    }
+
+    private RegisterOperand[] Defs(ref RegisterOperand[]?[]? table, Instruction insn)
     {
         // only instructions of this function at their index are cached (the list is complete once parsed); that the
         // builder put it there is a flag of the instruction, so no lookup in the list (a cache miss in a big function)
-        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return defs ? OperandRoles.ComputeDefs(insn) : OperandRoles.ComputeUses(insn);
+        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return OperandRoles.ComputeDefs(insn);
         int i = insn.Index;
         var t = table ??= new RegisterOperand[]?[function.Instructions.Count];
-        if ((uint)i >= (uint)t.Length) return defs ? OperandRoles.ComputeDefs(insn) : OperandRoles.ComputeUses(insn);
-        return t[i] ??= defs ? OperandRoles.ComputeDefs(insn) : OperandRoles.ComputeUses(insn);
+        if ((uint)i >= (uint)t.Length) return OperandRoles.ComputeDefs(insn);
+        return t[i] ??= OperandRoles.ComputeDefs(insn);
     }
 
-    public RegisterOperand[] Defs(Instruction insn) => Get(ref _defs, insn, defs: true);
-    public RegisterOperand[] Uses(Instruction insn) => Get(ref _uses, insn, defs: false);
+    public RegisterOperand[] Defs(Instruction insn) => Defs(ref _defs, insn);
+
+    /// <summary>
+    /// The uses of an instruction of this function. The first ask works them out for every instruction, into one array
+    /// (most analyses read them all: the register index, the special registers); one array per instruction was a
+    /// million and a half objects over the corpus, each kept as long as its function's analyses.
+    /// </summary>
+    public RegisterList Uses(Instruction insn)
+    {
+        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return new RegisterList(OperandRoles.ComputeUses(insn));
+        var t = _uses ??= BuildUses(); // two threads may both build it: the same table, and one reference to publish
+        int i = insn.Index;
+        if ((uint)i >= (uint)(t.Start.Length - 1)) return new RegisterList(OperandRoles.ComputeUses(insn));
+        int start = t.Start[i];
+        return new RegisterList(t.Flat, start, t.Start[i + 1] - start);
+    }
+
+    private UseTable BuildUses()
+    {
+        var insns = function.Instructions;
+        int n = insns.Count;
+        var start = new int[n + 1];
+        var flat = new RegisterOperand[2 * n + 16]; // most instructions read two registers or fewer
+        int count = 0;
+        for (int i = 0; i < n; i++)
+        {
+            start[i] = count;
+            count = OperandRoles.CollectUses(insns[i], ref flat, count);
+        }
+        start[n] = count;
+        if (count < flat.Length / 2 && flat.Length > 64) Array.Resize(ref flat, count);
+        return new UseTable(flat, start);
+    }
 
     public MemoryAccess[] MemoryAccesses(Instruction insn)
     {

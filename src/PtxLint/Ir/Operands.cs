@@ -80,6 +80,65 @@ public readonly struct OperandList : IReadOnlyList<Operand>
     }
 }
 
+/// <summary>
+/// The registers an instruction reads (<see cref="Instruction.Uses"/>), read-only: a view of a run of one array (a
+/// function keeps the uses of all its instructions in one array, not one array per instruction). Its count, indexer and
+/// enumerator are direct calls; it is an <see cref="IReadOnlyList{T}"/> too, for LINQ and for code that takes any list.
+/// </summary>
+public readonly struct RegisterList : IReadOnlyList<RegisterOperand>
+{
+    private readonly RegisterOperand[]? _items;
+    private readonly int _start, _count;
+
+    public RegisterList(RegisterOperand[] items) : this(items, 0, items.Length) { }
+
+    /// <summary>The registers <paramref name="items"/>[<paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/>).</summary>
+    internal RegisterList(RegisterOperand[] items, int start, int count)
+    {
+        System.Diagnostics.Debug.Assert((uint)start <= (uint)items.Length && (uint)count <= (uint)(items.Length - start));
+        _items = items;
+        _start = start;
+        _count = count;
+    }
+
+    public int Count => _count;
+
+    /// <summary>The same as <see cref="Count"/> (the uses were an array).</summary>
+    public int Length => _count;
+
+    public RegisterOperand this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)_count) throw new IndexOutOfRangeException();
+            return System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_items!), _start + index);
+        }
+    }
+
+    public ReadOnlySpan<RegisterOperand> AsSpan() => _items is null ? default : new ReadOnlySpan<RegisterOperand>(_items, _start, _count);
+
+    private RegisterOperand[] Items => _items ?? System.Array.Empty<RegisterOperand>();
+
+    public Enumerator GetEnumerator() => new(Items, _start, _count);
+
+    IEnumerator<RegisterOperand> IEnumerable<RegisterOperand>.GetEnumerator() => ((IEnumerable<RegisterOperand>)new ArraySegment<RegisterOperand>(Items, _start, _count)).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<RegisterOperand>)this).GetEnumerator();
+
+    public struct Enumerator
+    {
+        private readonly RegisterOperand[] _items;
+        private readonly int _end;
+        private int _i;
+
+        internal Enumerator(RegisterOperand[] items, int start, int count) { _items = items; _i = start - 1; _end = start + count; }
+
+        public readonly RegisterOperand Current => _items[_i];
+
+        public bool MoveNext() => ++_i < _end;
+    }
+}
+
 /// <summary>An instruction operand. Registers are identified by name (PTX registers are not SSA).</summary>
 public abstract class Operand
 {

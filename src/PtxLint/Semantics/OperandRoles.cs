@@ -39,8 +39,25 @@ internal static class OperandRoles
 
     internal static RegisterOperand[] ComputeUses(Instruction insn)
     {
-        int n = DestinationCount(insn);
         var list = _scratch ??= new List<RegisterOperand>(16);
+        CollectUses(insn, list);
+        return list.Count switch { 0 => Array.Empty<RegisterOperand>(), 1 => list[0].Alone, _ => list.ToArray() };
+    }
+
+    /// <summary>Appends the registers <paramref name="insn"/> reads to <paramref name="flat"/> at <paramref name="count"/> (growing it); the new count.</summary>
+    internal static int CollectUses(Instruction insn, ref RegisterOperand[] flat, int count)
+    {
+        var list = _scratch ??= new List<RegisterOperand>(16);
+        CollectUses(insn, list);
+        if (count + list.Count > flat.Length) Array.Resize(ref flat, Math.Max(count + list.Count, 2 * flat.Length));
+        list.CopyTo(flat, count);
+        return count + list.Count;
+    }
+
+    /// <summary>The registers <paramref name="insn"/> reads, its guard first, into <paramref name="list"/> (cleared first).</summary>
+    private static void CollectUses(Instruction insn, List<RegisterOperand> list)
+    {
+        int n = DestinationCount(insn);
         list.Clear();
         if (insn.Guard is not null) list.Add(insn.Guard);
         bool dstRead = insn.Info.DstAlsoRead || !insn.Info.Known;
@@ -50,7 +67,6 @@ internal static class OperandRoles
             if (i < n && !dstRead) continue;
             ops[i].CollectRegisters(list);
         }
-        return list.Count switch { 0 => Array.Empty<RegisterOperand>(), 1 => list[0].Alone, _ => list.ToArray() };
     }
 
     internal static MemoryAccess[] ComputeMemoryAccesses(Instruction insn)
