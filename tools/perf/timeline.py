@@ -23,6 +23,9 @@ PHASES = [  # first match wins, searched in the whole stack
 ]
 
 
+HEADER = re.compile(r"\s*(\d+)\s+([\d.]+):\s*$")
+
+
 def samples(path):
     cur = None
     for line in open(path, errors="replace"):
@@ -30,9 +33,9 @@ def samples(path):
             if cur:
                 yield cur
             cur = None
-        elif not line[0].isspace():
-            m = re.match(r"\s*(\d+)\s+([\d.]+):", line)
-            cur = (float(m.group(2)), []) if m else None
+        elif HEADER.match(line):
+            # a sample's header: "TID TIME:" (perf pads a short thread id with spaces, so not told by the first column)
+            cur = (float(HEADER.match(line).group(2)), [])
         elif cur is not None:
             parts = line.split(None, 1)
             cur[1].append(parts[1].strip() if len(parts) > 1 else "?")
