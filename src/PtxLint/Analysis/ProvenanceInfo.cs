@@ -24,7 +24,7 @@ public enum ValueSourceKind
 /// <summary>One original source of a value, with the instruction path from the source to the use.</summary>
 public sealed class ValueSource
 {
-    /// <summary>What the source is, shared by every copy of it that differs only in its path (<see cref="WithPath"/>).</summary>
+    /// <summary>What the source is, shared by every copy of it that differs only in its path (<see cref="ContinuedBy"/>).</summary>
     private sealed class Facts(ProvenanceInfo owner, ValueSourceKind kind, string name, Instruction? origin)
     {
         public readonly ProvenanceInfo Owner = owner;
@@ -41,20 +41,28 @@ public sealed class ValueSource
     }
 
     private readonly Facts _f;
-    internal readonly PathNode PathRoot;
+    // The path: _pathPrefix, then (when not null) _pathNext. A copy for another use continues the original's path, so
+    // it keeps the two parts itself rather than a rope node that joins them (one object per copy, not two: a query
+    // copies every source it finds).
+    private readonly PathNode _pathPrefix;
+    private readonly PathNode? _pathNext;
     private IReadOnlyList<Instruction>? _path;
 
     internal ValueSource(ProvenanceInfo owner, ValueSourceKind kind, string name, Instruction? origin, PathNode path)
     {
         _f = new Facts(owner, kind, name, origin);
-        PathRoot = path;
+        _pathPrefix = path;
     }
 
-    private ValueSource(Facts facts, PathNode path)
+    private ValueSource(Facts facts, PathNode prefix, PathNode? next)
     {
         _f = facts;
-        PathRoot = path;
+        _pathPrefix = prefix;
+        _pathNext = next;
     }
+
+    /// <summary>The path as one rope node (made when the path has two parts).</summary>
+    internal PathNode PathRoot => _pathNext is null ? _pathPrefix : new PathNode(null, _pathPrefix, _pathNext);
 
     public ValueSourceKind Kind => _f.Kind;
     /// <summary>Special register (<c>%tid.x</c>), parameter, symbol, constant text, opaque mnemonic, or undefined register name.</summary>
@@ -84,8 +92,11 @@ public sealed class ValueSource
     /// <summary>The instructions from the source to the use, in execution order (first: <see cref="Origin"/> or the first instruction that read an undefined register; last: the use).</summary>
     public IReadOnlyList<Instruction> Path => _path ??= PathRoot.Materialize();
 
-    /// <summary>The same source reached along another path (its facts shared, not copied).</summary>
-    internal ValueSource WithPath(PathNode path) => new(_f, path);
+    /// <summary>
+    /// The same source reached along this source's path continued by <paramref name="next"/> (its facts shared, not
+    /// copied): the path of a rope node (null, <see cref="PathRoot"/>, <paramref name="next"/>).
+    /// </summary>
+    internal ValueSource ContinuedBy(PathNode? next) => new(_f, PathRoot, next);
 
     internal (ValueSourceKind, int, string) Key => (Kind, Origin?.Index ?? -1, Name);
 
@@ -311,7 +322,7 @@ public sealed class ProvenanceInfo
             {
                 // Reuse a finished closure: its paths end at x; continue them with x's chain past x.
                 foreach (var s in done)
-                    if (seen.Add(s.Key)) result.Add(s.WithPath(new PathNode(null, s.PathRoot, chain.Next)));
+                    if (seen.Add(s.Key)) result.Add(s.ContinuedBy(chain.Next));
                 continue;
             }
             local.Clear();
@@ -380,7 +391,7 @@ public sealed class ProvenanceInfo
                 continue;
             }
             foreach (var s in SourcesOfDefinition(def))
-                if (seen.Add(s.Key)) result.Add(s.WithPath(new PathNode(null, s.PathRoot, atNode)));
+                if (seen.Add(s.Key)) result.Add(s.ContinuedBy(atNode));
         }
         if (seen.Count > MaxScratch) _seenOfScratch = null;
         return result;
