@@ -18,6 +18,10 @@ public sealed class SharedAccess
     }
 
     public Instruction Instruction { get; }
+
+    /// <summary>Its position among the function's accesses (<see cref="SharedMemoryRaces.Accesses"/>): the index of the per-access caches.</summary>
+    internal int Ordinal { get; init; }
+
     public MemoryAccess Access { get; }
     /// <summary>The byte address: the variable's address plus an offset over thread indices, loop iterations and other values.</summary>
     public Expr Address { get; }
@@ -149,7 +153,7 @@ public sealed class SharedMemoryRaces
                     else if (insn.Operands[1] is VectorOperand vec) storedElements = StoredElements(values, insn, vec);
                 }
                 if (stored is not null) storedElements = new[] { stored };
-                list.Add(new SharedAccess(insn, a, addr, bytes, values.ConditionsOf(insn)) { StoredValue = stored, StoredElements = storedElements });
+                list.Add(new SharedAccess(insn, a, addr, bytes, values.ConditionsOf(insn)) { StoredValue = stored, StoredElements = storedElements, Ordinal = list.Count });
             }
         }
         return list;
@@ -259,13 +263,16 @@ public sealed class SharedMemoryRaces
     }
 
     private readonly Dictionary<int, IReadOnlyList<(int Start, Instruction? Cut)>> _starts = new();
-    private readonly Dictionary<SharedAccess, ulong[]> _startBits = new();
+    // per access (by its ordinal): the bit set of its interval starts (an array, not a dictionary keyed by the
+    // access: hashing an object by identity costs more than the rest of the lookup)
+    private ulong[]?[]? _startBits;
     private Dictionary<int, int>? _startIndex;
 
     /// <summary>The interval starts of an access as a bit set (over the starts of the function, by first use).</summary>
     private ulong[] StartBits(SharedAccess a)
     {
-        if (_startBits.TryGetValue(a, out var bits)) return bits;
+        var known = _startBits ??= new ulong[]?[Accesses.Count];
+        if (known[a.Ordinal] is { } bits) return bits;
         _startIndex ??= new Dictionary<int, int>();
         var list = StartsOf(a.Instruction);
         // by index: a foreach over the interface boxes the list's enumerator
@@ -277,7 +284,7 @@ public sealed class SharedMemoryRaces
             int i = _startIndex[list[k].Start];
             if (i / 64 < bits.Length) bits[i / 64] |= 1UL << (i % 64);
         }
-        _startBits[a] = bits;
+        known[a.Ordinal] = bits;
         return bits;
     }
 
@@ -313,13 +320,15 @@ public sealed class SharedMemoryRaces
         return result;
     }
 
-    private readonly Dictionary<(SharedAccess, int), IReadOnlyList<ThreadCondition>> _conditions = new();
+    // by access ordinal and interval start, packed into one key
+    private readonly Dictionary<long, IReadOnlyList<ThreadCondition>> _conditions = new();
 
     private IReadOnlyList<ThreadCondition> Conditions(SharedAccess acc, int start)
     {
-        if (_conditions.TryGetValue((acc, start), out var cached)) return cached;
+        long key = (long)acc.Ordinal << 32 | (uint)start;
+        if (_conditions.TryGetValue(key, out var cached)) return cached;
         var list = ComputeConditions(acc, start);
-        _conditions[(acc, start)] = list;
+        _conditions[key] = list;
         return list;
     }
 
@@ -451,15 +460,16 @@ internal sealed class WitnessSearch
 
     private static bool Contains(Loop l, Instruction i, ControlFlowGraph cfg) => l.Contains(cfg.BlockOf(i));
 
-    private readonly Dictionary<SharedAccess, (bool Ok, Expr Shared, Expr PerThread)> _split = new();
+    // per access (by its ordinal), once split: an array, not a dictionary keyed by the access
+    private (bool Ok, Expr Shared, Expr PerThread)?[] _split = Array.Empty<(bool, Expr, Expr)?>();
 
     private (bool Ok, Expr Shared, Expr PerThread) SplitOf(SharedAccess a)
     {
-        if (!_split.TryGetValue(a, out var r))
-        {
-            bool ok = Split(a.Address, out var sh, out var pt);
-            _split[a] = r = (ok, sh, pt);
-        }
+        if (a.Ordinal >= _split.Length) Array.Resize(ref _split, Math.Max(a.Ordinal + 1, 2 * _split.Length));
+        ref var slot = ref _split[a.Ordinal];
+        if (slot is { } r) return r;
+        bool ok = Split(a.Address, out var sh, out var pt);
+        slot = r = (ok, sh, pt);
         return r;
     }
 
@@ -1126,7 +1136,7 @@ internal sealed class WitnessSearch
     /// </summary>
     private readonly record struct Entry(int X, int Y, int Z, int Warp, IReadOnlyList<ThreadCondition> Assumed);
 
-    private readonly record struct EvalKey(SharedAccess Access, IReadOnlyList<ThreadCondition> Conditions, string Iterations, (int, int, int) Box, bool AllowUnknown);
+    private readonly record struct EvalKey(int Access, IReadOnlyList<ThreadCondition> Conditions, string Iterations, (int, int, int) Box, bool AllowUnknown);
 
     private readonly Dictionary<EvalKey, (Entry[] Entries, long[] Keys)> _evalCache = new();
 
@@ -1150,7 +1160,7 @@ internal sealed class WitnessSearch
     private (Entry[] Entries, long[] Keys) Cached(SharedAccess acc, IReadOnlyList<ThreadCondition> conditions, Expr perThread, Dictionary<Loop, long> iterations,
         (int X, int Y, int Z) box, long? bx, long? by, bool allowUnknown, long invConst, bool hasOtherInv, long? size)
     {
-        var key = new EvalKey(acc, conditions, IterationKey(iterations), box, allowUnknown);
+        var key = new EvalKey(acc.Ordinal, conditions, IterationKey(iterations), box, allowUnknown);
         if (_evalCache.TryGetValue(key, out var r)) return r;
         _entries.Clear();
         _offsets.Clear();
@@ -1203,28 +1213,35 @@ internal sealed class WitnessSearch
         // the conditions and the offset for every thread of the box, computed atom by atom over the box
         var values = BoxValuesFor(box, bx, by, iterations);
         var holds = new sbyte[perThreadConditions.Count][];
-        for (int k = 0; k < holds.Length; k++) holds[k] = values.Of(perThreadConditions[k].Predicate);
+        // per condition, the code of "holds" for its polarity (1 true, 0 false; -1 is unknown either way)
+        Span<sbyte> holdsCode = holds.Length <= 32 ? stackalloc sbyte[holds.Length] : new sbyte[holds.Length];
+        for (int k = 0; k < holds.Length; k++)
+        {
+            holds[k] = values.Of(perThreadConditions[k].Predicate);
+            holdsCode[k] = perThreadConditions[k].Polarity ? (sbyte)1 : (sbyte)0;
+        }
         var offsets = values.Of(perThread);
         int i = 0;
         for (int z = 0; z < box.Z; z++)
             for (int y = 0; y < box.Y; y++)
                 for (int x = 0; x < box.X; x++, i++)
                 {
+                    // a thread without an offset, or (unless other shared parts move it) outside the variable, is no
+                    // witness whatever its conditions say: asked first (the conditions and what they assume are pure)
+                    if (offsets[i] is not long v) continue;
+                    // A witness outside the variable is an out-of-bounds access (PTX006), not evidence of a race.
+                    if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
                     t.X = x; t.Y = y; t.Z = z;
                     List<ThreadCondition>? assumed = null;
                     bool ok = true;
                     for (int k = 0; k < holds.Length; k++)
                     {
-                        var c = perThreadConditions[k];
-                        var h = BoxValues.Holds(holds[k][i], c.Polarity);
-                        if (h == true) continue;
-                        if (h == false || !allowUnknown || !Assumable(c, t)) { ok = false; break; }
-                        (assumed ??= new(none)).Add(c);
+                        sbyte code = holds[k][i];
+                        if (code == holdsCode[k]) continue;
+                        if (code >= 0 || !allowUnknown || !Assumable(perThreadConditions[k], t)) { ok = false; break; }
+                        (assumed ??= new(none)).Add(perThreadConditions[k]);
                     }
                     if (!ok) continue;
-                    if (offsets[i] is not long v) continue;
-                    // A witness outside the variable is an out-of-bounds access (PTX006), not evidence of a race.
-                    if (!hasOtherInv && size is long s && (invConst + v < 0 || invConst + v + acc.Bytes > s)) continue;
                     list.Add(new Entry(x, y, z, t.Warp is long w && w <= int.MaxValue ? (int)w : -1, (IReadOnlyList<ThreadCondition>?)assumed ?? none));
                     offsetsFound.Add(v);
                 }
