@@ -28,6 +28,8 @@ public sealed class SymbolTable
     private readonly bool _allFlat;
     /// <summary>Every register declaration comes before the first instruction (no "declared after its use" to check).</summary>
     private readonly bool _declaredUpFront;
+    /// <summary>Some single register's name ends in a digit (otherwise %r12 is never a single: no hash of it to find out).</summary>
+    private readonly bool _singleEndsInDigit;
 
     public SymbolTable(PtxFunction fn)
     {
@@ -36,6 +38,7 @@ public sealed class SymbolTable
         foreach (var d in fn.RegisterDecls)
         {
             if (d.Scope is not null) flat = false;
+            if (d.Count is null && d.Prefix.Length > 0 && char.IsAsciiDigit(d.Prefix[^1])) _singleEndsInDigit = true;
             var map = d.Count is null ? _singles : _ranges;
             if (!map.TryGetValue(d.Prefix, out var list)) map[d.Prefix] = list = new List<RegisterDecl>(1);
             list.Add(d);
@@ -101,9 +104,9 @@ public sealed class SymbolTable
     /// </summary>
     private RegisterDecl? LookupFlat(string name)
     {
-        if (_singles.Count > 0 && _singles.TryGetValue(name, out var singles)) return singles[0];
-        if (_rangePrefixes.Length == 0) return null;
         int end = RegisterNames.NumberStart(name);
+        if (_singles.Count > 0 && (end < 0 || _singleEndsInDigit) && _singles.TryGetValue(name, out var singles)) return singles[0];
+        if (_rangePrefixes.Length == 0) return null;
         if (end < 0) return null;
         int n = RegisterNames.Number(name, end);
         if (n < 0) return null;

@@ -67,6 +67,42 @@ public class SymbolTableTests
     }
 
     [Fact]
+    public void A_single_register_named_like_a_range_member_is_found_before_the_range()
+    {
+        // no block scopes: the flat lookup, which asks for a single register of a numbered name only when some
+        // single register's name ends in a digit
+        var fn = Fn("""
+            .visible .entry k()
+            {
+              .reg .b32 %r<4>;
+              .reg .b64 %r7;
+              .reg .b64 %SP;
+              mov.u32 %r1, %tid.x;
+              mov.u64 %r7, 5;
+              mov.u64 %SP, %r7;
+              ret;
+            }
+            """);
+        Assert.Equal(".b64", At(fn, "mov.u64 %r7, 5", "%r7")!.TypeName);
+        Assert.Null(At(fn, "mov.u64 %r7, 5", "%r7")!.Count);
+        Assert.Equal(4, At(fn, "mov.u32 %r1", "%r1")!.Count);
+        Assert.Equal(".b64", At(fn, "mov.u64 %SP", "%SP")!.TypeName);
+        Assert.Null(At(fn, "mov.u32 %r1", "%r5"));
+        var plain = Fn("""
+            .visible .entry k()
+            {
+              .reg .b32 %r<4>;
+              .reg .b64 %SP;
+              mov.u32 %r1, %tid.x;
+              ret;
+            }
+            """);
+        Assert.Equal(4, At(plain, "mov.u32 %r1", "%r1")!.Count);
+        Assert.Equal(".b64", At(plain, "mov.u32 %r1", "%SP")!.TypeName);
+        Assert.Null(At(plain, "mov.u32 %r1", "%r4"));
+    }
+
+    [Fact]
     public void Thousands_of_blocks_that_declare_the_same_register_each_see_their_own()
     {
         var body = new System.Text.StringBuilder();
