@@ -53,6 +53,34 @@ public class RegisterIndexTests
     }
 
     [Fact]
+    public void Ranges_declared_larger_than_used_or_with_a_digit_in_the_prefix_number_their_names_alike()
+    {
+        // %r<100000> is declared far past what the function uses (its slots are made at the declared size, within a
+        // bound of the function's size; names past the bound are numbered too); %q1<4> declares %q10 to %q13, which
+        // split as %q and 10 to 13: no slots are made for a prefix %q1
+        var fn = Fn("""
+            .visible .entry k()
+            {
+              .reg .b32 %r<100000>;
+              .reg .b32 %q1<4>;
+              mov.u32 %r1, %tid.x;
+              mov.u32 %q12, %r1;
+              add.s32 %r99999, %q12, %r1;
+              add.s32 %q10, %r99999, %q12;
+              ret;
+            }
+            """);
+        var regs = fn.Analyses.Registers;
+        Assert.Equal(new[] { "%r1", "%q12", "%r99999", "%q10" }, Enumerable.Range(0, regs.Count).Select(regs.Name));
+        Assert.Equal(2, regs.Id("%r99999"));
+        Assert.Equal(3, regs.Id("%q10"));
+        Assert.Equal(-1, regs.Id("%q11"));
+        Assert.Equal(-1, regs.Id("%r2"));
+        var add = I(fn, "add.s32 %q10");
+        Assert.Equal(new[] { regs.Id("%r99999"), regs.Id("%q12") }, regs.UsesAt(add.Index).ToArray());
+    }
+
+    [Fact]
     public void The_forward_closure_follows_every_path_and_loop_and_stops_where_told()
     {
         var fn = Fn(Scatter);

@@ -105,6 +105,47 @@ public class OperandListTests
     }
 
     [Fact]
+    public void Uses_of_every_instruction_are_the_registers_it_reads_in_one_array_of_the_function()
+    {
+        var fn = AnalysisTestUtil.Fn("""
+            .visible .entry k(.param .u64 k_param_0)
+            {
+                .reg .pred %p<3>;
+                .reg .b32 %r<8>;
+                .reg .b64 %rd<4>;
+                ld.param.u64 %rd1, [k_param_0];
+                mov.u32 %r1, %tid.x;
+                setp.lt.u32 %p1, %r1, 32;
+                @%p1 add.s32 %r2, %r1, %r1;
+                mad.lo.s32 %r3, %r2, %r1, %r2;
+                st.global.v2.u32 [%rd1+8], {%r3, %r2};
+                @!%p1 bra DONE;
+                ret;
+            DONE:
+                ret;
+            }
+            """);
+        var insns = fn.Instructions;
+        foreach (var insn in insns)
+        {
+            // the same registers, in the same order, as worked out for the instruction alone
+            Assert.Equal(PtxLint.Semantics.OperandRoles.ComputeUses(insn), insn.Uses.AsSpan().ToArray());
+            Assert.Equal(insn.Uses.Count, insn.Uses.Length);
+            Assert.Equal(insn.Uses.AsSpan().ToArray(), insn.Uses.ToArray()); // the enumerator, through LINQ
+        }
+        Assert.Equal(new[] { "%tid.x" }, insns[1].Uses.Select(u => u.FullName));
+        Assert.Equal(new[] { "%p1", "%r1", "%r1" }, insns[3].Uses.Select(u => u.FullName));
+        Assert.Equal(new[] { "%r2", "%r1", "%r2" }, insns[4].Uses.Select(u => u.FullName));
+        Assert.Equal(new[] { "%rd1", "%r3", "%r2" }, insns[5].Uses.Select(u => u.FullName));
+        Assert.Empty(insns[7].Uses);
+        Assert.Throws<IndexOutOfRangeException>(() => insns[1].Uses[1]);
+        // an instruction that is not in its function's list has its uses worked out on their own
+        var loose = new Instruction(fn, insns.Count + 5, "add", new[] { ".s32" }, new Operand[] { R1, R2, R3 });
+        Assert.Equal(new[] { "%r2", "%r3" }, loose.Uses.Select(u => u.FullName));
+        Assert.Equal(new[] { "%r1" }, loose.Defs.Select(d => d.FullName));
+    }
+
+    [Fact]
     public void A_guard_set_after_construction_moves_the_operands_to_an_own_array()
     {
         var m = new PtxModule("t.ptx", new SourceText(""));
