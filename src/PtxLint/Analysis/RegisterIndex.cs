@@ -184,7 +184,7 @@ public sealed class RegisterIndex
 
     /// <summary>
     /// The slot array of a range declaration's prefix (<c>.reg .b32 %r&lt;40&gt;</c>: %r0 .. %r39), made at its final
-    /// size up front rather than grown as the names come (the grown copies were most of the index's allocation). Only
+    /// size up front rather than grown as the names come (the grown copies were an eighth of the index's allocation). Only
     /// for a prefix that is what a name of the range splits into (not <c>%r1&lt;10&gt;</c>, whose %r10 splits as %r and 10).
     /// </summary>
     private void PresizeSlots(RegisterDecl d)

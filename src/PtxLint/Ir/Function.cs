@@ -456,8 +456,8 @@ internal sealed class InstructionCaches(PtxFunction function)
 
     /// <summary>
     /// The uses of an instruction of this function. The first ask works them out for every instruction, into one array
-    /// (most analyses read them all: the register index, the special registers); one array per instruction was a
-    /// million and a half objects over the corpus, each kept as long as its function's analyses.
+    /// (most analyses read them all: the register index, the special registers); one array per instruction was about
+    /// 1.4 million objects over the corpus, each kept as long as its function's analyses.
     /// </summary>
     public RegisterList Uses(Instruction insn)
     {

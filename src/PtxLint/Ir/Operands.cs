@@ -84,6 +84,8 @@ public readonly struct OperandList : IReadOnlyList<Operand>
 /// The registers an instruction reads (<see cref="Instruction.Uses"/>), read-only: a view of a run of one array (a
 /// function keeps the uses of all its instructions in one array, not one array per instruction). Its count, indexer and
 /// enumerator are direct calls; it is an <see cref="IReadOnlyList{T}"/> too, for LINQ and for code that takes any list.
+/// It mirrors <see cref="OperandList"/> on purpose rather than sharing a generic view with it: shared generic code over
+/// reference types takes a run-time type lookup that these two, read in every analysis's inner loops, should not.
 /// </summary>
 public readonly struct RegisterList : IReadOnlyList<RegisterOperand>
 {
