@@ -122,13 +122,51 @@ public sealed class Initializer
         public void Add(InitializerElement e)
         {
             Bits[_n] = e.Value.Bits;
-            Kinds[_n] = (byte)((int)e.Kind | ((int)e.Value.Kind << 4));
+            Kinds[_n] = KindByte(e);
             if (e.Text is not null) (Texts ??= new string?[Bits.Length])[_n] = e.Text;
             _n++;
         }
 
+        /// <summary>Every element of <paramref name="pending"/>, in order.</summary>
+        internal void Add(Pending pending)
+        {
+            int n = pending.Count;
+            Array.Copy(pending.Bits, 0, Bits, _n, n);
+            Array.Copy(pending.Kinds, 0, Kinds, _n, n);
+            if (pending.Texts is { } texts) Array.Copy(texts, 0, Texts ??= new string?[Bits.Length], _n, n);
+            _n += n;
+        }
+
         public readonly Initializer Build(int topLevelCount) =>
             _n == Bits.Length ? new Initializer(this, topLevelCount) : throw new InvalidOperationException($"initializer of {Bits.Length} elements got {_n}");
+    }
+
+    private static byte KindByte(InitializerElement e) => (byte)((int)e.Kind | ((int)e.Value.Kind << 4));
+
+    /// <summary>
+    /// Elements whose count is not known yet (a data table decoded as the parser reads it, so that its tokens can go),
+    /// kept the way the builder keeps them: 9 bytes an element, not two tokens.
+    /// </summary>
+    internal sealed class Pending
+    {
+        internal long[] Bits = new long[256];
+        internal byte[] Kinds = new byte[256];
+        internal string?[]? Texts;
+        internal int Count;
+
+        public void Add(InitializerElement e)
+        {
+            if (Count == Bits.Length)
+            {
+                Array.Resize(ref Bits, 2 * Count);
+                Array.Resize(ref Kinds, 2 * Count);
+                if (Texts is not null) Array.Resize(ref Texts, 2 * Count);
+            }
+            Bits[Count] = e.Value.Bits;
+            Kinds[Count] = KindByte(e);
+            if (e.Text is not null) (Texts ??= new string?[Bits.Length])[Count] = e.Text;
+            Count++;
+        }
     }
 
     private sealed class ElementList(Initializer owner) : IReadOnlyList<InitializerElement>

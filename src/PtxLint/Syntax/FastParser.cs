@@ -231,8 +231,11 @@ internal sealed class FastParser
     private void SectionBody()
     {
         Expect(T.LBRACE);
+        // a section's data is only checked, never kept (no token index is held): its consumed tokens can go at any
+        // item or element, so that a debug section of a million tokens needs no window of its size
         while (true)
         {
+            Compact();
             int type = LA(1);
             if (type == T.RBRACE) { _pos++; return; }
             if (type == T.IDENT && LA(2) == T.COLON) { _pos += 2; continue; }
@@ -246,7 +249,11 @@ internal sealed class FastParser
                 try
                 {
                     if (!SkipLoneInt()) Expression();
-                    while (Accept(T.COMMA)) if (!SkipLoneInt()) Expression();
+                    while (Accept(T.COMMA))
+                    {
+                        Compact();
+                        if (!SkipLoneInt()) Expression();
+                    }
                 }
                 finally { _inSection = false; }
             }
@@ -390,6 +397,7 @@ internal sealed class FastParser
             _pos++;
             // a data table: lone integer literals separated by commas, kept as one run of tokens
             int first = _pos, run = 0;
+            Initializer.Pending? decoded = null;
             while (LoneInt())
             {
                 run++;
@@ -397,21 +405,29 @@ internal sealed class FastParser
                 if (LA(1) == T.RBRACE)
                 {
                     _pos++;
-                    return new InitSyntax { RunFirst = first, RunCount = run };
+                    return new InitSyntax { RunFirst = first, RunCount = run, Decoded = decoded };
                 }
                 if (LA(1) != T.COMMA || !(LA(2) == T.INT)) break;
                 _pos++;
+                // The window is about to fill: decode the elements read so far and drop their tokens, so that a table
+                // of a hundred thousand values needs no window of its size. No token index into the run is held.
+                if (_end - _pos < 4 && !_scanned && _pos > first)
+                {
+                    DecodeRun(first, ref decoded);
+                    run = 0;
+                }
             }
-            // anything else: element by element (the run read so far included)
+            // anything else: element by element (the run read so far included; a decoded part of it comes first, and
+            // what follows it starts an element)
             _pos = first;
             var list = new List<InitSyntax>();
-            if (!Accept(T.RBRACE))
+            if (decoded is not null || !Accept(T.RBRACE))
             {
                 list.Add(Initializer());
                 while (Accept(T.COMMA)) list.Add(Initializer());
                 Expect(T.RBRACE);
             }
-            return new InitSyntax { List = list };
+            return new InitSyntax { List = list, Decoded = decoded };
         }
         if (LA(1) == T.IDENT && LA(2) == T.EQUALS)
         {
@@ -421,6 +437,20 @@ internal sealed class FastParser
         }
         if (LoneInt()) return new InitSyntax { Literal = _pos++ };
         return new InitSyntax { Expr = Expression() };
+    }
+
+    /// <summary>
+    /// The lone integer literals from <paramref name="first"/> to the parser's position (literal, comma, literal, comma
+    /// ...) decoded into <paramref name="decoded"/>; then the tokens not consumed yet move down to <paramref name="first"/>.
+    /// </summary>
+    private void DecodeRun(int first, ref Initializer.Pending? decoded)
+    {
+        decoded ??= new Initializer.Pending();
+        for (int k = first; k < _pos; k += 2) _b.DecodeLiteral(k, decoded);
+        int keep = _end - _pos;
+        Array.Copy(_t, _pos, _t, first, keep);
+        _end = first + keep;
+        _pos = first;
     }
 
     /// <summary>

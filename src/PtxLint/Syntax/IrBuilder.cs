@@ -40,6 +40,11 @@ internal sealed class InitSyntax
     /// <see cref="List"/> is null then.
     /// </summary>
     public int RunFirst = -1, RunCount;
+    /// <summary>
+    /// A brace list's first elements, lone integer literals already decoded (a long data table: their tokens were
+    /// dropped so that the parser's token window need not grow); they come before the run or the list.
+    /// </summary>
+    public Initializer.Pending? Decoded;
     public int Field = -1, FieldValue = -1;
 }
 
@@ -474,20 +479,26 @@ internal sealed class IrBuilder
         // the scalar elements counted first: one array of the exact size, no list that grows
         var elements = new Initializer.Builder(Leaves(init));
         Flatten(init, ref elements);
-        return elements.Build(init.List?.Count ?? (init.RunFirst >= 0 ? init.RunCount : -1));
+        int decoded = init.Decoded?.Count ?? 0;
+        return elements.Build(init.List is { } list ? decoded + list.Count : init.RunFirst >= 0 ? decoded + init.RunCount : -1);
     }
 
     private static int Leaves(InitSyntax init)
     {
-        if (init.RunFirst >= 0) return init.RunCount;
+        int decoded = init.Decoded?.Count ?? 0;
+        if (init.RunFirst >= 0) return decoded + init.RunCount;
         if (init.List is null) return 1;
-        int n = 0;
+        int n = decoded;
         foreach (var x in init.List) n += Leaves(x);
         return n;
     }
 
+    /// <summary>A lone integer literal of a data table, decoded now (the parser then drops its token), into <paramref name="into"/>.</summary>
+    public void DecodeLiteral(int tok, Initializer.Pending into) => into.Add(LiteralElement(tok));
+
     private void Flatten(InitSyntax init, ref Initializer.Builder into)
     {
+        if (init.Decoded is { } decoded) into.Add(decoded);
         if (init.RunFirst >= 0)
         {
             for (int k = 0; k < init.RunCount; k++) Literal(init.RunFirst + 2 * k, ref into);
@@ -531,10 +542,12 @@ internal sealed class IrBuilder
     }
 
     /// <summary>A literal token as an expression of its own: its value, or (too large) its text.</summary>
-    private void Literal(int tok, ref Initializer.Builder into) =>
-        into.Add(ConstantExpressions.TryEvaluateLiteral(tok, _text, _t, out var lv)
+    private void Literal(int tok, ref Initializer.Builder into) => into.Add(LiteralElement(tok));
+
+    private InitializerElement LiteralElement(int tok) =>
+        ConstantExpressions.TryEvaluateLiteral(tok, _text, _t, out var lv)
             ? new InitializerElement(InitializerKind.Constant, lv, null)
-            : new InitializerElement(InitializerKind.Expression, default, TextOf(tok, tok)));
+            : new InitializerElement(InitializerKind.Expression, default, TextOf(tok, tok));
 
     // ------------------------------------------------------------------ instructions
 

@@ -148,7 +148,39 @@ public class CorpusParseTests
         Assert.NotEmpty(window.Errors); // the unclosed body
         var table = window.Globals["table"];
         Assert.Equal(300, table.ElementCount);
+        Assert.Equal(300, table.Initializer!.TopLevelCount);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), table.Initializer.Elements.Select(e => e.Value.Int));
         Assert.Contains(window.Functions, f => f.Name == "k" && f.Instructions.Count == 4);
+    }
+
+    [Fact]
+    public void A_long_table_decoded_as_the_window_fills_keeps_every_element_and_falls_back_after_it()
+    {
+        // runs longer than the 16-token window are decoded as they are read and their tokens dropped; the tables then
+        // end as a run, turn into an element-by-element list (an expression, a negative value), hold a value too
+        // large for 64 bits, or nest
+        var run = string.Join(", ", Enumerable.Range(0, 200));
+        var text = ".version 8.0\n.target sm_90\n.address_size 64\n" +
+                   $".global .align 4 .u32 plain[200] = {{{run}}};\n" +
+                   $".global .align 4 .u32 mixed[203] = {{{run}, 5+1, -7, 0x10}};\n" +
+                   $".global .align 8 .u64 big[201] = {{{run}, 0xFFFFFFFFFFFFFFFFFF}};\n" +
+                   $".global .align 4 .u32 nested[2][200] = {{{{{run}}}, {{{run}}}}};\n" +
+                   ".visible .entry k()\n{\nret;\n}\n";
+        var whole = PtxParserDriver.Parse("t.ptx", text, new ParseOptions(Parallel: false) { TokenWindow = 0 });
+        var window = PtxParserDriver.Parse("t.ptx", text, new ParseOptions(Parallel: false) { TokenWindow = 16 });
+        Assert.Empty(whole.Errors);
+        Assert.Empty(window.Errors);
+        Assert.Equal(IrDump.Dump(whole), IrDump.Dump(window));
+        var mixed = window.Globals["mixed"].Initializer!;
+        Assert.Equal(203, mixed.TopLevelCount);
+        Assert.Equal(new long[] { 199, 6, -7, 16 }, mixed.Elements.Skip(199).Select(e => e.Value.Int));
+        var big = window.Globals["big"].Initializer!;
+        Assert.Equal(201, big.TopLevelCount);
+        Assert.Equal(whole.Globals["big"].Initializer!.Elements[200], big.Elements[200]);
+        var nested = window.Globals["nested"].Initializer!;
+        Assert.Equal(2, nested.TopLevelCount);
+        Assert.Equal(400, nested.Elements.Count);
+        Assert.Equal(199, nested.Elements[399].Value.Int);
     }
 
     [Theory]

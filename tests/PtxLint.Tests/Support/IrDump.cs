@@ -40,7 +40,19 @@ public static class IrDump
     private static string S(PtxLint.Diagnostics.SourceSpan s) => $"{s.StartLine}:{s.StartColumn}-{s.EndLine}:{s.EndColumn}";
     private static string J(int[]? a) => a is null ? "-" : string.Join(",", a);
     private static string Var(VariableSymbol v) =>
-        $"{v.Name} {v.Space} {v.TypeName} es={v.ElementSize} vw={v.VectorWidth} n={v.ElementCount} align={v.Alignment} ext={v.IsExtern} vis={v.IsVisible} init={v.HasInitializer} {S(v.Span)}";
+        $"{v.Name} {v.Space} {v.TypeName} es={v.ElementSize} vw={v.VectorWidth} n={v.ElementCount} align={v.Alignment} ext={v.IsExtern} vis={v.IsVisible} init={v.HasInitializer}{Init(v.Initializer)} {S(v.Span)}";
+
+    // an initializer's top-level count, element count and a digest of every element (kind, value, text): a table of
+    // 200,000 values is one short line, and any element that differs changes it
+    private static string Init(Initializer? init)
+    {
+        if (init is null) return "";
+        ulong h = 14695981039346656037UL;
+        foreach (var e in init.Elements)
+            foreach (char c in $"{(int)e.Kind}:{e.Value.Kind}:{e.Value.Bits}:{e.Text};")
+                h = (h ^ c) * 1099511628211UL;
+        return $"({init.TopLevelCount},{init.Elements.Count},{h:x16})";
+    }
     private static string Param(Parameter p) =>
         $"{p.Index} {p.Name} {p.TypeName} es={p.ElementSize} n={p.ElementCount} align={p.Alignment} ptr={p.IsPointerAttr} pointee={p.PointeeSpace} space={p.Space} {S(p.Span)}";
 
