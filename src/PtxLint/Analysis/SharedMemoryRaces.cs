@@ -1213,12 +1213,12 @@ internal sealed class WitnessSearch
         // the conditions and the offset for every thread of the box, computed atom by atom over the box
         var values = BoxValuesFor(box, bx, by, iterations);
         var holds = new sbyte[perThreadConditions.Count][];
-        // per condition, the code of "holds" for its polarity (1 true, 0 false; -1 is unknown either way)
+        // per condition, the code under which it holds (BoxValues.Holds, compared directly: -1 is unknown either way)
         Span<sbyte> holdsCode = holds.Length <= 32 ? stackalloc sbyte[holds.Length] : new sbyte[holds.Length];
         for (int k = 0; k < holds.Length; k++)
         {
             holds[k] = values.Of(perThreadConditions[k].Predicate);
-            holdsCode[k] = perThreadConditions[k].Polarity ? (sbyte)1 : (sbyte)0;
+            holdsCode[k] = BoxValues.HoldsCode(perThreadConditions[k].Polarity);
         }
         var offsets = values.Of(perThread);
         int i = 0;

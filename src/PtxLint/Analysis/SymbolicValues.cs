@@ -1290,7 +1290,10 @@ internal sealed class BoxValues
     }
 
     /// <summary>A condition per thread, as <see cref="ThreadCondition.Holds"/> gives it: 1 holds, 0 does not, -1 unknown.</summary>
-    public static bool? Holds(sbyte predicate, bool polarity) => predicate < 0 ? null : (predicate == 1) == polarity;
+    public static bool? Holds(sbyte predicate, bool polarity) => predicate < 0 ? null : predicate == HoldsCode(polarity);
+
+    /// <summary>The code of a predicate under which a condition of <paramref name="polarity"/> holds (-1, unknown, never does).</summary>
+    public static sbyte HoldsCode(bool polarity) => polarity ? (sbyte)1 : (sbyte)0;
 
     private static sbyte Code(bool? b) => b is bool v ? (v ? (sbyte)1 : (sbyte)0) : (sbyte)-1;
 

@@ -119,13 +119,7 @@ public sealed class Initializer
         internal string?[]? Texts;
         private int _n;
 
-        public void Add(InitializerElement e)
-        {
-            Bits[_n] = e.Value.Bits;
-            Kinds[_n] = KindByte(e);
-            if (e.Text is not null) (Texts ??= new string?[Bits.Length])[_n] = e.Text;
-            _n++;
-        }
+        public void Add(InitializerElement e) => Put(Bits, Kinds, ref Texts, _n++, e);
 
         /// <summary>Every element of <paramref name="pending"/>, in order.</summary>
         internal void Add(Pending pending)
@@ -141,7 +135,13 @@ public sealed class Initializer
             _n == Bits.Length ? new Initializer(this, topLevelCount) : throw new InvalidOperationException($"initializer of {Bits.Length} elements got {_n}");
     }
 
-    private static byte KindByte(InitializerElement e) => (byte)((int)e.Kind | ((int)e.Value.Kind << 4));
+    /// <summary>Element <paramref name="i"/> of the three arrays an initializer keeps (its texts made on the first text).</summary>
+    private static void Put(long[] bits, byte[] kinds, ref string?[]? texts, int i, InitializerElement e)
+    {
+        bits[i] = e.Value.Bits;
+        kinds[i] = (byte)((int)e.Kind | ((int)e.Value.Kind << 4));
+        if (e.Text is not null) (texts ??= new string?[bits.Length])[i] = e.Text;
+    }
 
     /// <summary>
     /// Elements whose count is not known yet (a data table decoded as the parser reads it, so that its tokens can go),
@@ -162,10 +162,7 @@ public sealed class Initializer
                 Array.Resize(ref Kinds, 2 * Count);
                 if (Texts is not null) Array.Resize(ref Texts, 2 * Count);
             }
-            Bits[Count] = e.Value.Bits;
-            Kinds[Count] = KindByte(e);
-            if (e.Text is not null) (Texts ??= new string?[Bits.Length])[Count] = e.Text;
-            Count++;
+            Put(Bits, Kinds, ref Texts, Count++, e);
         }
     }
 
