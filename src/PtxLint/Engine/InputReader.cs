@@ -28,8 +28,62 @@ public static class InputReader
 
     public static string Read(string path, out EncodingProblem? problem)
     {
+        if (TryReadAscii(path) is { } ascii)
+        {
+            problem = null;
+            return ascii;
+        }
         var bytes = File.ReadAllBytes(path);
         return Decode(bytes, out problem);
+    }
+
+    /// <summary>Files below this are read whole (their byte array is small); larger ones are read in chunks of it.</summary>
+    internal const int ChunkSize = 1 << 16;
+
+    private sealed class ChunkRead(FileStream stream)
+    {
+        public readonly FileStream Stream = stream;
+        public bool Ascii = true;
+    }
+
+    /// <summary>
+    /// A large file that is all ASCII (PTX nearly always is), read in chunks straight into its string: no array of the
+    /// whole file's bytes beside the text (for a 12 MB file, 12 MB of large-object heap allocated and dropped at once).
+    /// ASCII bytes decode as themselves in UTF-8, so the text is what <see cref="Decode"/> would give. Null for a small
+    /// file, a byte outside ASCII (a BOM included) or a file whose size changes while it is read: those are read whole.
+    /// </summary>
+    private static string? TryReadAscii(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        long length = stream.Length;
+        if (length < ChunkSize || length > Array.MaxLength) return null;
+        var read = new ChunkRead(stream);
+        var text = string.Create((int)length, read, static (chars, r) =>
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            try
+            {
+                int at = 0;
+                while (at < chars.Length)
+                {
+                    int got = r.Stream.Read(buffer, 0, Math.Min(ChunkSize, chars.Length - at));
+                    // shorter than its length said, or not ASCII: read whole
+                    if (got == 0 || System.Text.Ascii.ToUtf16(buffer.AsSpan(0, got), chars[at..], out _) != OperationStatus.Done)
+                    {
+                        r.Ascii = false;
+                        return;
+                    }
+                    at += got;
+                }
+                // longer than its length said: read whole
+                if (r.Stream.Read(buffer, 0, 1) != 0) r.Ascii = false;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        });
+        return read.Ascii ? text : null;
     }
 
     public static string Decode(ReadOnlySpan<byte> bytes, out EncodingProblem? problem)
