@@ -28,10 +28,24 @@ public static class InputReader
 
     public static string Read(string path, out EncodingProblem? problem)
     {
-        if (TryReadAscii(path) is { } ascii)
+        // a FIFO or a device has no length: read whole, as before (opened once, so a writer on a FIFO is not cut off)
+        var info = TargetInfo(path);
+        if (info.Exists && info.Length >= ChunkSize && info.Length <= Array.MaxLength)
         {
-            problem = null;
-            return ascii;
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan))
+            {
+                if (!stream.CanSeek)
+                {
+                    using var whole = new MemoryStream();
+                    stream.CopyTo(whole);
+                    return Decode(whole.GetBuffer().AsSpan(0, (int)whole.Length), out problem);
+                }
+                if (TryReadAscii(stream) is { } ascii)
+                {
+                    problem = null;
+                    return ascii;
+                }
+            }
         }
         var bytes = File.ReadAllBytes(path);
         return Decode(bytes, out problem);
@@ -47,14 +61,13 @@ public static class InputReader
     }
 
     /// <summary>
-    /// A large file that is all ASCII (PTX nearly always is), read in chunks straight into its string: no array of the
-    /// whole file's bytes beside the text (for a 12 MB file, 12 MB of large-object heap allocated and dropped at once).
-    /// ASCII bytes decode as themselves in UTF-8, so the text is what <see cref="Decode"/> would give. Null for a small
-    /// file, a byte outside ASCII (a BOM included) or a file whose size changes while it is read: those are read whole.
+    /// A large regular file that is all ASCII (PTX nearly always is), read in chunks straight into its string: no array
+    /// of the whole file's bytes beside the text (for a 12 MB file, 12 MB of large-object heap allocated and dropped at
+    /// once). ASCII bytes decode as themselves in UTF-8, so the text is what <see cref="Decode"/> would give. Null for a
+    /// byte outside ASCII (a BOM included) or a file whose size changes while it is read: those are read whole.
     /// </summary>
-    private static string? TryReadAscii(string path)
+    private static string? TryReadAscii(FileStream stream)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         long length = stream.Length;
         if (length < ChunkSize || length > Array.MaxLength) return null;
         var read = new ChunkRead(stream);

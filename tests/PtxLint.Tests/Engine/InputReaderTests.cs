@@ -1,5 +1,6 @@
 using System.Text;
 using PtxLint.Engine;
+using PtxLint.Tests.Robustness;
 using PtxLint.Tests.Support;
 
 namespace PtxLint.Tests.Engine;
@@ -83,5 +84,25 @@ public sealed class InputReaderTests
         var text = Encoding.ASCII.GetString(ascii);
         AssertReadsAsDecoded(tmp, new byte[] { 0xFF, 0xFE }.Concat(Encoding.Unicode.GetBytes(text)).ToArray());
         Assert.Equal(text, InputReader.Read(Path.Combine(tmp.Path, "in.ptx"), out _));
+    }
+
+    [UnixFact]
+    public void A_fifo_is_read_whole_from_its_writer()
+    {
+        // A FIFO has no length: it is read to its end as before, and opened once (a second open would cut the writer
+        // off and then wait for ever for another). Its text: more than a chunk of ASCII.
+        using var tmp = new TempDir();
+        var f = Path.Combine(tmp.Path, "fifo.ptx");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", new[] { f })!)
+        {
+            mk.WaitForExit();
+            Assert.Equal(0, mk.ExitCode);
+        }
+        var bytes = AsciiBytes(3 * Chunk + 5);
+        var writer = Task.Run(() => File.WriteAllBytes(f, bytes));
+        var read = Task.Run(() => InputReader.Read(f, out _));
+        Assert.True(read.Wait(TimeSpan.FromMinutes(1)), "the read of a FIFO did not finish");
+        Assert.True(writer.Wait(TimeSpan.FromMinutes(1)), "the FIFO's writer did not finish");
+        Assert.Equal(Encoding.ASCII.GetString(bytes), read.Result);
     }
 }
