@@ -36,6 +36,7 @@ public static class InputReader
             {
                 if (!stream.CanSeek)
                 {
+                    // a length but no seeking (not a regular file after all): all of it from this one open
                     using var whole = new MemoryStream();
                     stream.CopyTo(whole);
                     return Decode(whole.GetBuffer().AsSpan(0, (int)whole.Length), out problem);
