@@ -28,24 +28,16 @@ public static class InputReader
 
     public static string Read(string path, out EncodingProblem? problem)
     {
-        // a FIFO or a device has no length: read whole, as before (opened once, so a writer on a FIFO is not cut off)
+        // Small files are read whole, and so is a FIFO or a device, which has no length: it is not opened here, so that
+        // it is opened once (a second open would cut a FIFO's writer off and then wait for another).
         var info = TargetInfo(path);
-        if (info.Exists && info.Length >= ChunkSize && info.Length <= Array.MaxLength)
+        if (info.Exists && info.Length >= ChunkSize)
         {
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan))
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            if (stream.CanSeek && TryReadAscii(stream) is { } ascii)
             {
-                if (!stream.CanSeek)
-                {
-                    // a length but no seeking (not a regular file after all): all of it from this one open
-                    using var whole = new MemoryStream();
-                    stream.CopyTo(whole);
-                    return Decode(whole.GetBuffer().AsSpan(0, (int)whole.Length), out problem);
-                }
-                if (TryReadAscii(stream) is { } ascii)
-                {
-                    problem = null;
-                    return ascii;
-                }
+                problem = null;
+                return ascii;
             }
         }
         var bytes = File.ReadAllBytes(path);
@@ -70,7 +62,7 @@ public static class InputReader
     private static string? TryReadAscii(FileStream stream)
     {
         long length = stream.Length;
-        if (length < ChunkSize || length > Array.MaxLength) return null;
+        if (length > Array.MaxLength) return null;
         var read = new ChunkRead(stream);
         var text = string.Create((int)length, read, static (chars, r) =>
         {

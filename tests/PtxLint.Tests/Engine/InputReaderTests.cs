@@ -22,7 +22,8 @@ public sealed class InputReaderTests
         return bytes;
     }
 
-    private static void AssertReadsAsDecoded(TempDir tmp, byte[] bytes)
+    /// <summary>Reads a file of <paramref name="bytes"/>, asserts it reads as they decode, and gives what it read.</summary>
+    private static (string Text, InputReader.EncodingProblem? Problem) AssertReadsAsDecoded(TempDir tmp, byte[] bytes)
     {
         var f = Path.Combine(tmp.Path, "in.ptx");
         File.WriteAllBytes(f, bytes);
@@ -31,6 +32,7 @@ public sealed class InputReaderTests
         Assert.Equal(expected.Length, text.Length);
         Assert.True(string.Equals(expected, text, StringComparison.Ordinal), $"the text of a {bytes.Length}-byte file differs");
         Assert.Equal(expectedProblem, problem);
+        return (text, problem);
     }
 
     [Theory]
@@ -55,9 +57,7 @@ public sealed class InputReaderTests
         using var tmp = new TempDir();
         var bytes = AsciiBytes(3 * Chunk + 100);
         bytes[at] = 0xE9; // Latin-1: invalid UTF-8
-        AssertReadsAsDecoded(tmp, bytes);
-        var f = Path.Combine(tmp.Path, "in.ptx");
-        InputReader.Read(f, out var problem);
+        var (_, problem) = AssertReadsAsDecoded(tmp, bytes);
         Assert.NotNull(problem);
         Assert.Equal(at, problem!.ByteOffset);
     }
@@ -72,18 +72,16 @@ public sealed class InputReaderTests
         var utf8 = ascii.ToArray();
         utf8[Chunk - 1] = 0xC3;
         utf8[Chunk] = 0xA9;
-        AssertReadsAsDecoded(tmp, utf8);
-        Assert.Contains('\u00E9', InputReader.Read(Path.Combine(tmp.Path, "in.ptx"), out var p1));
+        var (withE, p1) = AssertReadsAsDecoded(tmp, utf8);
+        Assert.Contains('\u00E9', withE);
         Assert.Null(p1);
 
         // a UTF-8 BOM is dropped, so positions do not move
-        AssertReadsAsDecoded(tmp, new byte[] { 0xEF, 0xBB, 0xBF }.Concat(ascii).ToArray());
-        Assert.Equal(ascii.Length, InputReader.Read(Path.Combine(tmp.Path, "in.ptx"), out _).Length);
+        Assert.Equal(ascii.Length, AssertReadsAsDecoded(tmp, new byte[] { 0xEF, 0xBB, 0xBF }.Concat(ascii).ToArray()).Text.Length);
 
         // UTF-16 with a BOM
         var text = Encoding.ASCII.GetString(ascii);
-        AssertReadsAsDecoded(tmp, new byte[] { 0xFF, 0xFE }.Concat(Encoding.Unicode.GetBytes(text)).ToArray());
-        Assert.Equal(text, InputReader.Read(Path.Combine(tmp.Path, "in.ptx"), out _));
+        Assert.Equal(text, AssertReadsAsDecoded(tmp, new byte[] { 0xFF, 0xFE }.Concat(Encoding.Unicode.GetBytes(text)).ToArray()).Text);
     }
 
     [UnixFact]
