@@ -137,7 +137,7 @@ public sealed class AnalysisEngine
                         });
                         return;
                     }
-                    text = InputReader.Read(path, out encoding);
+                    text = InputReader.Read(path, length, out encoding);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
                 {

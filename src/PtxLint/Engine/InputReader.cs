@@ -26,12 +26,15 @@ public static class InputReader
         return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : info;
     }
 
-    public static string Read(string path, out EncodingProblem? problem)
+    public static string Read(string path, out EncodingProblem? problem) =>
+        Read(path, TargetInfo(path) is { Exists: true } info ? info.Length : 0, out problem);
+
+    /// <summary><see cref="Read(string, out EncodingProblem?)"/> of a file whose <see cref="TargetInfo"/> length the caller has.</summary>
+    internal static string Read(string path, long length, out EncodingProblem? problem)
     {
         // Small files are read whole, and so is a FIFO or a device, which has no length: it is not opened here, so that
         // it is opened once (a second open would cut a FIFO's writer off and then wait for another).
-        var info = TargetInfo(path);
-        if (info.Exists && info.Length >= ChunkSize)
+        if (length >= ChunkSize)
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
             if (stream.CanSeek && TryReadAscii(stream) is { } ascii)
