@@ -45,13 +45,12 @@ public sealed class RegisterIndex
         }
         UseStart = new int[n + 1];
         DefStart = new int[n + 1];
-        // sized by the operands (an upper bound: a register read twice by one instruction is one use), never resized
-        long maxUses = 0, maxDefs = 0;
-        for (int i = 0; i < n; i++)
-        {
-            maxUses += insns[i].Uses.Length;
-            maxDefs += insns[i].Defs.Length;
-        }
+        // from the function's flat use and def tables (sequential memory, no instruction object touched); sized by them
+        // (an upper bound: a register read twice by one instruction is one use), never resized
+        var t = fn.Caches.Tables;
+        var uses = t.UseFlat;
+        var defs = t.DefFlat;
+        long maxUses = t.UseStart[n], maxDefs = t.DefStart[n];
         // no more names than declared, nor than the operands that name registers
         _names = new List<string>((int)Math.Min(declared, maxUses + maxDefs));
         var useFlat = maxUses == 0 ? Empty : new int[maxUses];
@@ -59,13 +58,12 @@ public sealed class RegisterIndex
         int nu = 0, nd = 0;
         for (int i = 0; i < n; i++)
         {
-            var insn = insns[i];
             UseStart[i] = nu;
-            foreach (var r in insn.Uses)
-                if (!r.IsSpecial) AddDistinct(useFlat, ref nu, UseStart[i], Number(r.Name));
+            for (int j = t.UseStart[i], end = t.UseStart[i + 1]; j < end; j++)
+                if (!uses[j].IsSpecial) AddDistinct(useFlat, ref nu, UseStart[i], Number(uses[j].Name));
             DefStart[i] = nd;
-            foreach (var r in insn.Defs)
-                if (!r.IsSpecial) AddDistinct(defFlat, ref nd, DefStart[i], Number(r.Name));
+            for (int j = t.DefStart[i], end = t.DefStart[i + 1]; j < end; j++)
+                AddDistinct(defFlat, ref nd, DefStart[i], Number(defs[j].Name));
         }
         UseStart[n] = nu;
         DefStart[n] = nd;

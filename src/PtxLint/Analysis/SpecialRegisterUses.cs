@@ -14,12 +14,11 @@ public sealed class SpecialRegisterUses
 
     public SpecialRegisterUses(PtxFunction fn)
     {
-        foreach (var insn in fn.InstructionSpan)
-        {
-            var uses = insn.Uses;
-            for (int k = 0; k < uses.Length; k++)
-                if (uses[k].IsSpecial && !Reads(uses[k].Name, uses[k].Component, exact: true)) _distinct.Add(uses[k]);
-        }
+        // the function's flat use table, in instruction order: no instruction object touched
+        var t = fn.Caches.Tables;
+        var uses = t.UseFlat.AsSpan(0, t.UseStart[^1]);
+        foreach (var u in uses)
+            if (u.IsSpecial && !Reads(u.Name, u.Component, exact: true)) _distinct.Add(u);
     }
 
     /// <summary>One operand per distinct special register read (name and component), in the order they first appear.</summary>

@@ -348,7 +348,7 @@ public sealed class Instruction
     }
 
     /// <summary>Registers this instruction writes (from the instruction table).</summary>
-    public RegisterOperand[] Defs => Function.Caches.Defs(this);
+    public RegisterList Defs => Function.Caches.Defs(this);
     /// <summary>Registers (and special registers) this instruction reads, the guard included.</summary>
     public RegisterList Uses => Function.Caches.Uses(this);
 
@@ -430,60 +430,74 @@ internal sealed class OpcodeForm(string opcode, string[] modifiers, OpcodeInfo i
 /// </summary>
 internal sealed class InstructionCaches(PtxFunction function)
 {
-    private RegisterOperand[]?[]? _defs;
-    private UseTable? _uses;
+    private RegisterTables? _tables;
     private MemoryAccess[]?[]? _mem;
 
-    /// <summary>The uses of every instruction of the function, flat: instruction i reads Flat[Start[i] .. Start[i + 1]).</summary>
-    private sealed class UseTable(RegisterOperand[] flat, int[] start)
+    /// <summary>
+    /// The registers every instruction of the function reads and writes, flat: instruction i reads
+    /// UseFlat[UseStart[i] .. UseStart[i + 1]) and writes DefFlat[DefStart[i] .. DefStart[i + 1]). Built in one pass over
+    /// the instructions on the first ask for either (most analyses read both: the register index, the special registers);
+    /// one array per instruction was millions of objects over the corpus, each kept as long as its function's analyses, and
+    /// the register index then walked them scattered through memory.
+    /// </summary>
+    internal sealed class RegisterTables(RegisterOperand[] useFlat, int[] useStart, RegisterOperand[] defFlat, int[] defStart)
     {
-        public readonly RegisterOperand[] Flat = flat;
-        public readonly int[] Start = start;
+        public readonly RegisterOperand[] UseFlat = useFlat, DefFlat = defFlat;
+        public readonly int[] UseStart = useStart, DefStart = defStart;
     }
-
-    private RegisterOperand[] Defs(ref RegisterOperand[]?[]? table, Instruction insn)
-    {
-        // only instructions of this function at their index are cached (the list is complete once parsed); that the
-        // builder put it there is a flag of the instruction, so no lookup in the list (a cache miss in a big function)
-        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return OperandRoles.ComputeDefs(insn);
-        int i = insn.Index;
-        var t = table ??= new RegisterOperand[]?[function.Instructions.Count];
-        if ((uint)i >= (uint)t.Length) return OperandRoles.ComputeDefs(insn);
-        return t[i] ??= OperandRoles.ComputeDefs(insn);
-    }
-
-    public RegisterOperand[] Defs(Instruction insn) => Defs(ref _defs, insn);
 
     /// <summary>
-    /// The uses of an instruction of this function. The first ask works them out for every instruction, into one array
-    /// (most analyses read them all: the register index, the special registers); one array per instruction was about
-    /// 1.4 million objects over the corpus, each kept as long as its function's analyses.
+    /// The tables of the function's instructions (two threads may both build them: the same tables, and one reference to
+    /// publish); built again if instructions were added since (the list is complete once parsed; tests build it by hand).
     /// </summary>
-    public RegisterList Uses(Instruction insn)
+    internal RegisterTables Tables =>
+        _tables is { } t && t.UseStart.Length == function.Instructions.Count + 1 ? t : _tables = BuildTables();
+
+    private bool Cached(Instruction insn) =>
+        // only instructions of this function at their index are cached (the list is complete once parsed); that the
+        // builder put it there is a flag of the instruction, so no lookup in the list (a cache miss in a big function)
+        insn.Listed && ReferenceEquals(insn.Function, function);
+
+    public RegisterList Defs(Instruction insn)
     {
-        if (!insn.Listed || !ReferenceEquals(insn.Function, function)) return new RegisterList(OperandRoles.ComputeUses(insn));
-        var t = _uses ??= BuildUses(); // two threads may both build it: the same table, and one reference to publish
+        if (!Cached(insn)) return new RegisterList(OperandRoles.ComputeDefs(insn));
+        var t = Tables;
         int i = insn.Index;
-        if ((uint)i >= (uint)(t.Start.Length - 1)) return new RegisterList(OperandRoles.ComputeUses(insn));
-        int start = t.Start[i];
-        return new RegisterList(t.Flat, start, t.Start[i + 1] - start);
+        if ((uint)i >= (uint)(t.DefStart.Length - 1)) return new RegisterList(OperandRoles.ComputeDefs(insn));
+        int start = t.DefStart[i];
+        return new RegisterList(t.DefFlat, start, t.DefStart[i + 1] - start);
     }
 
-    private UseTable BuildUses()
+    public RegisterList Uses(Instruction insn)
+    {
+        if (!Cached(insn)) return new RegisterList(OperandRoles.ComputeUses(insn));
+        var t = Tables;
+        int i = insn.Index;
+        if ((uint)i >= (uint)(t.UseStart.Length - 1)) return new RegisterList(OperandRoles.ComputeUses(insn));
+        int start = t.UseStart[i];
+        return new RegisterList(t.UseFlat, start, t.UseStart[i + 1] - start);
+    }
+
+    private RegisterTables BuildTables()
     {
         var insns = function.Instructions;
         int n = insns.Count;
-        var start = new int[n + 1];
-        var flat = new RegisterOperand[2 * n + 16]; // most instructions read two registers or fewer
-        int count = 0;
+        var useStart = new int[n + 1];
+        var defStart = new int[n + 1];
+        var uses = new RegisterOperand[2 * n + 16]; // most instructions read two registers or fewer
+        var defs = new RegisterOperand[n + 16];     // and write one or none
+        int nu = 0, nd = 0;
         for (int i = 0; i < n; i++)
         {
-            start[i] = count;
-            count = OperandRoles.CollectUses(insns[i], ref flat, count);
+            useStart[i] = nu;
+            defStart[i] = nd;
+            OperandRoles.CollectUsesAndDefs(insns[i], ref uses, ref nu, ref defs, ref nd);
         }
-        start[n] = count;
-        if (count < flat.Length / 2 && flat.Length > 64) Array.Resize(ref flat, count);
-        return new UseTable(flat, start);
+        useStart[n] = nu;
+        defStart[n] = nd;
+        if (nu < uses.Length / 2 && uses.Length > 64) Array.Resize(ref uses, nu);
+        if (nd < defs.Length / 2 && defs.Length > 64) Array.Resize(ref defs, nd);
+        return new RegisterTables(uses, useStart, defs, defStart);
     }
 
     public MemoryAccess[] MemoryAccesses(Instruction insn)

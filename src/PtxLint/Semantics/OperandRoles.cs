@@ -44,14 +44,34 @@ internal static class OperandRoles
         return list.Count switch { 0 => Array.Empty<RegisterOperand>(), 1 => list[0].Alone, _ => list.ToArray() };
     }
 
-    /// <summary>Appends the registers <paramref name="insn"/> reads to <paramref name="flat"/> at <paramref name="count"/> (growing it); the new count.</summary>
-    internal static int CollectUses(Instruction insn, ref RegisterOperand[] flat, int count)
+    /// <summary>
+    /// Appends the registers <paramref name="insn"/> reads (<see cref="ComputeUses"/>) to <paramref name="uses"/> at
+    /// <paramref name="useCount"/> and those it writes (<see cref="ComputeDefs"/>) to <paramref name="defs"/> at
+    /// <paramref name="defCount"/>, growing the arrays; one look at the operands for both.
+    /// </summary>
+    internal static void CollectUsesAndDefs(Instruction insn, ref RegisterOperand[] uses, ref int useCount, ref RegisterOperand[] defs, ref int defCount)
     {
         var list = _scratch ??= new List<RegisterOperand>(16);
-        CollectUses(insn, list);
-        if (count + list.Count > flat.Length) Array.Resize(ref flat, Math.Max(count + list.Count, 2 * flat.Length));
-        list.CopyTo(flat, count);
-        return count + list.Count;
+        int n = DestinationCount(insn);
+        var ops = insn.Operands;
+        if (n > 0)
+        {
+            list.Clear();
+            for (int i = 0; i < n; i++) ops[i].CollectRegisters(list);
+            int special = 0;
+            foreach (var r in list)
+                if (r.IsSpecial) special++;
+            if (defCount + list.Count - special > defs.Length) Array.Resize(ref defs, Math.Max(defCount + list.Count, 2 * defs.Length));
+            foreach (var r in list)
+                if (!r.IsSpecial) defs[defCount++] = r;
+        }
+        list.Clear();
+        if (insn.Guard is not null) list.Add(insn.Guard);
+        bool dstRead = insn.Info.DstAlsoRead || !insn.Info.Known;
+        for (int i = dstRead ? 0 : n; i < ops.Count; i++) ops[i].CollectRegisters(list);
+        if (useCount + list.Count > uses.Length) Array.Resize(ref uses, Math.Max(useCount + list.Count, 2 * uses.Length));
+        list.CopyTo(uses, useCount);
+        useCount += list.Count;
     }
 
     /// <summary>The registers <paramref name="insn"/> reads, its guard first, into <paramref name="list"/> (cleared first).</summary>
