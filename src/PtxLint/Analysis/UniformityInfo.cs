@@ -6,7 +6,7 @@ namespace PtxLint.Analysis;
 /// <summary>
 /// Uniformity of a value over the threads of a CTA. Ordered from best to worst: the meet of two values is the worse one.
 /// </summary>
-public enum Uniformity
+public enum Uniformity : byte
 {
     /// <summary>The same for every thread of the CTA.</summary>
     Uniform = 0,
