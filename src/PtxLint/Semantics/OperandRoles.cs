@@ -31,62 +31,61 @@ internal static class OperandRoles
         int n = DestinationCount(insn);
         if (n == 0) return Array.Empty<RegisterOperand>();
         var list = _scratch ??= new List<RegisterOperand>(16);
-        list.Clear();
-        for (int i = 0; i < n; i++) insn.Operands[i].CollectRegisters(list);
-        list.RemoveAll(static r => r.IsSpecial);
+        CollectDefs(insn, n, list);
         return list.Count switch { 0 => Array.Empty<RegisterOperand>(), 1 => list[0].Alone, _ => list.ToArray() };
     }
 
     internal static RegisterOperand[] ComputeUses(Instruction insn)
     {
         var list = _scratch ??= new List<RegisterOperand>(16);
-        CollectUses(insn, list);
+        CollectUses(insn, DestinationCount(insn), list);
         return list.Count switch { 0 => Array.Empty<RegisterOperand>(), 1 => list[0].Alone, _ => list.ToArray() };
     }
 
     /// <summary>
     /// Appends the registers <paramref name="insn"/> reads (<see cref="ComputeUses"/>) to <paramref name="uses"/> at
     /// <paramref name="useCount"/> and those it writes (<see cref="ComputeDefs"/>) to <paramref name="defs"/> at
-    /// <paramref name="defCount"/>, growing the arrays; one look at the operands for both.
+    /// <paramref name="defCount"/>, growing the arrays; the destinations are counted once for both.
     /// </summary>
     internal static void CollectUsesAndDefs(Instruction insn, ref RegisterOperand[] uses, ref int useCount, ref RegisterOperand[] defs, ref int defCount)
     {
         var list = _scratch ??= new List<RegisterOperand>(16);
         int n = DestinationCount(insn);
-        var ops = insn.Operands;
         if (n > 0)
         {
-            list.Clear();
-            for (int i = 0; i < n; i++) ops[i].CollectRegisters(list);
-            int special = 0;
-            foreach (var r in list)
-                if (r.IsSpecial) special++;
-            if (defCount + list.Count - special > defs.Length) Array.Resize(ref defs, Math.Max(defCount + list.Count, 2 * defs.Length));
-            foreach (var r in list)
-                if (!r.IsSpecial) defs[defCount++] = r;
+            CollectDefs(insn, n, list);
+            Append(list, ref defs, ref defCount);
         }
-        list.Clear();
-        if (insn.Guard is not null) list.Add(insn.Guard);
-        bool dstRead = insn.Info.DstAlsoRead || !insn.Info.Known;
-        for (int i = dstRead ? 0 : n; i < ops.Count; i++) ops[i].CollectRegisters(list);
-        if (useCount + list.Count > uses.Length) Array.Resize(ref uses, Math.Max(useCount + list.Count, 2 * uses.Length));
-        list.CopyTo(uses, useCount);
-        useCount += list.Count;
+        CollectUses(insn, n, list);
+        Append(list, ref uses, ref useCount);
     }
 
-    /// <summary>The registers <paramref name="insn"/> reads, its guard first, into <paramref name="list"/> (cleared first).</summary>
-    private static void CollectUses(Instruction insn, List<RegisterOperand> list)
+    private static void Append(List<RegisterOperand> list, ref RegisterOperand[] flat, ref int count)
     {
-        int n = DestinationCount(insn);
+        if (count + list.Count > flat.Length) Array.Resize(ref flat, Math.Max(count + list.Count, 2 * flat.Length));
+        list.CopyTo(flat, count);
+        count += list.Count;
+    }
+
+    /// <summary>The non-special registers of the first <paramref name="n"/> operands (the destinations), into <paramref name="list"/> (cleared first).</summary>
+    private static void CollectDefs(Instruction insn, int n, List<RegisterOperand> list)
+    {
+        list.Clear();
+        for (int i = 0; i < n; i++) insn.Operands[i].CollectRegisters(list);
+        list.RemoveAll(static r => r.IsSpecial);
+    }
+
+    /// <summary>
+    /// The registers <paramref name="insn"/> reads, its guard first, into <paramref name="list"/> (cleared first);
+    /// <paramref name="n"/> is its <see cref="DestinationCount"/>.
+    /// </summary>
+    private static void CollectUses(Instruction insn, int n, List<RegisterOperand> list)
+    {
         list.Clear();
         if (insn.Guard is not null) list.Add(insn.Guard);
         bool dstRead = insn.Info.DstAlsoRead || !insn.Info.Known;
         var ops = insn.Operands;
-        for (int i = 0; i < ops.Count; i++)
-        {
-            if (i < n && !dstRead) continue;
-            ops[i].CollectRegisters(list);
-        }
+        for (int i = dstRead ? 0 : n; i < ops.Count; i++) ops[i].CollectRegisters(list);
     }
 
     internal static MemoryAccess[] ComputeMemoryAccesses(Instruction insn)
